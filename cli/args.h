@@ -1,0 +1,21 @@
+/* Strict parsing of command-line values: a bad value is an error naming the flag. */
+#ifndef FFCNN_CLI_ARGS_H
+#define FFCNN_CLI_ARGS_H
+
+#include <stdint.h>
+
+#include "ffcnn.h"
+
+int parse_int(const char *flag, const char *text, long min, long max, int32_t *out, char *err);
+int parse_u64(const char *flag, const char *text, uint64_t *out, char *err);
+int parse_float(const char *flag, const char *text, double min, double max, float *out,
+                char *err);
+
+/* "--data mnist|fashion[:DIR]" into a directory; *name gets "mnist" or "fashion". */
+int parse_data(const char *text, char *dir, size_t cap, const char **name, char *err);
+
+/* Generic flag table walk: argv[i] must be "--flag" followed by a value unless the flag is a
+ * switch. Returns the value or NULL (and an error) when it is missing. */
+const char *flag_value(int argc, char **argv, int *i, char *err);
+
+#endif

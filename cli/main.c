@@ -1,0 +1,335 @@
+/* ffcnn command-line tool: a thin client of the public API (include/ffcnn.h). Only this file
+ * prints results and chooses exit codes: 0 success, 2 bad input (flag, file, model), 1 other
+ * failures (out of memory, numerical fault). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "ffcnn.h"
+#include "progress.h"
+
+#define EXIT_BAD_INPUT 2
+
+static const char *TRAIN_USAGE =
+    "usage: ffcnn train [options]\n"
+    "Trains a CNN with the Forward-Forward algorithm (METHOD.md) and saves it.\n"
+    "  --preset NAME        default | paper | tiny (applied first; other flags override)\n"
+    "  --data SET[:DIR]     mnist (default, from data/mnist or $FFCNN_DATA/mnist) | fashion\n"
+    "  --layers N           conv layers (default 3)\n"
+    "  --filters C          filters per layer\n"
+    "  --kernel k           odd kernel size\n"
+    "  --label-set S        1 | 2 (Fourier sets) | onehot (Hinton's baseline)\n"
+    "  --label-k K          label intensity in (0,1), default 0.35\n"
+    "  --train-from L       first trained layer, 1-based (default 2: layer 1 stays random)\n"
+    "  --batch B            positives per batch (as many negatives)\n"
+    "  --epochs E           epochs\n"
+    "  --lr X               Adam learning rate (linear cool-down in the second half)\n"
+    "  --seed S             seed for init, shuffling and negative labels\n"
+    "  --threads T          worker threads (default: all cores)\n"
+    "  --train-limit N      use only the first N training images\n"
+    "  --val-limit N        use only the first N validation images (0: no validation)\n"
+    "  --final-eval MODE    goodness | linear | both | none on validation at the end (both)\n"
+    "  --out FILE           model file, rewritten after every epoch (default model.ffm)\n"
+    "  --json               last line of output: one JSON object with the figures\n";
+
+static const char *EVAL_USAGE =
+    "usage: ffcnn eval --model FILE [options]\n"
+    "Evaluates a trained model: goodness inference (argmax over labels of the summed goodness)\n"
+    "and/or the linear classifier; prints accuracy and the confusion matrix.\n"
+    "  --model FILE         model written by ffcnn train (required)\n"
+    "  --data SET[:DIR]     mnist (default) | fashion\n"
+    "  --split S            val (default) | test\n"
+    "  --mode M             goodness | linear | both (default)\n"
+    "  --eval-limit N       evaluate only the first N images\n"
+    "  --threads T          worker threads (default: all cores)\n"
+    "  --json               last line of output: one JSON object with the figures\n";
+
+static const char *MAIN_USAGE =
+    "usage: ffcnn <command> [options]\n"
+    "  train    train a network with Forward-Forward (ffcnn train --help)\n"
+    "  eval     evaluate a trained model (ffcnn eval --help)\n"
+    "  version  print the version\n";
+
+static int exit_code(int rc) {
+    return rc == FFCNN_ENOMEM || rc == FFCNN_ENUMERIC ? 1 : EXIT_BAD_INPUT;
+}
+
+static int fail(const char *err, int rc) {
+    fprintf(stderr, "ffcnn: %s\n", err);
+    return exit_code(rc);
+}
+
+static int default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 1024 ? (int)n : 1;
+}
+
+static int parse_mode(const char *flag, const char *text, int allow_none, int *mode, char *err) {
+    if (strcmp(text, "goodness") == 0) *mode = FFCNN_EVAL_GOODNESS;
+    else if (strcmp(text, "linear") == 0) *mode = FFCNN_EVAL_LINEAR;
+    else if (strcmp(text, "both") == 0) *mode = FFCNN_EVAL_BOTH;
+    else if (allow_none && strcmp(text, "none") == 0) *mode = 0;
+    else {
+        snprintf(err, FFCNN_ERR_LEN, "%s: '%s' is not goodness, linear, both%s", flag, text,
+                 allow_none ? " or none" : "");
+        return FFCNN_EINVAL;
+    }
+    return FFCNN_OK;
+}
+
+static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FFCNN_CLASSES]) {
+    printf("%s (rows: true 0..9, columns: predicted)\n", title);
+    for (int i = 0; i < FFCNN_CLASSES; i++) {
+        for (int j = 0; j < FFCNN_CLASSES; j++) printf("%6d", m[i][j]);
+        printf("\n");
+    }
+}
+
+static void json_number(const char *key, double v, int last) {
+    if (v < 0) printf("\"%s\":null%s", key, last ? "" : ",");
+    else printf("\"%s\":%.6g%s", key, v, last ? "" : ",");
+}
+
+/* ---- train ---- */
+
+typedef struct train_opts {
+    ffcnn_config cfg;
+    char data_dir[4096];
+    const char *data_name, *out;
+    int threads, json, final_mode;
+    int32_t train_limit, val_limit;
+} train_opts;
+
+static int parse_label_set(const char *text, int32_t *kind, char *err) {
+    if (strcmp(text, "onehot") == 0) {
+        *kind = FFCNN_LABEL_ONEHOT;
+        return FFCNN_OK;
+    }
+    return parse_int("--label-set", text, 1, 2, kind, err);
+}
+
+static int parse_train_flag(train_opts *o, const char *flag, const char *v, char *err) {
+    ffcnn_config *c = &o->cfg;
+    if (!strcmp(flag, "--data"))
+        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
+    if (!strcmp(flag, "--layers")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->layers, err);
+    if (!strcmp(flag, "--filters")) return parse_int(flag, v, 1, 4096, &c->filters, err);
+    if (!strcmp(flag, "--kernel")) return parse_int(flag, v, 1, 31, &c->kernel, err);
+    if (!strcmp(flag, "--label-set")) return parse_label_set(v, &c->label_kind, err);
+    if (!strcmp(flag, "--label-k")) return parse_float(flag, v, 1e-6, 0.999999, &c->label_k, err);
+    if (!strcmp(flag, "--train-from")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->train_from, err);
+    if (!strcmp(flag, "--batch")) return parse_int(flag, v, 1, 65536, &c->batch, err);
+    if (!strcmp(flag, "--epochs")) return parse_int(flag, v, 0, 1000000, &c->epochs, err);
+    if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 10, &c->lr, err);
+    if (!strcmp(flag, "--seed")) return parse_u64(flag, v, &c->seed, err);
+    if (!strcmp(flag, "--threads")) return parse_int(flag, v, 1, 1024, &o->threads, err);
+    if (!strcmp(flag, "--train-limit")) return parse_int(flag, v, 1, 1 << 30, &o->train_limit, err);
+    if (!strcmp(flag, "--val-limit")) return parse_int(flag, v, 0, 1 << 30, &o->val_limit, err);
+    if (!strcmp(flag, "--final-eval")) return parse_mode(flag, v, 1, &o->final_mode, err);
+    if (!strcmp(flag, "--out")) {
+        o->out = v;
+        return FFCNN_OK;
+    }
+    snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for train (see ffcnn train --help)", flag);
+    return FFCNN_EINVAL;
+}
+
+/* Presets first, whatever their position, so that explicit flags always override them. */
+static int apply_preset(int argc, char **argv, ffcnn_config *cfg, char *err) {
+    ffcnn_config_default(cfg);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--preset") != 0) continue;
+        const char *v = flag_value(argc, argv, &i, err);
+        if (!v) return FFCNN_EINVAL;
+        int rc = ffcnn_config_preset(cfg, v, err);
+        if (rc) return rc;
+    }
+    return FFCNN_OK;
+}
+
+static int parse_train_args(int argc, char **argv, train_opts *o, char *err) {
+    memset(o, 0, sizeof *o);
+    o->threads = default_threads();
+    o->out = "model.ffm";
+    o->final_mode = FFCNN_EVAL_BOTH;
+    o->val_limit = -1;
+    int rc = parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
+    if (!rc) rc = apply_preset(argc, argv, &o->cfg, err);
+    for (int i = 1; !rc && i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            o->json = 1;
+            continue;
+        }
+        const char *flag = argv[i];
+        if (strncmp(flag, "--", 2) != 0) {
+            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
+            return FFCNN_EINVAL;
+        }
+        const char *v = flag_value(argc, argv, &i, err);
+        if (!v) return FFCNN_EINVAL;
+        if (!strcmp(flag, "--preset")) continue;
+        rc = parse_train_flag(o, flag, v, err);
+    }
+    if (!rc) rc = ffcnn_config_validate(&o->cfg, err);
+    return rc;
+}
+
+static int load_splits(const train_opts *o, ffcnn_dataset *train, ffcnn_dataset *val, char *err) {
+    int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
+    if (!rc && o->val_limit != 0) rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
+    if (rc) return rc;
+    if (o->train_limit > 0) ffcnn_dataset_truncate(train, o->train_limit);
+    if (o->val_limit > 0) ffcnn_dataset_truncate(val, o->val_limit);
+    return FFCNN_OK;
+}
+
+static void print_config(const train_opts *o, const ffcnn_dataset *train, const ffcnn_dataset *val) {
+    const ffcnn_config *c = &o->cfg;
+    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT ? "onehot"
+                         : c->label_kind == FFCNN_LABEL_FOURIER2 ? "fourier set 2"
+                                                                 : "fourier set 1";
+    fprintf(stderr,
+            "ffcnn %s: %s (%d train / %d val images from %s)\n"
+            "network: %d conv layers x %d filters %dx%d, labels %s K=%.2f, layers %d..%d "
+            "trained\nschedule: batch %d, %d epochs, Adam lr %g, seed %llu, %d threads\n",
+            FFCNN_VERSION, o->data_name, train->n, val->n, o->data_dir, c->layers, c->filters,
+            c->kernel, c->kernel, labels, (double)c->label_k, c->train_from, c->layers, c->batch,
+            c->epochs, (double)c->lr, (unsigned long long)c->seed, o->threads);
+}
+
+static int cmd_train(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(TRAIN_USAGE, stdout), 0;
+    train_opts o;
+    int rc = parse_train_args(argc, argv, &o, err);
+    if (rc) return fail(err, rc);
+    ffcnn_dataset train = {0}, val = {0};
+    if ((rc = load_splits(&o, &train, &val, err))) return fail(err, rc);
+    print_config(&o, &train, &val);
+    ffcnn_net *net = NULL;
+    rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
+    progress prog;
+    progress_init(&prog, o.cfg.epochs, o.cfg.batch);
+    ffcnn_train_hooks hooks = {progress_on_batch, progress_on_epoch, &prog};
+    ffcnn_epoch_stats st;
+    memset(&st, 0, sizeof st);
+    double train_seconds = 0;
+    for (int e = 0; !rc && e < o.cfg.epochs; e++) {
+        rc = ffcnn_train_epoch(net, &train, val.n ? &val : NULL, &hooks, &st, err);
+        train_seconds += st.seconds;
+        if (!rc) rc = ffcnn_save(net, o.out, err); /* never lose a finished epoch */
+    }
+    if (!rc && o.cfg.epochs == 0) rc = ffcnn_save(net, o.out, err);
+    ffcnn_eval_result res;
+    memset(&res, 0, sizeof res);
+    res.accuracy_goodness = res.accuracy_linear = -1;
+    if (!rc && o.final_mode && val.n) {
+        rc = ffcnn_evaluate(net, &val, o.final_mode, &res, err);
+        if (!rc) {
+            if (res.accuracy_goodness >= 0)
+                printf("validation accuracy (goodness): %.4f\n", res.accuracy_goodness);
+            if (res.accuracy_linear >= 0)
+                printf("validation accuracy (linear):   %.4f\n", res.accuracy_linear);
+        }
+    }
+    if (!rc) {
+        printf("model saved to %s (%d epochs, %.1f s training, %.1f img/s)\n", o.out,
+               ffcnn_net_epochs_done(net), train_seconds,
+               train_seconds > 0 ? (double)train.n * o.cfg.epochs / train_seconds : 0.0);
+        if (o.json) {
+            printf("{\"command\":\"train\",\"split\":\"val\",");
+            json_number("accuracy_goodness", res.accuracy_goodness, 0);
+            json_number("accuracy_linear", res.accuracy_linear, 0);
+            json_number("images_per_s",
+                        train_seconds > 0 ? (double)train.n * o.cfg.epochs / train_seconds : -1, 0);
+            printf("\"epochs\":%d,\"model\":\"%s\",", ffcnn_net_epochs_done(net), o.out);
+            json_number("seconds", train_seconds, 1);
+            printf("}\n");
+        }
+    }
+    ffcnn_net_free(net);
+    ffcnn_dataset_free(&train);
+    ffcnn_dataset_free(&val);
+    return rc ? fail(err, rc) : 0;
+}
+
+/* ---- eval ---- */
+
+static int cmd_eval(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "", data_dir[4096];
+    const char *data_name = NULL, *model = NULL;
+    int threads = default_threads(), json = 0, mode = FFCNN_EVAL_BOTH, split = FFCNN_SPLIT_VAL;
+    int32_t limit = -1;
+    int rc = parse_data("mnist", data_dir, sizeof data_dir, &data_name, err);
+    for (int i = 1; !rc && i < argc; i++) {
+        const char *flag = argv[i], *v;
+        if (!strcmp(flag, "--help") || !strcmp(flag, "-h")) return fputs(EVAL_USAGE, stdout), 0;
+        if (!strcmp(flag, "--json")) {
+            json = 1;
+            continue;
+        }
+        if (strncmp(flag, "--", 2) != 0) {
+            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
+            return fail(err, FFCNN_EINVAL);
+        }
+        if (!(v = flag_value(argc, argv, &i, err))) return fail(err, FFCNN_EINVAL);
+        if (!strcmp(flag, "--model")) model = v;
+        else if (!strcmp(flag, "--data")) rc = parse_data(v, data_dir, sizeof data_dir, &data_name, err);
+        else if (!strcmp(flag, "--split")) {
+            if (!strcmp(v, "val")) split = FFCNN_SPLIT_VAL;
+            else if (!strcmp(v, "test")) split = FFCNN_SPLIT_TEST;
+            else rc = (snprintf(err, FFCNN_ERR_LEN, "--split: '%s' is not val or test", v), FFCNN_EINVAL);
+        } else if (!strcmp(flag, "--mode")) rc = parse_mode(flag, v, 0, &mode, err);
+        else if (!strcmp(flag, "--eval-limit")) rc = parse_int(flag, v, 1, 1 << 30, &limit, err);
+        else if (!strcmp(flag, "--threads")) rc = parse_int(flag, v, 1, 1024, &threads, err);
+        else rc = (snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for eval (see ffcnn eval --help)", flag), FFCNN_EINVAL);
+    }
+    if (rc) return fail(err, rc);
+    if (!model) return fail("--model: required (the file written by ffcnn train)", FFCNN_EINVAL);
+    ffcnn_net *net = NULL;
+    if ((rc = ffcnn_load(&net, model, threads, err))) return fail(err, rc);
+    ffcnn_dataset ds = {0};
+    rc = ffcnn_dataset_load_split(&ds, data_dir, (enum ffcnn_split)split, err);
+    if (!rc && limit > 0) ffcnn_dataset_truncate(&ds, limit);
+    ffcnn_eval_result res;
+    if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)mode, &res, err);
+    const char *split_name = split == FFCNN_SPLIT_TEST ? "test" : "val";
+    if (!rc) {
+        printf("%s %s split: %d images, %.1f s, %.1f img/s\n", data_name, split_name, res.n,
+               res.seconds, res.images_per_s);
+        if (res.accuracy_goodness >= 0) {
+            printf("accuracy (goodness): %.4f\n", res.accuracy_goodness);
+            print_confusion("confusion matrix (goodness)", res.confusion_goodness);
+        }
+        if (res.accuracy_linear >= 0) {
+            printf("accuracy (linear):   %.4f\n", res.accuracy_linear);
+            print_confusion("confusion matrix (linear)", res.confusion_linear);
+        }
+        if (json) {
+            printf("{\"command\":\"eval\",\"split\":\"%s\",\"n\":%d,", split_name, res.n);
+            json_number("accuracy_goodness", res.accuracy_goodness, 0);
+            json_number("accuracy_linear", res.accuracy_linear, 0);
+            json_number("images_per_s", res.images_per_s, 0);
+            json_number("seconds", res.seconds, 1);
+            printf("}\n");
+        }
+    }
+    ffcnn_dataset_free(&ds);
+    ffcnn_net_free(net);
+    return rc ? fail(err, rc) : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(MAIN_USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    if (!strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "version")) return printf("ffcnn %s\n", FFCNN_VERSION), 0;
+    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, version)\n", argv[1]);
+    return EXIT_BAD_INPUT;
+}

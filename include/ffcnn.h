@@ -1,0 +1,149 @@
+/* ffcnn: Forward-Forward training of convolutional networks (Scodellaro et al., arXiv 2312.14924).
+ *
+ * Public API. Every name starts with ffcnn_ / FFCNN_. Functions that can fail return 0 on
+ * success and a negative FFCNN_E* code otherwise, with a one-line message in `err` (a buffer of
+ * FFCNN_ERR_LEN bytes) naming the file or setting and the problem. The library never prints and
+ * never exits; the CLI decides what to show. */
+#ifndef FFCNN_H
+#define FFCNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FFCNN_VERSION "0.1.0"
+#define FFCNN_ERR_LEN 512
+#define FFCNN_MAX_LAYERS 16
+#define FFCNN_CLASSES 10
+
+enum ffcnn_status {
+    FFCNN_OK = 0,
+    FFCNN_EINVAL = -1, /* a setting or argument out of range */
+    FFCNN_EIO = -2,    /* a file could not be opened, read or written */
+    FFCNN_EFORMAT = -3, /* a file's contents are malformed */
+    FFCNN_ENOMEM = -4,
+    FFCNN_ENUMERIC = -5 /* NaN or Inf met while training */
+};
+
+/* Label pattern superimposed on the image (METHOD.md §2). */
+enum ffcnn_label_kind {
+    FFCNN_LABEL_FOURIER1 = 1, /* paper's set 1: four orientations, three frequencies */
+    FFCNN_LABEL_FOURIER2 = 2, /* paper's set 2: one frequency band, ten orientations */
+    FFCNN_LABEL_ONEHOT = 3    /* Hinton's one-hot in the first 10 pixels (baseline) */
+};
+
+/* Everything that defines a network and its training schedule. */
+typedef struct ffcnn_config {
+    int32_t layers;      /* number of conv layers */
+    int32_t filters;     /* filters per layer */
+    int32_t kernel;      /* odd kernel size k (k x k, "same" padding, stride 1) */
+    int32_t channels;    /* input image channels */
+    int32_t height;      /* input image height */
+    int32_t width;       /* input image width */
+    int32_t label_kind;  /* enum ffcnn_label_kind */
+    float label_k;       /* label intensity K in (0,1) */
+    int32_t train_from;  /* first trained layer, 1-based; layers before it keep their init */
+    int32_t batch;       /* positives per batch (as many negatives go with them) */
+    int32_t epochs;      /* training epochs */
+    float lr;            /* Adam learning rate before the cool-down */
+    uint64_t seed;       /* seeds init, shuffling and negative labels */
+} ffcnn_config;
+
+/* Fills the default preset: the best MNIST network that trains and evaluates in 10 minutes on
+ * a 2-core machine (README). */
+void ffcnn_config_default(ffcnn_config *cfg);
+/* Applies a named preset ("default", "paper", "tiny"); FFCNN_EINVAL if unknown. */
+int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err);
+/* Checks every field; FFCNN_EINVAL with a message naming the first bad one. */
+int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
+/* Learning rate of 0-based epoch e: linear cool-down in the second half (METHOD.md §5). */
+float ffcnn_lr_at_epoch(const ffcnn_config *cfg, int epoch);
+
+/* ---- data ---- */
+
+/* A labelled image set, pixels uint8 row-major [n][channels][height][width]. */
+typedef struct ffcnn_dataset {
+    int32_t n, channels, height, width;
+    uint8_t *pixels;
+    uint8_t *labels;
+} ffcnn_dataset;
+
+enum ffcnn_split { FFCNN_SPLIT_TRAIN = 0, FFCNN_SPLIT_VAL = 1, FFCNN_SPLIT_TEST = 2 };
+
+/* Reads an IDX image file and its IDX label file (plain or gzip'd). */
+int ffcnn_dataset_load_idx(ffcnn_dataset *ds, const char *images_path, const char *labels_path,
+                           char *err);
+/* Loads one split of MNIST-layout data from dir: train = first 50k of the 60k training images,
+ * val = the last 10k, test = the 10k test images (METHOD.md §5). Finds plain or .gz files. */
+int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_split split,
+                             char *err);
+/* Keeps only the first n images (n <= ds->n). */
+void ffcnn_dataset_truncate(ffcnn_dataset *ds, int32_t n);
+void ffcnn_dataset_free(ffcnn_dataset *ds);
+
+/* ---- network ---- */
+
+typedef struct ffcnn_net ffcnn_net;
+
+int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err);
+void ffcnn_net_free(ffcnn_net *net);
+const ffcnn_config *ffcnn_net_config(const ffcnn_net *net);
+void ffcnn_net_set_threads(ffcnn_net *net, int threads);
+/* Epochs completed so far (a loaded checkpoint continues from here). */
+int ffcnn_net_epochs_done(const ffcnn_net *net);
+
+/* ---- training ---- */
+
+typedef struct ffcnn_epoch_stats {
+    int32_t epoch;                          /* 0-based */
+    int32_t layers;                         /* entries used in loss[] and disc_acc[] */
+    float lr;
+    double loss[FFCNN_MAX_LAYERS];          /* mean per-layer BCE (trained layers) */
+    double disc_acc[FFCNN_MAX_LAYERS];      /* per-layer discrimination accuracy */
+    double classifier_loss, classifier_acc; /* linear head on training batches */
+    double val_acc_linear;                  /* -1 when no validation set */
+    double images_per_s;
+    double seconds;
+} ffcnn_epoch_stats;
+
+/* Called after every batch with (done, total) batches of the epoch, and once per epoch with the
+ * stats (batch progress then has done == total). Either may be NULL. */
+typedef struct ffcnn_train_hooks {
+    void (*on_batch)(void *user, int epoch, int64_t done, int64_t total, double loss_sum);
+    void (*on_epoch)(void *user, const ffcnn_epoch_stats *stats);
+    void *user;
+} ffcnn_train_hooks;
+
+/* Trains one epoch (the next one) on train; evaluates the linear head on val when non-NULL. */
+int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                      const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err);
+
+/* ---- evaluation ---- */
+
+enum ffcnn_eval_mode { FFCNN_EVAL_GOODNESS = 1, FFCNN_EVAL_LINEAR = 2, FFCNN_EVAL_BOTH = 3 };
+
+typedef struct ffcnn_eval_result {
+    int32_t n;
+    double accuracy_goodness; /* -1 when not evaluated */
+    double accuracy_linear;   /* -1 when not evaluated */
+    int32_t confusion_goodness[FFCNN_CLASSES][FFCNN_CLASSES]; /* [true][predicted] */
+    int32_t confusion_linear[FFCNN_CLASSES][FFCNN_CLASSES];
+    double seconds;
+    double images_per_s;
+} ffcnn_eval_result;
+
+int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                   ffcnn_eval_result *res, char *err);
+
+/* ---- model files (docs/checkpoint-format.md) ---- */
+
+int ffcnn_save(const ffcnn_net *net, const char *path, char *err);
+int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

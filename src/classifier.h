@@ -1,0 +1,26 @@
+/* The linear head (METHOD.md §6): bias-free, zero-initialised, from the RMS-normalised
+ * activations of the trained layers to 10 logits, trained with cross-entropy on detached
+ * features. The weight matrix is [10][cls_in]; each layer owns a block of columns. */
+#ifndef FFCNN_CLASSIFIER_H
+#define FFCNN_CLASSIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* logits[n][10] += feat[n][len] * w_block^T, w_block = 10 rows of len, row stride ld. */
+void classifier_logits_accumulate(float *logits, const float *feat, const float *w_block, int n,
+                                  size_t len, size_t ld);
+
+/* Softmax cross-entropy: dlogits = (softmax - onehot) / n; returns the mean loss and counts
+ * argmax hits in *correct. */
+double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
+                                int n, int64_t *correct);
+
+/* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns. */
+void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
+                            size_t len, size_t ld);
+
+/* Index of the largest of 10 scores (the first on ties). */
+int classifier_argmax(const float *scores);
+
+#endif

@@ -1,0 +1,84 @@
+/* Inference (METHOD.md §6): goodness over all ten labels, and the linear head on the neutral
+ * image; accuracy and confusion matrices. */
+#include <string.h>
+
+#include "classifier.h"
+#include "network.h"
+#include "train.h"
+#include "util.h"
+
+#define EVAL_CHUNK_SAMPLES 240 /* samples per forward pass: keeps the workspace small */
+
+/* Goodness summed over the trained layers for each of the 10 labels; predicts the best. */
+static int goodness_prediction(const ffcnn_net *net, int first_sample) {
+    double best = -1.0;
+    int arg = 0;
+    for (int c = 0; c < FFCNN_CLASSES; c++) {
+        double g = 0.0;
+        for (int l = ff_first_trained(net); l < net->cfg.layers; l++)
+            g += net->ws.goodness[l][first_sample + c];
+        if (c == 0 || g > best) best = g, arg = c;
+    }
+    return arg;
+}
+
+/* Chunk layout: image i's ten labelled copies at 10i..10i+9 (goodness), then the m neutral
+ * copies in one block (linear head), so the head reads contiguous features. */
+static void build_eval_chunk(ffcnn_net *net, const ffcnn_dataset *ds, int32_t start, int m,
+                             int goodness, int linear) {
+    ff_workspace *ws = &net->ws;
+    const size_t len = net->labels.len;
+    const int neutral0 = goodness ? FFCNN_CLASSES * m : 0;
+    for (int i = 0; i < m; i++) {
+        ff_net_load_image(net, ds, start + i, i);
+        const float *img = ws->image + (size_t)i * len;
+        for (int c = 0; goodness && c < FFCNN_CLASSES; c++)
+            ff_label_overlay(ws->input + (size_t)(FFCNN_CLASSES * i + c) * len, img, &net->labels,
+                             c);
+        if (linear)
+            ff_label_overlay(ws->input + (size_t)(neutral0 + i) * len, img, &net->labels,
+                             FF_NEUTRAL_LABEL);
+    }
+}
+
+int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                   ffcnn_eval_result *res, char *err) {
+    memset(res, 0, sizeof *res);
+    res->accuracy_goodness = res->accuracy_linear = -1.0;
+    if (mode < FFCNN_EVAL_GOODNESS || mode > FFCNN_EVAL_BOTH)
+        return ff_fail(err, FFCNN_EINVAL, "evaluation mode %d is not goodness, linear or both",
+                       (int)mode);
+    int rc = ff_check_dataset(net, ds, "evaluation set", err);
+    if (rc) return rc;
+    const int goodness = (mode & FFCNN_EVAL_GOODNESS) != 0, linear = (mode & FFCNN_EVAL_LINEAR) != 0;
+    const int per_image = goodness * FFCNN_CLASSES + linear;
+    const int chunk = EVAL_CHUNK_SAMPLES / per_image;
+    if ((rc = ff_net_reserve(net, chunk * per_image, err))) return rc;
+    const double t0 = ff_now_seconds();
+    int64_t hit_g = 0, hit_l = 0;
+    for (int32_t start = 0; start < ds->n; start += chunk) {
+        const int m = ds->n - start < chunk ? ds->n - start : chunk;
+        build_eval_chunk(net, ds, start, m, goodness, linear);
+        for (int l = 0; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, m * per_image);
+        if (linear) ff_net_classifier_logits(net, goodness ? FFCNN_CLASSES * m : 0, m);
+        for (int i = 0; i < m; i++) {
+            const int y = ds->labels[start + i];
+            if (goodness) {
+                const int p = goodness_prediction(net, FFCNN_CLASSES * i);
+                res->confusion_goodness[y][p]++;
+                hit_g += p == y;
+            }
+            if (linear) {
+                const int p = classifier_argmax(net->ws.logits + (size_t)i * FFCNN_CLASSES);
+                res->confusion_linear[y][p]++;
+                hit_l += p == y;
+            }
+        }
+    }
+    res->n = ds->n;
+    res->seconds = ff_now_seconds() - t0;
+    res->images_per_s = ds->n / (res->seconds > 0 ? res->seconds : 1e-9);
+    if (goodness) res->accuracy_goodness = ds->n ? (double)hit_g / ds->n : 0.0;
+    if (linear) res->accuracy_linear = ds->n ? (double)hit_l / ds->n : 0.0;
+    return FFCNN_OK;
+}

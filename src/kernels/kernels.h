@@ -1,0 +1,45 @@
+/* Numeric kernels over flat float buffers, outputs first. They know nothing of layers, FF or
+ * files. Images are [channels][height][width]; conv weights [out][in][k][k] (PyTorch layout). */
+#ifndef FFCNN_KERNELS_H
+#define FFCNN_KERNELS_H
+
+#include <stddef.h>
+
+/* Shape of one "same"-padded, stride-1 convolution of a single image. */
+typedef struct ff_conv_shape {
+    int in_ch, out_ch, height, width, kernel;
+} ff_conv_shape;
+
+static inline size_t ff_conv_patch_len(const ff_conv_shape *s) {
+    return (size_t)s->in_ch * s->kernel * s->kernel;
+}
+static inline size_t ff_conv_pixels(const ff_conv_shape *s) {
+    return (size_t)s->height * s->width;
+}
+/* Floats of scratch one call of conv2d_forward / conv2d_weight_grad needs (an im2col matrix). */
+static inline size_t ff_conv_scratch_len(const ff_conv_shape *s) {
+    return ff_conv_patch_len(s) * ff_conv_pixels(s);
+}
+
+/* col[patch][pixel]: the unrolled receptive fields, zero outside the image. */
+void im2col(float *col, const float *in, const ff_conv_shape *s);
+
+/* out[out_ch][pixels] = w * in + b, one image. */
+void conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
+                    const ff_conv_shape *s);
+
+/* dw += dout (x) in, db += sum of dout: the weight gradient of one image, accumulated. No input
+ * gradient: Forward-Forward never sends one back. */
+void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
+                        const ff_conv_shape *s);
+
+/* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (METHOD.md §3); returns the factor. */
+float rmsnorm_forward(float *out, const float *in, size_t n);
+
+/* In place y = max(y, 0); returns sum of y^2 (the goodness, METHOD.md §4) in double. */
+double relu_goodness_forward(float *y, size_t n);
+
+/* Limits BLAS to one thread: ffcnn parallelises over samples with OpenMP itself. */
+void ff_blas_single_thread(void);
+
+#endif

@@ -1,0 +1,75 @@
+#include "labels.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Modes measured from the paper's figures (METHOD.md §2), (ky, kx) per class. */
+static const int SET1[FFCNN_CLASSES][2] = {{0, 6}, {2, 0}, {0, 4}, {0, 2},  {6, 0},
+                                           {4, 0}, {1, -1}, {2, -2}, {2, 2}, {1, 1}};
+static const int SET2[FFCNN_CLASSES][2] = {{0, 6},  {6, 0}, {3, -3}, {3, 3},  {4, -2},
+                                           {4, 2}, {2, -4}, {2, 4},  {5, -1}, {5, 1}};
+
+void ff_label_mode(int set, int c, int *ky, int *kx) {
+    const int(*t)[2] = set == FFCNN_LABEL_FOURIER2 ? SET2 : SET1;
+    *ky = t[c][0];
+    *kx = t[c][1];
+}
+
+/* L_c[i][j] = 0.5 (1 + cos(2 pi (ky i / H + kx j / W))), the same in every colour channel. */
+static void fourier_pattern(float *out, int set, int c, int channels, int height, int width) {
+    int ky, kx;
+    ff_label_mode(set, c, &ky, &kx);
+    const double two_pi = 6.283185307179586;
+    for (int i = 0; i < height; i++)
+        for (int j = 0; j < width; j++) {
+            double phase = two_pi * ((double)ky * i / height + (double)kx * j / width);
+            out[(size_t)i * width + j] = (float)(0.5 * (1.0 + cos(phase)));
+        }
+    const size_t plane = (size_t)height * width;
+    for (int ch = 1; ch < channels; ch++) memcpy(out + ch * plane, out, plane * sizeof(float));
+}
+
+/* Hinton's label: pixel c of the first ten (channel 0) is 1, the other nine 0. */
+static void onehot_pattern(float *out, int c) {
+    for (int i = 0; i < FFCNN_CLASSES; i++) out[i] = i == c ? 1.0f : 0.0f;
+}
+
+int ff_labels_make(ff_labels *lb, int kind, float k, int channels, int height, int width) {
+    memset(lb, 0, sizeof *lb);
+    lb->kind = kind;
+    lb->k = k;
+    lb->channels = channels;
+    lb->height = height;
+    lb->width = width;
+    lb->len = (size_t)channels * height * width;
+    lb->patterns = ff_calloc((FFCNN_CLASSES + 1) * lb->len, sizeof(float));
+    if (!lb->patterns) return FFCNN_ENOMEM;
+    float *neutral = lb->patterns + FFCNN_CLASSES * lb->len;
+    for (int c = 0; c < FFCNN_CLASSES; c++) {
+        float *p = lb->patterns + c * lb->len;
+        if (kind == FFCNN_LABEL_ONEHOT)
+            onehot_pattern(p, c);
+        else
+            fourier_pattern(p, kind, c, channels, height, width);
+        for (size_t i = 0; i < lb->len; i++) neutral[i] += p[i] / FFCNN_CLASSES;
+    }
+    return FFCNN_OK;
+}
+
+void ff_labels_free(ff_labels *lb) {
+    ff_free(lb->patterns);
+    lb->patterns = NULL;
+}
+
+void ff_label_overlay(float *out, const float *image, const ff_labels *lb, int label) {
+    const float *p = lb->patterns + (size_t)label * lb->len;
+    if (lb->kind == FFCNN_LABEL_ONEHOT) {
+        memcpy(out, image, lb->len * sizeof(float));
+        memcpy(out, p, FFCNN_CLASSES * sizeof(float));
+        return;
+    }
+    const float keep = 1.0f - lb->k, k = lb->k;
+    for (size_t i = 0; i < lb->len; i++) out[i] = keep * image[i] + k * p[i];
+}

@@ -1,0 +1,179 @@
+#include "network.h"
+
+#include <string.h>
+
+#include "classifier.h"
+#include "kernels/kernels.h"
+#include "util.h"
+
+static ff_conv_shape layer_shape(const ffcnn_config *c, int l) {
+    ff_conv_shape s = {l == 0 ? c->channels : c->filters, c->filters, c->height, c->width,
+                       c->kernel};
+    return s;
+}
+
+static size_t classifier_inputs(const ffcnn_config *c) {
+    return (size_t)(c->layers - c->train_from + 1) * c->filters * c->height * c->width;
+}
+
+size_t ff_param_count(const ffcnn_config *cfg) {
+    size_t n = FFCNN_CLASSES * classifier_inputs(cfg);
+    for (int l = 0; l < cfg->layers; l++) n += conv_layer_param_count(layer_shape(cfg, l));
+    return n;
+}
+
+int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err) {
+    int rc = ffcnn_config_validate(cfg, err);
+    if (rc) return rc;
+    ffcnn_net *net = ff_calloc(1, sizeof *net);
+    if (!net) return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating the network");
+    net->cfg = *cfg;
+    net->threads = threads < 1 ? 1 : threads;
+    net->cls_in = classifier_inputs(cfg);
+    const size_t n = ff_param_count(cfg);
+    net->n_params = n;
+    net->params = ff_calloc(n, sizeof(float));
+    net->grads = ff_calloc(n, sizeof(float));
+    net->adam_m = ff_calloc(n, sizeof(float));
+    net->adam_v = ff_calloc(n, sizeof(float));
+    if (!net->params || !net->grads || !net->adam_m || !net->adam_v ||
+        ff_labels_make(&net->labels, cfg->label_kind, cfg->label_k, cfg->channels, cfg->height,
+                       cfg->width) != FFCNN_OK) {
+        ffcnn_net_free(net);
+        return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating %zu parameters", n);
+    }
+    size_t off = 0;
+    for (int l = 0; l < cfg->layers; l++) {
+        make_conv_layer(&net->layer[l], layer_shape(cfg, l), net->params + off,
+                        net->grads + off);
+        off += net->layer[l].n_params;
+    }
+    net->cls_w = net->params + off;
+    net->cls_dw = net->grads + off;
+    ff_rng_seed(&net->rng, cfg->seed);
+    net->last_val_linear = -1.0;
+    ff_blas_single_thread();
+    *out = net;
+    return FFCNN_OK;
+}
+
+void ff_net_init_weights(ffcnn_net *net) {
+    ff_rng init_rng;
+    ff_rng_seed(&init_rng, net->cfg.seed ^ 0x5eedf00dULL);
+    for (int l = 0; l < net->cfg.layers; l++) init_conv_layer(&net->layer[l], &init_rng);
+    memset(net->cls_w, 0, sizeof(float) * FFCNN_CLASSES * net->cls_in);
+}
+
+int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err) {
+    int rc = ff_net_alloc(out, cfg, threads, err);
+    if (rc == FFCNN_OK) ff_net_init_weights(*out);
+    return rc;
+}
+
+static void workspace_free(ff_workspace *ws) {
+    ff_free(ws->image);
+    ff_free(ws->input);
+    for (int l = 0; l < FFCNN_MAX_LAYERS; l++) {
+        ff_free(ws->z[l]);
+        ff_free(ws->y[l]);
+        ff_free(ws->goodness[l]);
+    }
+    ff_free(ws->last_norm);
+    ff_free(ws->coef);
+    ff_free(ws->labels);
+    ff_free(ws->logits);
+    ff_free(ws->dlogits);
+    ff_free(ws->scratch);
+    ff_free(ws->partial);
+    memset(ws, 0, sizeof *ws);
+}
+
+void ffcnn_net_free(ffcnn_net *net) {
+    if (!net) return;
+    workspace_free(&net->ws);
+    ff_labels_free(&net->labels);
+    ff_free(net->params);
+    ff_free(net->grads);
+    ff_free(net->adam_m);
+    ff_free(net->adam_v);
+    ff_free(net);
+}
+
+int ff_net_reserve(ffcnn_net *net, int n, char *err) {
+    ff_workspace *ws = &net->ws;
+    if (n <= ws->capacity && net->threads == ws->threads) return FFCNN_OK;
+    if (n < ws->capacity) n = ws->capacity;
+    workspace_free(ws);
+    const int L = net->cfg.layers, T = net->threads;
+    const size_t img = net->labels.len;
+    size_t scratch = 0, partial = 0;
+    int ok = (ws->image = ff_calloc((size_t)n, img * sizeof(float))) &&
+             (ws->input = ff_calloc((size_t)n, img * sizeof(float)));
+    for (int l = 0; ok && l < L; l++) {
+        const ff_conv_layer *ly = &net->layer[l];
+        ok = (ws->z[l] = ff_calloc((size_t)n, ly->in_len * sizeof(float))) &&
+             (ws->y[l] = ff_calloc((size_t)n, ly->out_len * sizeof(float))) &&
+             (ws->goodness[l] = ff_calloc((size_t)n, sizeof(double)));
+        if (conv_layer_scratch_len(ly) > scratch) scratch = conv_layer_scratch_len(ly);
+        if (ly->n_params > partial) partial = ly->n_params;
+    }
+    ok = ok && (ws->last_norm = ff_calloc((size_t)n, net->layer[L - 1].out_len * sizeof(float))) &&
+         (ws->coef = ff_calloc((size_t)n, sizeof(float))) &&
+         (ws->labels = ff_calloc((size_t)n, 1)) &&
+         (ws->logits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
+         (ws->dlogits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
+         (ws->scratch = ff_calloc((size_t)T, scratch * sizeof(float))) &&
+         (ws->partial = ff_calloc((size_t)T, partial * sizeof(float)));
+    if (!ok) {
+        workspace_free(ws);
+        return ff_fail(err, FFCNN_ENOMEM, "out of memory for a workspace of %d samples", n);
+    }
+    ws->capacity = n;
+    ws->threads = T;
+    return FFCNN_OK;
+}
+
+void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot) {
+    const size_t len = net->labels.len;
+    const uint8_t *px = ds->pixels + (size_t)row * len;
+    float *dst = net->ws.image + (size_t)slot * len;
+    for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
+}
+
+void ff_net_forward_layer(ffcnn_net *net, int l, int n) {
+    ff_workspace *ws = &net->ws;
+    const float *a = l == 0 ? ws->input : ws->y[l - 1];
+    forward_conv_layer(&net->layer[l], ws->y[l], ws->z[l], ws->goodness[l], a, n, ws->scratch,
+                       net->threads);
+}
+
+void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
+    ff_workspace *ws = &net->ws;
+    const int L = net->cfg.layers;
+    const ff_conv_layer *last = &net->layer[L - 1];
+    for (int s = first; s < first + n; s++)
+        rmsnorm_forward(ws->last_norm + (size_t)s * last->out_len,
+                        ws->y[L - 1] + (size_t)s * last->out_len, last->out_len);
+    memset(ws->logits, 0, sizeof(float) * (size_t)n * FFCNN_CLASSES);
+    size_t col = 0;
+    for (int l = ff_first_trained(net); l < L; l++) {
+        /* A layer's normalised output is the next layer's normalised input. */
+        const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
+        const size_t len = net->layer[l].out_len;
+        classifier_logits_accumulate(ws->logits, feat + (size_t)first * len, net->cls_w + col,
+                                     n, len, net->cls_in);
+        col += len;
+    }
+}
+
+const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
+    return &net->cfg;
+}
+
+void ffcnn_net_set_threads(ffcnn_net *net, int threads) {
+    net->threads = threads < 1 ? 1 : threads;
+}
+
+int ffcnn_net_epochs_done(const ffcnn_net *net) {
+    return net->epochs_done;
+}

@@ -1,0 +1,70 @@
+/* The network: a stack of FF conv layers, the linear head, their parameters in one block, the
+ * optimiser state and a workspace. Internal; the public face is ffcnn_net in ffcnn.h. */
+#ifndef FFCNN_NETWORK_H
+#define FFCNN_NETWORK_H
+
+#include "ffcnn.h"
+#include "labels.h"
+#include "layer_conv.h"
+#include "rng.h"
+
+/* Buffers for one pass over `capacity` samples (the FF batch or an evaluation chunk). */
+typedef struct ff_workspace {
+    int capacity, threads;
+    float *image;                        /* capacity x image len: pixels as floats */
+    float *input;                        /* capacity x image len: images with labels */
+    float *z[FFCNN_MAX_LAYERS];          /* normalised input of each layer */
+    float *y[FFCNN_MAX_LAYERS];          /* ReLU output of each layer */
+    double *goodness[FFCNN_MAX_LAYERS];  /* per sample */
+    float *last_norm;                    /* normalised output of the last layer */
+    float *coef;                         /* per-sample dL/dG * 2 */
+    uint8_t *labels;                     /* true label of each sample */
+    float *logits, *dlogits;             /* capacity x 10 */
+    float *scratch, *partial;            /* per-thread im2col and gradient partials */
+} ff_workspace;
+
+struct ffcnn_net {
+    ffcnn_config cfg;
+    int threads;
+    int32_t epochs_done;
+    int64_t adam_t;         /* optimiser steps taken */
+    ff_rng rng;             /* shuffling and negative labels */
+    double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
+    ff_labels labels;
+    ff_conv_layer layer[FFCNN_MAX_LAYERS];
+    size_t n_params;        /* all conv layers, then the classifier */
+    float *params, *grads, *adam_m, *adam_v;
+    float *cls_w, *cls_dw;  /* classifier [10][cls_in], bias-free */
+    size_t cls_in;
+    ff_workspace ws;
+};
+
+/* Index of the first trained layer (0-based) and whether layer l learns. */
+static inline int ff_first_trained(const ffcnn_net *net) {
+    return net->cfg.train_from - 1;
+}
+static inline int ff_layer_trained(const ffcnn_net *net, int l) {
+    return l >= ff_first_trained(net);
+}
+/* threshold theta = N = C*H*W of the layer's output (METHOD.md §4). */
+static inline double ff_threshold(const ff_conv_layer *l) {
+    return (double)l->out_len;
+}
+
+/* Parameters of a validated config: conv weights and biases, then the classifier. */
+size_t ff_param_count(const ffcnn_config *cfg);
+/* Allocates the network with uninitialised-to-zero parameters (no random init). */
+int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err);
+/* Random init of every conv layer from cfg.seed; classifier zero. */
+void ff_net_init_weights(ffcnn_net *net);
+/* Makes the workspace hold at least n samples. */
+int ff_net_reserve(ffcnn_net *net, int n, char *err);
+/* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
+void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
+/* Runs layer l on n samples of the workspace (input or the previous layer's output). */
+void ff_net_forward_layer(ffcnn_net *net, int l, int n);
+/* Classifier logits of samples [first, first+n) into ws.logits rows [0, n); computes the last
+ * layer's normalised output for them first. */
+void ff_net_classifier_logits(ffcnn_net *net, int first, int n);
+
+#endif

@@ -1,0 +1,21 @@
+/* Deterministic random numbers (xoshiro256**, seeded by splitmix64). The whole state is four
+ * words, saved in checkpoints so a resumed run draws the same numbers. */
+#ifndef FFCNN_RNG_H
+#define FFCNN_RNG_H
+
+#include <stdint.h>
+
+typedef struct ff_rng {
+    uint64_t s[4];
+} ff_rng;
+
+void ff_rng_seed(ff_rng *r, uint64_t seed);
+uint64_t ff_rng_next(ff_rng *r);
+/* Uniform in [0, 1) with 24 random bits. */
+float ff_rng_uniform(ff_rng *r);
+/* Uniform integer in [0, n), unbiased. */
+uint32_t ff_rng_below(ff_rng *r, uint32_t n);
+/* Fisher-Yates shuffle of idx[0..n). */
+void ff_rng_shuffle(ff_rng *r, int32_t *idx, int32_t n);
+
+#endif

@@ -1,0 +1,162 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classifier.h"
+#include "optim_adam.h"
+#include "util.h"
+
+uint8_t ff_draw_negative_label(ff_rng *rng, int y) {
+    return (uint8_t)((y + 1 + (int)ff_rng_below(rng, FFCNN_CLASSES - 1)) % FFCNN_CLASSES);
+}
+
+int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err) {
+    const ffcnn_config *c = &net->cfg;
+    if (ds->channels != c->channels || ds->height != c->height || ds->width != c->width)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "%s: images are %dx%dx%d but the network expects %dx%dx%d", what,
+                       ds->channels, ds->height, ds->width, c->channels, c->height, c->width);
+    for (int32_t i = 0; i < ds->n; i++)
+        if (ds->labels[i] >= FFCNN_CLASSES)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: label %d of image %d is not in 0..9", what,
+                           ds->labels[i], i);
+    return FFCNN_OK;
+}
+
+static void adam_update(ffcnn_net *net, float *p, size_t n, float lr) {
+    const size_t off = (size_t)(p - net->params);
+    ff_adam_step(p, net->grads + off, net->adam_m + off, net->adam_v + off, n, lr, net->adam_t);
+}
+
+/* Slots [0,B) positives, [B,2B) negatives, [2B,3B) neutral, all from the same B images. */
+static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                           const uint8_t *neg, int B) {
+    ff_workspace *ws = &net->ws;
+    const size_t len = net->labels.len;
+    for (int s = 0; s < B; s++) {
+        ff_net_load_image(net, ds, rows[s], s);
+        const float *img = ws->image + (size_t)s * len;
+        const int y = ds->labels[rows[s]];
+        ws->labels[s] = (uint8_t)y;
+        ff_label_overlay(ws->input + (size_t)s * len, img, &net->labels, y);
+        ff_label_overlay(ws->input + (size_t)(B + s) * len, img, &net->labels, neg[s]);
+        ff_label_overlay(ws->input + (size_t)(2 * B + s) * len, img, &net->labels,
+                         FF_NEUTRAL_LABEL);
+    }
+}
+
+static int classifier_step(ffcnn_net *net, int B, float lr, ff_step_metrics *m, char *err) {
+    ff_workspace *ws = &net->ws;
+    const int L = net->cfg.layers;
+    ff_net_classifier_logits(net, 2 * B, B);
+    double loss = classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B,
+                                           &m->classifier_correct);
+    if (!isfinite(loss))
+        return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
+                       (long long)net->adam_t);
+    m->classifier_loss_sum += loss;
+    m->classifier_samples += B;
+    size_t col = 0;
+    for (int l = ff_first_trained(net); l < L; l++) {
+        const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
+        const size_t len = net->layer[l].out_len;
+        classifier_weight_grad(net->cls_dw + col, ws->dlogits, feat + (size_t)2 * B * len, B, len,
+                               net->cls_in);
+        col += len;
+    }
+    adam_update(net, net->cls_w, FFCNN_CLASSES * net->cls_in, lr);
+    return FFCNN_OK;
+}
+
+int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                  const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err) {
+    int rc = ff_net_reserve(net, 3 * B, err);
+    if (rc) return rc;
+    ff_workspace *ws = &net->ws;
+    build_ff_batch(net, ds, rows, neg_labels, B);
+    net->adam_t++;
+    for (int l = 0; l < net->cfg.layers; l++) {
+        ff_net_forward_layer(net, l, 3 * B);
+        if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: METHOD.md §4 */
+        ff_conv_layer *ly = &net->layer[l];
+        double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B,
+                                   ff_threshold(ly));
+        if (!isfinite(loss))
+            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", l + 1, loss,
+                           (long long)net->adam_t);
+        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, ws->scratch, ws->partial,
+                            net->threads);
+        adam_update(net, ly->w, ly->n_params, lr);
+    }
+    rc = classifier_step(net, B, lr, m, err);
+    m->steps++;
+    return rc;
+}
+
+static void fill_epoch_stats(const ffcnn_net *net, const ff_step_metrics *m,
+                             ffcnn_epoch_stats *st) {
+    st->layers = net->cfg.layers;
+    for (int l = 0; l < net->cfg.layers; l++) {
+        const ff_layer_metrics *lm = &m->layer[l];
+        st->loss[l] = lm->batches ? lm->loss_sum / lm->batches : -1.0;
+        st->disc_acc[l] = lm->samples ? (double)lm->correct / lm->samples : -1.0;
+    }
+    st->classifier_loss = m->steps ? m->classifier_loss_sum / m->steps : -1.0;
+    st->classifier_acc =
+        m->classifier_samples ? (double)m->classifier_correct / m->classifier_samples : -1.0;
+}
+
+int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                      const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
+    int rc = ff_check_dataset(net, train, "training set", err);
+    if (rc) return rc;
+    if (train->n < 1) return ff_fail(err, FFCNN_EINVAL, "training set: no images");
+    const int epoch = net->epochs_done, B0 = net->cfg.batch;
+    const float lr = ffcnn_lr_at_epoch(&net->cfg, epoch);
+    int32_t *order = malloc(sizeof(int32_t) * (size_t)train->n);
+    uint8_t *neg = malloc((size_t)B0);
+    ff_step_metrics *m = calloc(1, sizeof *m);
+    if (!order || !neg || !m) {
+        free(order), free(neg), free(m);
+        return ff_fail(err, FFCNN_ENOMEM, "out of memory for the epoch's order");
+    }
+    for (int32_t i = 0; i < train->n; i++) order[i] = i;
+    ff_rng_shuffle(&net->rng, order, train->n);
+    const int64_t batches = (train->n + B0 - 1) / B0;
+    const double t0 = ff_now_seconds();
+    for (int64_t b = 0; b < batches && rc == FFCNN_OK; b++) {
+        const int32_t *rows = order + b * B0;
+        const int B = (int)(b + 1 < batches ? B0 : train->n - b * B0);
+        for (int s = 0; s < B; s++)
+            neg[s] = ff_draw_negative_label(&net->rng, train->labels[rows[s]]);
+        rc = ff_train_step(net, train, rows, neg, B, lr, m, err);
+        if (rc == FFCNN_OK && hooks && hooks->on_batch) {
+            const ff_layer_metrics *lm = &m->layer[net->cfg.layers - 1];
+            hooks->on_batch(hooks->user, epoch, b + 1, batches, lm->loss_sum / lm->batches);
+        }
+    }
+    const double seconds = ff_now_seconds() - t0;
+    if (rc == FFCNN_OK) {
+        ffcnn_epoch_stats st;
+        memset(&st, 0, sizeof st);
+        st.epoch = epoch;
+        st.lr = lr;
+        fill_epoch_stats(net, m, &st);
+        st.seconds = seconds;
+        st.images_per_s = train->n / (seconds > 0 ? seconds : 1e-9);
+        st.val_acc_linear = -1.0;
+        net->epochs_done++;
+        if (val && val->n > 0) {
+            ffcnn_eval_result res;
+            rc = ffcnn_evaluate(net, val, FFCNN_EVAL_LINEAR, &res, err);
+            st.val_acc_linear = res.accuracy_linear;
+            net->last_val_linear = res.accuracy_linear;
+        }
+        if (stats) *stats = st;
+        if (rc == FFCNN_OK && hooks && hooks->on_epoch) hooks->on_epoch(hooks->user, &st);
+    }
+    free(order), free(neg), free(m);
+    return rc;
+}

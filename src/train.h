@@ -1,0 +1,26 @@
+/* The training loop: batches, the FF step of every layer, the classifier step. */
+#ifndef FFCNN_TRAIN_H
+#define FFCNN_TRAIN_H
+
+#include "ff_objective.h"
+#include "network.h"
+
+typedef struct ff_step_metrics {
+    ff_layer_metrics layer[FFCNN_MAX_LAYERS];
+    double classifier_loss_sum;
+    int64_t classifier_correct, classifier_samples, steps;
+} ff_step_metrics;
+
+/* One optimiser step on the B images ds rows[0..B): positives with their labels, negatives with
+ * neg_labels (each != the true label), neutral copies for the classifier, all in one batch of
+ * 3B samples. Every layer's forward uses the weights from before this step. */
+int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                  const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err);
+
+/* A wrong label for true label y, uniform over the other nine (METHOD.md §2). */
+uint8_t ff_draw_negative_label(ff_rng *rng, int y);
+
+/* Fails unless ds holds images of the network's shape with labels 0..9. */
+int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err);
+
+#endif

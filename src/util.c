@@ -1,0 +1,40 @@
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ffcnn.h"
+
+int ff_fail(char *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, FFCNN_ERR_LEN, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void *ff_calloc(size_t n, size_t size) {
+    size_t bytes;
+    if (!ff_mul_ok(n, size, &bytes)) return NULL;
+    if (bytes == 0) bytes = 64;
+    bytes = (bytes + 63) & ~(size_t)63;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    memset(p, 0, bytes);
+    return p;
+}
+
+void ff_free(void *p) {
+    free(p);
+}
+
+double ff_now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

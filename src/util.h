@@ -1,0 +1,36 @@
+/* Small shared helpers: error messages, aligned allocation, overflow-checked sizes. */
+#ifndef FFCNN_UTIL_H
+#define FFCNN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes a formatted one-line message into err (FFCNN_ERR_LEN bytes) and returns code. */
+int ff_fail(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* 64-byte aligned, zeroed allocation; NULL on failure or overflow of n * size. */
+void *ff_calloc(size_t n, size_t size);
+void ff_free(void *p);
+
+/* a * b into *out; returns 0 if it overflowed size_t. */
+static inline int ff_mul_ok(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+double ff_now_seconds(void);
+
+
+#ifdef _OPENMP
+#include <omp.h>
+static inline int omp_thread(void) {
+    return omp_get_thread_num();
+}
+#else
+static inline int omp_thread(void) {
+    return 0;
+}
+#endif
+
+#endif
