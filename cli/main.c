@@ -323,10 +323,11 @@ static int cmd_eval(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(MAIN_USAGE, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    if (argc < 2) {
+        fputs("ffcnn: no command given (train, eval, version; see ffcnn --help)\n", stderr);
+        return EXIT_BAD_INPUT;
     }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return fputs(MAIN_USAGE, stdout), 0;
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version")) return printf("ffcnn %s\n", FFCNN_VERSION), 0;

@@ -1,0 +1,153 @@
+/* Kernels against independent truth: a naive direct convolution in double, hand-computed
+ * RMS normalisation, and finite differences of the FF loss through a whole layer. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ff_objective.h"
+#include "kernels/kernels.h"
+#include "layer_conv.h"
+#include "test_util.h"
+
+static double naive_conv_at(const float *in, const float *w, const float *b,
+                            const ff_conv_shape *s, int o, int y, int x) {
+    const int k = s->kernel, pad = k / 2;
+    double acc = b[o];
+    for (int c = 0; c < s->in_ch; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                int iy = y + ky - pad, ix = x + kx - pad;
+                if (iy < 0 || iy >= s->height || ix < 0 || ix >= s->width) continue;
+                acc += (double)w[((o * s->in_ch + c) * k + ky) * k + kx] *
+                       in[(c * s->height + iy) * s->width + ix];
+            }
+    return acc;
+}
+
+static void check_conv_shape(ff_conv_shape s, uint64_t seed) {
+    const size_t in_len = (size_t)s.in_ch * s.height * s.width;
+    const size_t out_len = (size_t)s.out_ch * s.height * s.width;
+    const size_t nw = (size_t)s.out_ch * ff_conv_patch_len(&s);
+    float *in = malloc(in_len * 4), *w = malloc(nw * 4), *b = malloc(s.out_ch * 4);
+    float *out = malloc(out_len * 4), *dout = malloc(out_len * 4);
+    float *scratch = malloc(ff_conv_scratch_len(&s) * 4);
+    float *dw = calloc(nw, 4), *db = calloc(s.out_ch, 4);
+    test_fill_uniform(in, in_len, -1, 1, seed);
+    test_fill_uniform(w, nw, -1, 1, seed + 1);
+    test_fill_uniform(b, s.out_ch, -1, 1, seed + 2);
+    test_fill_uniform(dout, out_len, -1, 1, seed + 3);
+    conv2d_forward(out, scratch, in, w, b, &s);
+    double worst = 0;
+    for (int o = 0; o < s.out_ch; o++)
+        for (int y = 0; y < s.height; y++)
+            for (int x = 0; x < s.width; x++) {
+                double e = fabs(out[(o * s.height + y) * s.width + x] -
+                                naive_conv_at(in, w, b, &s, o, y, x));
+                if (e > worst) worst = e;
+            }
+    CHECK(worst < 1e-4, "conv forward %dx%dx%d k%d -> %d: worst error %g", s.in_ch, s.height,
+          s.width, s.kernel, s.out_ch, worst);
+
+    /* Weight gradient of sum(dout * conv(in)): d/dw = correlation of dout with in, d/db =
+     * sum of dout. Accumulates, so call twice and expect double. */
+    conv2d_weight_grad(dw, db, scratch, dout, in, &s);
+    conv2d_weight_grad(dw, db, scratch, dout, in, &s);
+    const int k = s.kernel, pad = k / 2;
+    worst = 0;
+    for (int o = 0; o < s.out_ch; o++) {
+        double gb = 0;
+        for (size_t p = 0; p < (size_t)s.height * s.width; p++) gb += dout[o * s.height * s.width + p];
+        worst = fmax(worst, fabs(db[o] - 2 * gb));
+        for (int c = 0; c < s.in_ch; c++)
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    double g = 0;
+                    for (int y = 0; y < s.height; y++)
+                        for (int x = 0; x < s.width; x++) {
+                            int iy = y + ky - pad, ix = x + kx - pad;
+                            if (iy < 0 || iy >= s.height || ix < 0 || ix >= s.width) continue;
+                            g += (double)dout[(o * s.height + y) * s.width + x] *
+                                 in[(c * s.height + iy) * s.width + ix];
+                        }
+                    worst = fmax(worst, fabs(dw[((o * s.in_ch + c) * k + ky) * k + kx] - 2 * g));
+                }
+    }
+    CHECK(worst < 1e-3, "conv weight grad %dx%dx%d k%d -> %d: worst error %g", s.in_ch,
+          s.height, s.width, s.kernel, s.out_ch, worst);
+    free(in), free(w), free(b), free(out), free(dout), free(scratch), free(dw), free(db);
+}
+
+static void test_conv_shapes(void) {
+    check_conv_shape((ff_conv_shape){1, 3, 5, 7, 3}, 1);   /* one input channel, odd sizes */
+    check_conv_shape((ff_conv_shape){2, 4, 6, 6, 5}, 2);
+    check_conv_shape((ff_conv_shape){3, 2, 4, 5, 7}, 3);   /* kernel larger than the image */
+    check_conv_shape((ff_conv_shape){5, 6, 9, 11, 1}, 4);  /* 1x1 */
+    check_conv_shape((ff_conv_shape){8, 16, 28, 28, 7}, 5); /* the paper's geometry, smaller */
+}
+
+static void test_rmsnorm_relu(void) {
+    const float in[2] = {3.0f, 4.0f};
+    float out[2];
+    float f = rmsnorm_forward(out, in, 2);
+    /* rms = sqrt((9 + 16) / 2) = 3.5355339 */
+    CHECK_CLOSE(f, 1.0 / (sqrt(12.5) + 1e-8), 1e-6, "rmsnorm factor");
+    CHECK_CLOSE(out[0], 3.0 / sqrt(12.5), 1e-6, "rmsnorm out[0]");
+    CHECK_CLOSE(out[1], 4.0 / sqrt(12.5), 1e-6, "rmsnorm out[1]");
+    float zero[3] = {0, 0, 0}, zout[3];
+    rmsnorm_forward(zout, zero, 3);
+    CHECK(zout[0] == 0 && zout[2] == 0, "rmsnorm of zeros stays finite and zero");
+    float y[4] = {-1.0f, 2.0f, 0.0f, 3.0f};
+    double g = relu_goodness_forward(y, 4);
+    CHECK(y[0] == 0.0f && y[1] == 2.0f && y[3] == 3.0f, "relu clamps negatives only");
+    CHECK_CLOSE(g, 13.0, 1e-12, "goodness = 2^2 + 3^2");
+}
+
+/* Mean FF loss of n samples (first half positive) through one layer, in the library's path. */
+static double layer_loss(const ff_conv_layer *l, const float *a, int n, float *y, float *z,
+                         double *g, float *scratch, float *coef) {
+    forward_conv_layer(l, y, z, g, a, n, scratch, 1);
+    ff_layer_metrics m = {0};
+    return ff_objective(coef, &m, g, n / 2, n / 2, (double)l->out_len);
+}
+
+static void test_layer_gradient_finite_differences(void) {
+    ff_conv_shape s = {2, 3, 6, 5, 3};
+    const size_t np = conv_layer_param_count(s);
+    float *params = calloc(np, 4), *grads = calloc(np, 4);
+    ff_conv_layer l;
+    make_conv_layer(&l, s, params, grads);
+    test_fill_uniform(params, np, -0.4f, 0.4f, 11);
+    const int n = 4;
+    float *a = malloc(n * l.in_len * 4), *y = malloc(n * l.out_len * 4),
+          *z = malloc(n * l.in_len * 4);
+    float *scratch = malloc(conv_layer_scratch_len(&l) * 4), *partial = malloc(np * 4);
+    float coef[4];
+    double g[4];
+    test_fill_uniform(a, n * l.in_len, 0, 1, 12);
+    layer_loss(&l, a, n, y, z, g, scratch, coef);
+    backward_conv_layer(&l, y, z, coef, n, scratch, partial, 1);
+    double worst = 0, gmax = 0;
+    for (size_t i = 0; i < np; i++) {
+        const float keep = params[i], h = 1e-2f;
+        params[i] = keep + h;
+        double up = layer_loss(&l, a, n, y, z, g, scratch, coef);
+        params[i] = keep - h;
+        double down = layer_loss(&l, a, n, y, z, g, scratch, coef);
+        params[i] = keep;
+        const double fd = (up - down) / (2.0 * h);
+        worst = fmax(worst, fabs(fd - grads[i]));
+        gmax = fmax(gmax, fabs(fd));
+    }
+    CHECK(gmax > 1e-3, "finite-difference gradient is not trivially zero (max %g)", gmax);
+    CHECK(worst <= 2e-2 * gmax, "layer gradient vs finite differences: worst %g of max %g", worst,
+          gmax);
+    free(params), free(grads), free(a), free(y), free(z), free(scratch), free(partial);
+}
+
+int main(void) {
+    ff_blas_single_thread();
+    test_conv_shapes();
+    test_rmsnorm_relu();
+    test_layer_gradient_finite_differences();
+    return test_summary();
+}

@@ -1,0 +1,105 @@
+/* Label patterns against values computed by hand from METHOD.md §2, and negative labels. */
+#include <math.h>
+#include <string.h>
+
+#include "labels.h"
+#include "rng.h"
+#include "test_util.h"
+#include "train.h"
+
+/* METHOD.md §2, copied from the document (not from src/labels.c). */
+static const int SET1[10][2] = {{0, 6}, {2, 0}, {0, 4}, {0, 2}, {6, 0},
+                                {4, 0}, {1, -1}, {2, -2}, {2, 2}, {1, 1}};
+static const int SET2[10][2] = {{0, 6}, {6, 0}, {3, -3}, {3, 3}, {4, -2},
+                                {4, 2}, {2, -4}, {2, 4}, {5, -1}, {5, 1}};
+
+static float at(const ff_labels *lb, int c, int i, int j) {
+    return lb->patterns[(size_t)c * lb->len + (size_t)i * lb->width + j];
+}
+
+static void test_modes(void) {
+    for (int c = 0; c < 10; c++) {
+        int ky, kx;
+        ff_label_mode(FFCNN_LABEL_FOURIER1, c, &ky, &kx);
+        CHECK(ky == SET1[c][0] && kx == SET1[c][1], "set 1 class %d mode (%d,%d)", c, ky, kx);
+        ff_label_mode(FFCNN_LABEL_FOURIER2, c, &ky, &kx);
+        CHECK(ky == SET2[c][0] && kx == SET2[c][1], "set 2 class %d mode (%d,%d)", c, ky, kx);
+    }
+}
+
+static void test_fourier_values(void) {
+    ff_labels lb;
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 1, 28, 28) == 0, "make set 1");
+    /* class 0 = (0,6): 1 at j=0; cos(2 pi 42/28) = cos(3 pi) = -1 at j=7 -> 0 */
+    CHECK_CLOSE(at(&lb, 0, 5, 0), 1.0, 1e-6, "L0[5][0]");
+    CHECK_CLOSE(at(&lb, 0, 5, 7), 0.0, 1e-6, "L0[5][7]");
+    CHECK_CLOSE(at(&lb, 0, 9, 14), 1.0, 1e-6, "L0[9][14]: 6*14/28 = 3 periods");
+    /* class 1 = (2,0): rows vary, i=7 -> cos(pi) -> 0 */
+    CHECK_CLOSE(at(&lb, 1, 7, 3), 0.0, 1e-6, "L1[7][3]");
+    /* class 6 = (1,-1): i=7,j=0 -> cos(pi/2) = 0 -> 0.5; i=j -> 1 */
+    CHECK_CLOSE(at(&lb, 6, 7, 0), 0.5, 1e-6, "L6[7][0]");
+    CHECK_CLOSE(at(&lb, 6, 11, 11), 1.0, 1e-6, "L6[11][11]");
+    /* class 9 = (1,1): i=7,j=7 -> cos(pi) -> 0 */
+    CHECK_CLOSE(at(&lb, 9, 7, 7), 0.0, 1e-6, "L9[7][7]");
+    /* neutral = mean of the ten patterns */
+    double mean = 0;
+    for (int c = 0; c < 10; c++) mean += at(&lb, c, 3, 17) / 10.0;
+    CHECK_CLOSE(at(&lb, FF_NEUTRAL_LABEL, 3, 17), mean, 1e-6, "neutral is the mean");
+    /* overlay: (1 - K) x + K L, stays in [0,1] */
+    float img[784], out[784];
+    for (int i = 0; i < 784; i++) img[i] = (float)(i % 256) / 255.0f;
+    ff_label_overlay(out, img, &lb, 0);
+    CHECK_CLOSE(out[0], 0.65 * img[0] + 0.35 * 1.0, 1e-6, "overlay at a peak");
+    CHECK_CLOSE(out[7], 0.65 * img[7] + 0.0, 1e-6, "overlay at a trough");
+    int inside = 1;
+    for (int i = 0; i < 784; i++) inside &= out[i] >= 0.0f && out[i] <= 1.0f;
+    CHECK(inside, "overlay stays in [0,1]");
+    ff_labels_free(&lb);
+}
+
+static void test_onehot_and_rgb(void) {
+    ff_labels lb;
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_ONEHOT, 0.35f, 1, 28, 28) == 0, "make one-hot");
+    float img[784], out[784];
+    for (int i = 0; i < 784; i++) img[i] = 0.5f;
+    ff_label_overlay(out, img, &lb, 3);
+    int ok = 1;
+    for (int i = 0; i < 10; i++) ok &= out[i] == (i == 3 ? 1.0f : 0.0f);
+    CHECK(ok && out[10] == 0.5f && out[783] == 0.5f, "one-hot overwrites the first 10 pixels only");
+    ff_label_overlay(out, img, &lb, FF_NEUTRAL_LABEL);
+    CHECK_CLOSE(out[4], 0.1, 1e-6, "one-hot neutral is 0.1 everywhere in the first 10");
+    ff_labels_free(&lb);
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER2, 0.5f, 3, 32, 32) == 0, "make RGB set 2");
+    CHECK(lb.len == 3 * 32 * 32, "RGB length");
+    CHECK(lb.patterns[5 * lb.len + 100] == lb.patterns[5 * lb.len + 1024 + 100],
+          "same pattern in every colour channel");
+    ff_labels_free(&lb);
+}
+
+static void test_negative_labels(void) {
+    ff_rng rng;
+    ff_rng_seed(&rng, 7);
+    int count[10][10] = {{0}};
+    int never_true = 1;
+    for (int t = 0; t < 9000; t++) {
+        int y = t % 10;
+        int neg = ff_draw_negative_label(&rng, y);
+        never_true &= neg != y && neg >= 0 && neg < 10;
+        count[y][neg]++;
+    }
+    CHECK(never_true, "a negative never carries the true label");
+    /* 900 draws per true label over 9 wrong ones: 100 expected, sd ~9.4 */
+    int lo = 1 << 30, hi = 0;
+    for (int y = 0; y < 10; y++)
+        for (int c = 0; c < 10; c++)
+            if (c != y) lo = count[y][c] < lo ? count[y][c] : lo, hi = count[y][c] > hi ? count[y][c] : hi;
+    CHECK(lo > 60 && hi < 140, "negatives uniform over the 9 wrong labels (min %d max %d)", lo, hi);
+}
+
+int main(void) {
+    test_modes();
+    test_fourier_values();
+    test_onehot_and_rgb();
+    test_negative_labels();
+    return test_summary();
+}

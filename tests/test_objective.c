@@ -1,0 +1,91 @@
+/* The FF objective and Adam against hand-computed values; the learning-rate schedule. */
+#include <math.h>
+
+#include "ff_objective.h"
+#include "ffcnn.h"
+#include "optim_adam.h"
+#include "test_util.h"
+
+static void test_softplus(void) {
+    CHECK_CLOSE(ff_softplus(0.0), log(2.0), 1e-12, "softplus(0)");
+    CHECK_CLOSE(ff_softplus(50.0), 50.0, 1e-12, "softplus(50)");
+    CHECK_CLOSE(ff_softplus(-50.0) / exp(-50.0), 1.0, 1e-9, "softplus(-50) relative");
+    CHECK(ff_softplus(-50.0) > 0, "softplus(-50) positive");
+    CHECK(isfinite(ff_softplus(1e6)) && isfinite(ff_softplus(-1e6)), "no overflow at 1e6");
+}
+
+static void test_objective_hand_values(void) {
+    const double theta = 100.0;
+    /* two positives with logits +1, -2; two negatives with logits +3, -4 */
+    const double g[4] = {101.0, 98.0, 103.0, 96.0};
+    float coef[4];
+    ff_layer_metrics m = {0};
+    double loss = ff_objective(coef, &m, g, 2, 2, theta);
+    /* softplus(-1) + softplus(2) + softplus(3) + softplus(-4), all / 4 */
+    const double expect = (0.31326168751822286 + 2.1269280110429727 + 3.048587351573742 +
+                           0.01814992791780978) / 4.0;
+    CHECK_CLOSE(loss, expect, 1e-9, "mean BCE");
+    CHECK(m.correct == 2 && m.samples == 4 && m.batches == 1, "discrimination: 2 of 4 right");
+    /* coef = 2 (sigma(logit) - target) / n */
+    CHECK_CLOSE(coef[0], 2.0 * (1.0 / (1.0 + exp(-1.0)) - 1.0) / 4.0, 1e-6, "coef pos +1");
+    CHECK_CLOSE(coef[1], 2.0 * (1.0 / (1.0 + exp(2.0)) - 1.0) / 4.0, 1e-6, "coef pos -2");
+    CHECK_CLOSE(coef[2], 2.0 * (1.0 / (1.0 + exp(-3.0))) / 4.0, 1e-6, "coef neg +3");
+    CHECK_CLOSE(coef[3], 2.0 * (1.0 / (1.0 + exp(4.0))) / 4.0, 1e-6, "coef neg -4");
+    /* saturated logits of order N (METHOD.md §9) stay finite */
+    const double big[2] = {0.0, 60000.0};
+    loss = ff_objective(coef, &m, big, 1, 1, 30000.0);
+    CHECK_CLOSE(loss, 30000.0, 1e-9, "saturated loss (30000 + 30000) / 2");
+    CHECK(isfinite(coef[0]) && isfinite(coef[1]), "saturated coefficients finite");
+}
+
+static void test_adam_hand_values(void) {
+    float p = 1.0f, g = 0.5f, m = 0.0f, v = 0.0f;
+    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 1);
+    /* m_hat = 0.5, v_hat = 0.25: p = 1 - 0.1 * 0.5 / (0.5 + 1e-8) */
+    CHECK_CLOSE(p, 0.9, 1e-6, "Adam step 1");
+    g = -1.0f;
+    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 2);
+    /* m = -0.055, v = 0.00124975; m_hat = -0.289474, v_hat = 0.625188 */
+    CHECK_CLOSE(p, 0.9 + 0.1 * (0.055 / 0.19) / sqrt(0.00124975 / 0.001999), 1e-6, "Adam step 2");
+}
+
+static void test_schedule(void) {
+    ffcnn_config c;
+    ffcnn_config_preset(&c, "paper", NULL);
+    CHECK(c.epochs == 200 && fabsf(c.lr - 5e-5f) < 1e-12f, "paper preset: 200 epochs, lr 5e-5");
+    CHECK(ffcnn_lr_at_epoch(&c, 0) == c.lr && ffcnn_lr_at_epoch(&c, 100) == c.lr, "first half constant");
+    CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 101), 5e-5, 1e-6, "e=101: 2*100/200");
+    CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 150) / 5e-5, 0.51, 1e-6, "e=150: 2*51/200");
+    CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 199) / 5e-5, 0.02, 1e-6, "e=199: 2*2/200");
+    c.epochs = 3;
+    CHECK(ffcnn_lr_at_epoch(&c, 2) <= c.lr, "odd E never raises the rate");
+}
+
+static void test_presets(void) {
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN];
+    CHECK(ffcnn_config_preset(&c, "paper", err) == 0 && c.layers == 3 && c.filters == 128 &&
+              c.kernel == 7 && c.batch == 50 && c.train_from == 2 &&
+              c.label_kind == FFCNN_LABEL_FOURIER1 && fabsf(c.label_k - 0.35f) < 1e-7f,
+          "paper preset is METHOD.md's best network");
+    CHECK(ffcnn_config_preset(&c, "nope", err) == FFCNN_EINVAL, "unknown preset rejected");
+    ffcnn_config_default(&c);
+    CHECK(ffcnn_config_validate(&c, err) == 0, "default preset valid");
+    c.kernel = 4;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "even kernel rejected");
+    ffcnn_config_default(&c);
+    c.train_from = 4;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "train-from past the last layer");
+    ffcnn_config_default(&c);
+    c.lr = NAN;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "NaN lr rejected");
+}
+
+int main(void) {
+    test_softplus();
+    test_objective_hand_values();
+    test_adam_hand_values();
+    test_schedule();
+    test_presets();
+    return test_summary();
+}

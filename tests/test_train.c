@@ -1,0 +1,146 @@
+/* Training and model files: same seed -> same bits, a save/load in the middle changes nothing,
+ * and every kind of damaged model file is refused with a message. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ffcnn.h"
+#include "network.h"
+#include "test_util.h"
+
+#define MODEL "/tmp/ffcnn_test_model.ffm"
+
+static ffcnn_dataset make_data(int n) {
+    ffcnn_dataset ds = {n, 1, 28, 28, malloc((size_t)n * 784), malloc((size_t)n)};
+    float *tmp = malloc(sizeof(float) * (size_t)n * 784);
+    test_fill_uniform(tmp, (size_t)n * 784, 0, 255.99f, 3);
+    for (int i = 0; i < n * 784; i++) ds.pixels[i] = (uint8_t)tmp[i];
+    for (int i = 0; i < n; i++) ds.labels[i] = (uint8_t)(i % 10);
+    free(tmp);
+    return ds;
+}
+
+static ffcnn_config tiny_config(void) {
+    ffcnn_config c;
+    ffcnn_config_preset(&c, "tiny", NULL);
+    c.filters = 4;
+    c.batch = 8;
+    c.epochs = 4;
+    c.seed = 42;
+    return c;
+}
+
+static ffcnn_net *train(const ffcnn_config *c, const ffcnn_dataset *ds, int epochs, int threads) {
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    if (ffcnn_net_create(&net, c, threads, err)) return NULL;
+    for (int e = 0; e < epochs; e++)
+        if (ffcnn_train_epoch(net, ds, NULL, NULL, NULL, err)) {
+            fprintf(stderr, "train: %s\n", err);
+            ffcnn_net_free(net);
+            return NULL;
+        }
+    return net;
+}
+
+static int same_state(const ffcnn_net *a, const ffcnn_net *b) {
+    const size_t bytes = a->n_params * sizeof(float);
+    return a->n_params == b->n_params && !memcmp(a->params, b->params, bytes) &&
+           !memcmp(a->adam_m, b->adam_m, bytes) && !memcmp(a->adam_v, b->adam_v, bytes) &&
+           a->adam_t == b->adam_t && a->epochs_done == b->epochs_done &&
+           !memcmp(&a->rng, &b->rng, sizeof a->rng);
+}
+
+static void test_determinism_and_resume(void) {
+    ffcnn_dataset ds = make_data(44); /* 44 = 5 full batches + a partial one */
+    ffcnn_config c = tiny_config();
+    ffcnn_net *a = train(&c, &ds, 4, 2), *b = train(&c, &ds, 4, 2);
+    CHECK(a && b && same_state(a, b), "same seed and threads -> bit-identical model");
+    CHECK(a && a->epochs_done == 4 && a->adam_t == 4 * 6, "4 epochs of 6 steps");
+    ffcnn_config c2 = c;
+    c2.seed = 43;
+    ffcnn_net *d = train(&c2, &ds, 4, 2);
+    CHECK(a && d && memcmp(a->params, d->params, a->n_params * 4) != 0, "another seed differs");
+    /* 2 epochs, save, load, 2 more == 4 epochs straight */
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *half = train(&c, &ds, 2, 2), *resumed = NULL;
+    CHECK(half && ffcnn_save(half, MODEL, err) == 0, "save: %s", err);
+    CHECK(ffcnn_load(&resumed, MODEL, 2, err) == 0, "load: %s", err);
+    if (resumed) {
+        CHECK(ffcnn_net_epochs_done(resumed) == 2, "loaded model knows its epoch");
+        for (int e = 0; e < 2; e++) ffcnn_train_epoch(resumed, &ds, NULL, NULL, NULL, err);
+        CHECK(a && same_state(a, resumed), "save + load mid-run gives the same final model");
+        ffcnn_eval_result ra, rb;
+        ffcnn_evaluate(a, &ds, FFCNN_EVAL_BOTH, &ra, err);
+        ffcnn_evaluate(resumed, &ds, FFCNN_EVAL_BOTH, &rb, err);
+        CHECK(ra.accuracy_goodness == rb.accuracy_goodness && ra.accuracy_linear == rb.accuracy_linear,
+              "same predictions");
+    }
+    ffcnn_net_free(a), ffcnn_net_free(b), ffcnn_net_free(d), ffcnn_net_free(half);
+    ffcnn_net_free(resumed);
+    ffcnn_dataset_free(&ds);
+}
+
+static long file_size(const char *p) {
+    FILE *f = fopen(p, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void damage_and_expect(const char *what, long offset, int truncate_to, const char *needle) {
+    long n = file_size(MODEL);
+    uint8_t *buf = malloc((size_t)n);
+    FILE *f = fopen(MODEL, "rb");
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    if (offset >= 0) buf[offset] ^= 0x5a;
+    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, truncate_to >= 0 ? (size_t)truncate_to : got);
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN] = "";
+    int rc = ffcnn_load(&net, "/tmp/ffcnn_test_bad.ffm", 1, err);
+    CHECK(rc == FFCNN_EFORMAT && net == NULL && strstr(err, needle),
+          "%s: expected a format error with '%s', got %d '%s'", what, needle, rc, err);
+    free(buf);
+}
+
+static void test_damaged_models(void) {
+    ffcnn_config c = tiny_config();
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net_create(&net, &c, 1, err);
+    CHECK(ffcnn_save(net, MODEL, err) == 0, "save");
+    const long n = file_size(MODEL);
+    damage_and_expect("magic", 0, -1, "bad magic");
+    damage_and_expect("version", 8, -1, "version");
+    damage_and_expect("filters field", 16, -1, "");
+    damage_and_expect("a weight byte", 200, -1, "checksum");
+    damage_and_expect("the checksum", n - 1, -1, "checksum");
+    damage_and_expect("truncated", -1, (int)(n - 10), "bytes");
+    damage_and_expect("header only", -1, 60, "too short");
+    /* a model of another shape with this one's payload: sizes disagree */
+    uint8_t *buf = malloc((size_t)n);
+    FILE *f = fopen(MODEL, "rb");
+    CHECK(fread(buf, 1, (size_t)n, f) == (size_t)n, "read back");
+    fclose(f);
+    int32_t filters = 5;
+    memcpy(buf + 16, &filters, 4);
+    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
+    ffcnn_net *other = NULL;
+    int rc = ffcnn_load(&other, "/tmp/ffcnn_test_bad.ffm", 1, err);
+    CHECK(rc == FFCNN_EFORMAT && strstr(err, "parameters"), "other network shape: %s", err);
+    free(buf);
+    rc = ffcnn_load(&other, "/nonexistent/model.ffm", 1, err);
+    CHECK(rc == FFCNN_EIO && strstr(err, "/nonexistent/model.ffm"), "missing file named: %s", err);
+    rc = ffcnn_save(net, "/nonexistent/dir/model.ffm", err);
+    CHECK(rc == FFCNN_EIO && strstr(err, "/nonexistent/dir/model.ffm"), "unwritable path: %s", err);
+    ffcnn_net_free(net);
+}
+
+int main(void) {
+    test_determinism_and_resume();
+    test_damaged_models();
+    return test_summary();
+}
