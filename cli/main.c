@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -28,6 +29,7 @@ static const char *TRAIN_USAGE =
     "  --lr X               Adam learning rate (linear cool-down in the second half)\n"
     "  --seed S             seed for init, shuffling and negative labels\n"
     "  --threads T          worker threads (default: all cores)\n"
+    "  --conv PATH          auto (default: per layer by cost) | im2col | fft\n"
     "  --train-limit N      use only the first N training images\n"
     "  --val-limit N        use only the first N validation images (0: no validation)\n"
     "  --final-eval MODE    goodness | linear | both | none on validation at the end (both)\n"
@@ -44,12 +46,14 @@ static const char *EVAL_USAGE =
     "  --mode M             goodness | linear | both (default)\n"
     "  --eval-limit N       evaluate only the first N images\n"
     "  --threads T          worker threads (default: all cores)\n"
+    "  --conv PATH          auto (default: per layer by cost) | im2col | fft\n"
     "  --json               last line of output: one JSON object with the figures\n";
 
 static const char *MAIN_USAGE =
     "usage: ffcnn <command> [options]\n"
     "  train    train a network with Forward-Forward (ffcnn train --help)\n"
     "  eval     evaluate a trained model (ffcnn eval --help)\n"
+    "  bench    time training and inference (ffcnn bench --help)\n"
     "  version  print the version\n";
 
 static int exit_code(int rc) {
@@ -98,8 +102,10 @@ typedef struct train_opts {
     ffcnn_config cfg;
     char data_dir[4096];
     const char *data_name, *out;
-    int threads, json, final_mode;
+    int threads, json, final_mode, conv;
     int32_t train_limit, val_limit;
+    int bench;                             /* accept the bench flags below */
+    int32_t steps, warmup, infer_images;   /* ffcnn bench */
 } train_opts;
 
 static int parse_label_set(const char *text, int32_t *kind, char *err) {
@@ -110,8 +116,20 @@ static int parse_label_set(const char *text, int32_t *kind, char *err) {
     return parse_int("--label-set", text, 1, 2, kind, err);
 }
 
+static int parse_conv(const char *text, int *path, char *err) {
+    if (!strcmp(text, "auto")) *path = FFCNN_CONV_AUTO;
+    else if (!strcmp(text, "im2col")) *path = FFCNN_CONV_IM2COL;
+    else if (!strcmp(text, "fft")) *path = FFCNN_CONV_FFT;
+    else {
+        snprintf(err, FFCNN_ERR_LEN, "--conv: '%s' is not auto, im2col or fft", text);
+        return FFCNN_EINVAL;
+    }
+    return FFCNN_OK;
+}
+
 static int parse_train_flag(train_opts *o, const char *flag, const char *v, char *err) {
     ffcnn_config *c = &o->cfg;
+    if (!strcmp(flag, "--conv")) return parse_conv(v, &o->conv, err);
     if (!strcmp(flag, "--data"))
         return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
     if (!strcmp(flag, "--layers")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->layers, err);
@@ -132,6 +150,10 @@ static int parse_train_flag(train_opts *o, const char *flag, const char *v, char
         o->out = v;
         return FFCNN_OK;
     }
+    if (o->bench && !strcmp(flag, "--steps")) return parse_int(flag, v, 1, 1000000, &o->steps, err);
+    if (o->bench && !strcmp(flag, "--warmup")) return parse_int(flag, v, 0, 1000, &o->warmup, err);
+    if (o->bench && !strcmp(flag, "--infer-images"))
+        return parse_int(flag, v, 1, 1000000, &o->infer_images, err);
     snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for train (see ffcnn train --help)", flag);
     return FFCNN_EINVAL;
 }
@@ -149,8 +171,12 @@ static int apply_preset(int argc, char **argv, ffcnn_config *cfg, char *err) {
     return FFCNN_OK;
 }
 
-static int parse_train_args(int argc, char **argv, train_opts *o, char *err) {
+static int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err) {
     memset(o, 0, sizeof *o);
+    o->bench = bench;
+    o->steps = 10;
+    o->warmup = 1;
+    o->infer_images = 100;
     o->threads = default_threads();
     o->out = "model.ffm";
     o->final_mode = FFCNN_EVAL_BOTH;
@@ -199,18 +225,27 @@ static void print_config(const train_opts *o, const ffcnn_dataset *train, const 
             c->epochs, (double)c->lr, (unsigned long long)c->seed, o->threads);
 }
 
+static void print_paths(const ffcnn_net *net) {
+    fprintf(stderr, "convolution:");
+    for (int l = 0; l < ffcnn_net_config(net)->layers; l++)
+        fprintf(stderr, " layer %d %s%s", l + 1, ffcnn_net_layer_conv_path(net, l),
+                l + 1 < ffcnn_net_config(net)->layers ? "," : "\n");
+}
+
 static int cmd_train(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(TRAIN_USAGE, stdout), 0;
     train_opts o;
-    int rc = parse_train_args(argc, argv, &o, err);
+    int rc = parse_train_args(argc, argv, &o, 0, err);
     if (rc) return fail(err, rc);
     ffcnn_dataset train = {0}, val = {0};
     if ((rc = load_splits(&o, &train, &val, err))) return fail(err, rc);
     print_config(&o, &train, &val);
     ffcnn_net *net = NULL;
     rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
+    if (!rc) rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err);
+    if (!rc) print_paths(net);
     progress prog;
     progress_init(&prog, o.cfg.epochs, o.cfg.batch);
     ffcnn_train_hooks hooks = {progress_on_batch, progress_on_epoch, &prog};
@@ -262,6 +297,7 @@ static int cmd_eval(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "", data_dir[4096];
     const char *data_name = NULL, *model = NULL;
     int threads = default_threads(), json = 0, mode = FFCNN_EVAL_BOTH, split = FFCNN_SPLIT_VAL;
+    int conv = FFCNN_CONV_AUTO;
     int32_t limit = -1;
     int rc = parse_data("mnist", data_dir, sizeof data_dir, &data_name, err);
     for (int i = 1; !rc && i < argc; i++) {
@@ -285,12 +321,17 @@ static int cmd_eval(int argc, char **argv) {
         } else if (!strcmp(flag, "--mode")) rc = parse_mode(flag, v, 0, &mode, err);
         else if (!strcmp(flag, "--eval-limit")) rc = parse_int(flag, v, 1, 1 << 30, &limit, err);
         else if (!strcmp(flag, "--threads")) rc = parse_int(flag, v, 1, 1024, &threads, err);
+        else if (!strcmp(flag, "--conv")) rc = parse_conv(v, &conv, err);
         else rc = (snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for eval (see ffcnn eval --help)", flag), FFCNN_EINVAL);
     }
     if (rc) return fail(err, rc);
     if (!model) return fail("--model: required (the file written by ffcnn train)", FFCNN_EINVAL);
     ffcnn_net *net = NULL;
     if ((rc = ffcnn_load(&net, model, threads, err))) return fail(err, rc);
+    if ((rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)conv, err))) {
+        ffcnn_net_free(net);
+        return fail(err, rc);
+    }
     ffcnn_dataset ds = {0};
     rc = ffcnn_dataset_load_split(&ds, data_dir, (enum ffcnn_split)split, err);
     if (!rc && limit > 0) ffcnn_dataset_truncate(&ds, limit);
@@ -322,15 +363,127 @@ static int cmd_eval(int argc, char **argv) {
     return rc ? fail(err, rc) : 0;
 }
 
+/* ---- bench ---- */
+
+static const char *BENCH_USAGE =
+    "usage: ffcnn bench [network flags of train] [--steps N] [--warmup W] [--infer-images M]\n"
+    "Times N training steps (after W warm-up steps) and goodness inference on M images, on\n"
+    "random images of MNIST's shape; prints images/s, the conv path of each layer, GFLOP/s\n"
+    "(direct-convolution count and executed count), this machine's sgemm peak and peak memory.\n"
+    "  --filters C --kernel k --layers L --batch B --threads T --conv PATH --preset NAME\n"
+    "  --steps N            timed training steps (default 10)\n"
+    "  --warmup W           untimed steps first (default 1)\n"
+    "  --infer-images M     images for goodness inference (default 100)\n"
+    "  --json               last line of output: one JSON object with the figures\n";
+
+static ffcnn_dataset random_images(int n, const ffcnn_config *c) {
+    const size_t len = (size_t)c->channels * c->height * c->width;
+    ffcnn_dataset ds = {n, c->channels, c->height, c->width, malloc(len * n), malloc(n)};
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; ds.pixels && i < len * n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        ds.pixels[i] = (uint8_t)(x >> 56);
+    }
+    for (int i = 0; ds.labels && i < n; i++) ds.labels[i] = (uint8_t)(i % FFCNN_CLASSES);
+    return ds;
+}
+
+static double peak_rss_mb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char *err) {
+    const int B = o->cfg.batch;
+    ffcnn_epoch_stats st;
+    ffcnn_eval_result res;
+    int rc = FFCNN_OK;
+    if (o->warmup > 0) {
+        ds->n = o->warmup * B;
+        rc = ffcnn_train_epoch(net, ds, NULL, NULL, &st, err);
+    }
+    ffcnn_fft_product_stats(NULL, NULL, 1);
+    ds->n = o->steps * B;
+    if (!rc) rc = ffcnn_train_epoch(net, ds, NULL, NULL, &st, err);
+    double cg_s, cg_f;
+    ffcnn_fft_product_stats(&cg_s, &cg_f, 1);
+    ds->n = o->infer_images < 20 ? o->infer_images : 20;
+    if (!rc) rc = ffcnn_evaluate(net, ds, FFCNN_EVAL_GOODNESS, &res, err); /* warm-up */
+    ds->n = o->infer_images;
+    if (!rc) rc = ffcnn_evaluate(net, ds, FFCNN_EVAL_GOODNESS, &res, err);
+    if (rc) return rc;
+    ffcnn_cost cost;
+    ffcnn_net_cost(net, &cost);
+    const double train_ips = o->steps * B / st.seconds, infer_ips = res.images_per_s;
+    const double peak = ffcnn_sgemm_peak_gflops(o->threads), rss = peak_rss_mb();
+    const double cg_gflops = cg_s > 0 ? cg_f / cg_s * 1e-9 : -1;
+    printf("network: %d x %d filters %dx%d, batch %d, %d threads\n", o->cfg.layers, o->cfg.filters,
+           o->cfg.kernel, o->cfg.kernel, B, o->threads);
+    printf("training:  %.2f images/s  (%d steps, %.2f s), direct %.1f GFLOP/s, executed %.1f GFLOP/s\n",
+           train_ips, o->steps, st.seconds, train_ips * cost.train_direct_flops * 1e-9,
+           train_ips * cost.train_executed_flops * 1e-9);
+    printf("inference: %.2f images/s  (goodness, %d images), direct %.1f GFLOP/s, executed %.1f GFLOP/s\n",
+           infer_ips, res.n, infer_ips * cost.infer_direct_flops * 1e-9,
+           infer_ips * cost.infer_executed_flops * 1e-9);
+    if (cg_gflops > 0)
+        printf("frequency-domain products (training): %.1f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s\n",
+               cg_gflops, 100 * cg_gflops / peak, peak);
+    else
+        printf("sgemm peak: %.1f GFLOP/s\n", peak);
+    printf("one epoch of 50000 images would take %.1f min; peak memory %.0f MB\n",
+           50000 / train_ips / 60, rss);
+    if (o->json) {
+        printf("{\"command\":\"bench\",\"layers\":%d,\"filters\":%d,\"kernel\":%d,\"batch\":%d,"
+               "\"threads\":%d,\"steps\":%d,\"conv\":[",
+               o->cfg.layers, o->cfg.filters, o->cfg.kernel, B, o->threads, o->steps);
+        for (int l = 0; l < o->cfg.layers; l++)
+            printf("\"%s\"%s", ffcnn_net_layer_conv_path(net, l), l + 1 < o->cfg.layers ? "," : "],");
+        json_number("train_images_per_s", train_ips, 0);
+        json_number("infer_goodness_images_per_s", infer_ips, 0);
+        json_number("train_direct_gflops", train_ips * cost.train_direct_flops * 1e-9, 0);
+        json_number("train_executed_gflops", train_ips * cost.train_executed_flops * 1e-9, 0);
+        json_number("infer_direct_gflops", infer_ips * cost.infer_direct_flops * 1e-9, 0);
+        json_number("infer_executed_gflops", infer_ips * cost.infer_executed_flops * 1e-9, 0);
+        json_number("fft_product_gflops", cg_gflops, 0);
+        json_number("sgemm_peak_gflops", peak, 0);
+        json_number("epoch_minutes", 50000 / train_ips / 60, 0);
+        json_number("peak_rss_mb", rss, 1);
+        printf("}\n");
+    }
+    return FFCNN_OK;
+}
+
+static int cmd_bench(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(BENCH_USAGE, stdout), 0;
+    train_opts o;
+    int rc = parse_train_args(argc, argv, &o, 1, err);
+    if (rc) return fail(err, rc);
+    const int n = o.steps * o.cfg.batch > o.infer_images ? o.steps * o.cfg.batch : o.infer_images;
+    ffcnn_dataset ds = random_images(n > o.warmup * o.cfg.batch ? n : o.warmup * o.cfg.batch, &o.cfg);
+    if (!ds.pixels || !ds.labels) return fail("out of memory for the benchmark images", FFCNN_ENOMEM);
+    ffcnn_net *net = NULL;
+    rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
+    if (!rc) rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err);
+    if (!rc) print_paths(net);
+    if (!rc) rc = run_bench(&o, net, &ds, err);
+    ffcnn_net_free(net);
+    ffcnn_dataset_free(&ds);
+    return rc ? fail(err, rc) : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs("ffcnn: no command given (train, eval, version; see ffcnn --help)\n", stderr);
+        fputs("ffcnn: no command given (train, eval, bench, version; see ffcnn --help)\n", stderr);
         return EXIT_BAD_INPUT;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return fputs(MAIN_USAGE, stdout), 0;
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version")) return printf("ffcnn %s\n", FFCNN_VERSION), 0;
-    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, version)\n", argv[1]);
+    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, version)\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

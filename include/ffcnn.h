@@ -92,6 +92,13 @@ int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char
 void ffcnn_net_free(ffcnn_net *net);
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net);
 void ffcnn_net_set_threads(ffcnn_net *net, int threads);
+
+/* How layers convolve: im2col + sgemm, or FFT + complex GEMM; AUTO (the default) picks per
+ * layer by a cost model. Both give the same results to float rounding. */
+enum ffcnn_conv_path { FFCNN_CONV_AUTO = 0, FFCNN_CONV_IM2COL = 1, FFCNN_CONV_FFT = 2 };
+int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err);
+/* "im2col" or "fft": the path layer (0-based) uses. */
+const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer);
 /* Epochs completed so far (a loaded checkpoint continues from here). */
 int ffcnn_net_epochs_done(const ffcnn_net *net);
 
@@ -137,6 +144,21 @@ typedef struct ffcnn_eval_result {
 
 int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                    ffcnn_eval_result *res, char *err);
+
+/* ---- cost and speed (ffcnn bench) ---- */
+
+typedef struct ffcnn_cost {
+    double train_direct_flops, train_executed_flops; /* per training image */
+    double infer_direct_flops, infer_executed_flops; /* per goodness-inference image */
+} ffcnn_cost;
+
+/* Direct-convolution flops (the shared yardstick) and the flops this build's conv paths
+ * execute (FFT transforms estimated at 2.5 N log2 N). */
+void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *cost);
+/* Seconds and flops spent in the frequency-domain products since the last reset. */
+void ffcnn_fft_product_stats(double *seconds, double *flops, int reset);
+/* This machine's sgemm speed (2048^3, best of 3) on `threads` BLAS threads, GFLOP/s. */
+double ffcnn_sgemm_peak_gflops(int threads);
 
 /* ---- model files (docs/checkpoint-format.md) ---- */
 

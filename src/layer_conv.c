@@ -9,7 +9,8 @@ size_t conv_layer_param_count(ff_conv_shape s) {
     return (size_t)s.out_ch * ff_conv_patch_len(&s) + (size_t)s.out_ch;
 }
 
-void make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads) {
+int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads,
+                    int path) {
     memset(l, 0, sizeof *l);
     l->shape = shape;
     l->in_len = (size_t)shape.in_ch * ff_conv_pixels(&shape);
@@ -20,51 +21,96 @@ void make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float
     l->dw = grads;
     l->db = grads + nw;
     l->n_params = nw + (size_t)shape.out_ch;
+    if (path == FF_CONV_AUTO)
+        path = conv_cost_fft(&shape) < conv_cost_im2col(&shape) ? FF_CONV_FFT : FF_CONV_IM2COL;
+    l->path = path;
+    l->weights_changed = 1;
+    if (path == FF_CONV_FFT && !(l->fft = fft_conv_create(&shape))) return -1;
+    return 0;
+}
+
+void free_conv_layer(ff_conv_layer *l) {
+    fft_conv_free(l->fft);
+    l->fft = NULL;
 }
 
 void init_conv_layer(ff_conv_layer *l, ff_rng *rng) {
     const float bound = 1.0f / sqrtf((float)ff_conv_patch_len(&l->shape));
     for (size_t i = 0; i < l->n_params; i++) l->w[i] = (2.0f * ff_rng_uniform(rng) - 1.0f) * bound;
+    l->weights_changed = 1;
 }
 
 size_t conv_layer_scratch_len(const ff_conv_layer *l) {
-    return ff_conv_scratch_len(&l->shape) + l->out_len;
+    return l->path == FF_CONV_IM2COL ? ff_conv_scratch_len(&l->shape) + l->out_len : 0;
 }
 
-void forward_conv_layer(const ff_conv_layer *l, float *y, float *z, double *goodness,
-                        const float *a, int n, float *scratch, int threads) {
+size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which) {
+    if (l->path != FF_CONV_FFT) return 0;
+    const size_t f2 = 2 * fft_conv_freqs(l->fft); /* complex = 2 floats */
+    const ff_conv_shape *s = &l->shape;
+    if (which == 0) return f2 * s->in_ch * (size_t)n;
+    if (which == 1) return f2 * s->out_ch * (size_t)n;
+    return f2 * s->out_ch * s->in_ch;
+}
+
+static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, int n,
+                           ff_conv_scratch *sc) {
     const size_t scratch_len = conv_layer_scratch_len(l);
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int s = 0; s < n; s++) {
-        float *col = scratch + (size_t)omp_thread() * scratch_len;
-        float *zs = z + (size_t)s * l->in_len, *ys = y + (size_t)s * l->out_len;
-        rmsnorm_forward(zs, a + (size_t)s * l->in_len, l->in_len);
-        conv2d_forward(ys, col, zs, l->w, l->b, &l->shape);
-        goodness[s] = relu_goodness_forward(ys, l->out_len);
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++)
+        conv2d_forward(y + (size_t)s * l->out_len, sc->per_thread + (size_t)omp_thread() * scratch_len,
+                       z + (size_t)s * l->in_len, l->w, l->b, &l->shape);
+}
+
+void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
+                        int n, ff_conv_scratch *sc) {
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++)
+        rmsnorm_forward(z + (size_t)s * l->in_len, a + (size_t)s * l->in_len, l->in_len);
+    if (l->path == FF_CONV_FFT) {
+        if (l->weights_changed) fft_conv_set_weights(l->fft, l->w, sc->threads);
+        l->weights_changed = 0;
+        fft_conv_forward(l->fft, y, sc->xspec, sc->yspec, z, l->b, n, sc->threads);
+    } else {
+        forward_im2col(l, y, z, n, sc);
+    }
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++) goodness[s] = relu_goodness_forward(y + (size_t)s * l->out_len, l->out_len);
+}
+
+static void backward_im2col(ff_conv_layer *l, const float *z, int m, ff_conv_scratch *sc) {
+    const size_t scratch_len = conv_layer_scratch_len(l);
+    const size_t nw = l->n_params - (size_t)l->shape.out_ch;
+    const int threads = sc->threads;
+    memset(sc->partial, 0, sizeof(float) * l->n_params * (size_t)threads);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_thread();
+        float *col = sc->per_thread + (size_t)t * scratch_len;
+        float *pw = sc->partial + (size_t)t * l->n_params;
+#pragma omp for schedule(static)
+        for (int s = 0; s < m; s++)
+            conv2d_weight_grad(pw, pw + nw, col, sc->dout + (size_t)s * l->out_len,
+                               z + (size_t)s * l->in_len, &l->shape);
+    }
+    memcpy(l->dw, sc->partial, sizeof(float) * l->n_params);
+    for (int t = 1; t < threads; t++) {
+        const float *pw = sc->partial + (size_t)t * l->n_params;
+        for (size_t i = 0; i < l->n_params; i++) l->dw[i] += pw[i];
     }
 }
 
 void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef,
-                         int n, float *scratch, float *partial, int threads) {
-    const size_t scratch_len = conv_layer_scratch_len(l);
-    const size_t nw = l->n_params - (size_t)l->shape.out_ch;
-    memset(partial, 0, sizeof(float) * l->n_params * (size_t)threads);
-#pragma omp parallel num_threads(threads)
-    {
-        const int t = omp_thread();
-        float *col = scratch + (size_t)t * scratch_len;
-        float *dout = col + ff_conv_scratch_len(&l->shape);
-        float *pw = partial + (size_t)t * l->n_params;
-#pragma omp for schedule(static)
-        for (int s = 0; s < n; s++) {
-            const float *ys = y + (size_t)s * l->out_len;
-            for (size_t i = 0; i < l->out_len; i++) dout[i] = coef[s] * ys[i];
-            conv2d_weight_grad(pw, pw + nw, col, dout, z + (size_t)s * l->in_len, &l->shape);
-        }
+                         int m, int n, ff_conv_scratch *sc) {
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++) {
+        const float *ys = y + (size_t)s * l->out_len;
+        float *d = sc->dout + (size_t)s * l->out_len;
+        for (size_t i = 0; i < l->out_len; i++) d[i] = coef[s] * ys[i];
     }
-    memcpy(l->dw, partial, sizeof(float) * l->n_params);
-    for (int t = 1; t < threads; t++) {
-        const float *pw = partial + (size_t)t * l->n_params;
-        for (size_t i = 0; i < l->n_params; i++) l->dw[i] += pw[i];
-    }
+    if (l->path == FF_CONV_FFT)
+        fft_conv_weight_grad(l->fft, l->dw, l->db, sc->yspec, sc->gspec, sc->dout, sc->xspec, m, n,
+                             sc->threads);
+    else
+        backward_im2col(l, z, m, sc);
 }

@@ -5,8 +5,12 @@
 
 #include <stddef.h>
 
+#include "kernels/conv_fft.h"
 #include "kernels/kernels.h"
 #include "rng.h"
+
+/* How a layer convolves; both give the same results to float rounding. */
+enum ff_conv_path { FF_CONV_AUTO = 0, FF_CONV_IM2COL = 1, FF_CONV_FFT = 2 };
 
 typedef struct ff_conv_layer {
     ff_conv_shape shape;
@@ -14,27 +18,46 @@ typedef struct ff_conv_layer {
     float *w, *b;           /* [out][in][k][k], [out] */
     float *dw, *db;         /* gradients, same shapes */
     size_t n_params;        /* w and b together (b follows w) */
+    int path;               /* FF_CONV_IM2COL or FF_CONV_FFT (never AUTO once made) */
+    ff_fft_conv *fft;       /* transforms, for the FFT path */
+    int weights_changed;    /* the FFT path re-transforms w before its next use */
 } ff_conv_layer;
 
-/* Points the layer at params (w then b) and grads laid out the same way. */
-void make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads);
+/* Scratch shared by all layers of a network, sized by the network's workspace. */
+typedef struct ff_conv_scratch {
+    float *per_thread; /* threads x conv_layer_scratch_len */
+    float *partial;    /* threads x n_params: per-thread weight-gradient sums (im2col) */
+    float *xspec;      /* input spectra of the last forward (FFT) */
+    float *yspec;      /* output or gradient spectra (FFT) */
+    float *gspec;      /* weight-gradient spectra (FFT) */
+    float *dout;       /* n x out_len: the gradient at the pre-activation */
+    int threads;
+} ff_conv_scratch;
+
+/* Points the layer at params (w then b) and grads laid out the same way; path AUTO picks the
+ * cheaper by a cost model. Returns 0, or -1 when the FFT plans cannot be made. */
+int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads,
+                    int path);
+void free_conv_layer(ff_conv_layer *l);
 size_t conv_layer_param_count(ff_conv_shape shape);
 
 /* The framework default: weights and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), METHOD.md §3. */
 void init_conv_layer(ff_conv_layer *l, ff_rng *rng);
 
-/* Per-thread scratch one worker needs, in floats. */
+/* Scratch sizes in floats: per thread, and for n samples (spectra) of this layer. */
 size_t conv_layer_scratch_len(const ff_conv_layer *l);
+size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which); /* 0 x, 1 y, 2 g */
 
 /* For each of n samples: z = rmsnorm(a), y = relu(conv(z)), goodness = sum y^2.
- * z is kept because the weight gradient needs it. scratch: threads x scratch_len floats. */
-void forward_conv_layer(const ff_conv_layer *l, float *y, float *z, double *goodness,
-                        const float *a, int n, float *scratch, int threads);
+ * z is kept because the weight gradient needs it. */
+void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
+                        int n, ff_conv_scratch *sc);
 
-/* dw, db = sum over n samples of (coef_s * y_s) (x) z_s: the local FF gradient, with the ReLU
- * derivative folded in because y is zero wherever the ReLU is off. partial: threads x n_params
- * floats of scratch, summed in thread order so a fixed thread count gives fixed results. */
+/* dw, db = sum over the first m samples of (coef_s * y_s) (x) z_s: the local FF gradient, with
+ * the ReLU derivative folded in because y is zero wherever the ReLU is off. Must follow the
+ * forward_conv_layer of this layer over n >= m samples. With a fixed thread count the result
+ * is fixed. */
 void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef,
-                         int n, float *scratch, float *partial, int threads);
+                         int m, int n, ff_conv_scratch *sc);
 
 #endif

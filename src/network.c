@@ -22,6 +22,24 @@ size_t ff_param_count(const ffcnn_config *cfg) {
     return n;
 }
 
+static void workspace_free(ff_workspace *ws);
+
+int ff_net_make_layers(ffcnn_net *net, int path, char *err) {
+    size_t off = 0;
+    net->conv_path = path;
+    workspace_free(&net->ws); /* its sizes depend on the paths */
+    for (int l = 0; l < net->cfg.layers; l++) {
+        free_conv_layer(&net->layer[l]);
+        if (make_conv_layer(&net->layer[l], layer_shape(&net->cfg, l), net->params + off,
+                            net->grads + off, path) != 0)
+            return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution", l + 1);
+        off += net->layer[l].n_params;
+    }
+    net->cls_w = net->params + off;
+    net->cls_dw = net->grads + off;
+    return FFCNN_OK;
+}
+
 int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err) {
     int rc = ffcnn_config_validate(cfg, err);
     if (rc) return rc;
@@ -42,14 +60,11 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
         ffcnn_net_free(net);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating %zu parameters", n);
     }
-    size_t off = 0;
-    for (int l = 0; l < cfg->layers; l++) {
-        make_conv_layer(&net->layer[l], layer_shape(cfg, l), net->params + off,
-                        net->grads + off);
-        off += net->layer[l].n_params;
+    rc = ff_net_make_layers(net, FF_CONV_AUTO, err);
+    if (rc) {
+        ffcnn_net_free(net);
+        return rc;
     }
-    net->cls_w = net->params + off;
-    net->cls_dw = net->grads + off;
     ff_rng_seed(&net->rng, cfg->seed);
     net->last_val_linear = -1.0;
     ff_blas_single_thread();
@@ -85,12 +100,17 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->dlogits);
     ff_free(ws->scratch);
     ff_free(ws->partial);
+    ff_free(ws->xspec);
+    ff_free(ws->yspec);
+    ff_free(ws->gspec);
+    ff_free(ws->dout);
     memset(ws, 0, sizeof *ws);
 }
 
 void ffcnn_net_free(ffcnn_net *net) {
     if (!net) return;
     workspace_free(&net->ws);
+    for (int l = 0; l < net->cfg.layers; l++) free_conv_layer(&net->layer[l]);
     ff_labels_free(&net->labels);
     ff_free(net->params);
     ff_free(net->grads);
@@ -106,7 +126,7 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     workspace_free(ws);
     const int L = net->cfg.layers, T = net->threads;
     const size_t img = net->labels.len;
-    size_t scratch = 0, partial = 0;
+    size_t scratch = 0, partial = 0, xs = 0, ys = 0, gs = 0, out = 0;
     int ok = (ws->image = ff_calloc((size_t)n, img * sizeof(float))) &&
              (ws->input = ff_calloc((size_t)n, img * sizeof(float)));
     for (int l = 0; ok && l < L; l++) {
@@ -116,6 +136,10 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
              (ws->goodness[l] = ff_calloc((size_t)n, sizeof(double)));
         if (conv_layer_scratch_len(ly) > scratch) scratch = conv_layer_scratch_len(ly);
         if (ly->n_params > partial) partial = ly->n_params;
+        if (ly->out_len > out) out = ly->out_len;
+        if (conv_layer_spectrum_len(ly, n, 0) > xs) xs = conv_layer_spectrum_len(ly, n, 0);
+        if (conv_layer_spectrum_len(ly, n, 1) > ys) ys = conv_layer_spectrum_len(ly, n, 1);
+        if (conv_layer_spectrum_len(ly, n, 2) > gs) gs = conv_layer_spectrum_len(ly, n, 2);
     }
     ok = ok && (ws->last_norm = ff_calloc((size_t)n, net->layer[L - 1].out_len * sizeof(float))) &&
          (ws->coef = ff_calloc((size_t)n, sizeof(float))) &&
@@ -123,7 +147,10 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
          (ws->logits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
          (ws->dlogits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
          (ws->scratch = ff_calloc((size_t)T, scratch * sizeof(float))) &&
-         (ws->partial = ff_calloc((size_t)T, partial * sizeof(float)));
+         (ws->partial = ff_calloc((size_t)T, partial * sizeof(float))) &&
+         (ws->xspec = ff_calloc(xs, sizeof(float))) && (ws->yspec = ff_calloc(ys, sizeof(float))) &&
+         (ws->gspec = ff_calloc(gs, sizeof(float))) &&
+         (ws->dout = ff_calloc((size_t)n, out * sizeof(float)));
     if (!ok) {
         workspace_free(ws);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for a workspace of %d samples", n);
@@ -140,11 +167,18 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
     for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
 }
 
+ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
+    ff_workspace *ws = &net->ws;
+    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec, ws->yspec,
+                          ws->gspec,   ws->dout,    net->threads};
+    return sc;
+}
+
 void ff_net_forward_layer(ffcnn_net *net, int l, int n) {
     ff_workspace *ws = &net->ws;
     const float *a = l == 0 ? ws->input : ws->y[l - 1];
-    forward_conv_layer(&net->layer[l], ws->y[l], ws->z[l], ws->goodness[l], a, n, ws->scratch,
-                       net->threads);
+    ff_conv_scratch sc = ff_net_scratch(net);
+    forward_conv_layer(&net->layer[l], ws->y[l], ws->z[l], ws->goodness[l], a, n, &sc);
 }
 
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
@@ -168,6 +202,17 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
 
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
     return &net->cfg;
+}
+
+int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err) {
+    if (path < FFCNN_CONV_AUTO || path > FFCNN_CONV_FFT)
+        return ff_fail(err, FFCNN_EINVAL, "--conv: path %d is not auto, im2col or fft", (int)path);
+    return ff_net_make_layers(net, (int)path, err);
+}
+
+const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer) {
+    if (layer < 0 || layer >= net->cfg.layers) return "none";
+    return net->layer[layer].path == FF_CONV_FFT ? "fft" : "im2col";
 }
 
 void ffcnn_net_set_threads(ffcnn_net *net, int threads) {

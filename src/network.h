@@ -21,11 +21,13 @@ typedef struct ff_workspace {
     uint8_t *labels;                     /* true label of each sample */
     float *logits, *dlogits;             /* capacity x 10 */
     float *scratch, *partial;            /* per-thread im2col and gradient partials */
+    float *xspec, *yspec, *gspec, *dout; /* FFT-path spectra, pre-activation gradient */
 } ff_workspace;
 
 struct ffcnn_net {
     ffcnn_config cfg;
     int threads;
+    int conv_path;          /* requested: enum ff_conv_path (AUTO picks per layer) */
     int32_t epochs_done;
     int64_t adam_t;         /* optimiser steps taken */
     ff_rng rng;             /* shuffling and negative labels */
@@ -53,6 +55,8 @@ static inline double ff_threshold(const ff_conv_layer *l) {
 
 /* Parameters of a validated config: conv weights and biases, then the classifier. */
 size_t ff_param_count(const ffcnn_config *cfg);
+/* (Re)makes every layer's convolution for `path` (enum ff_conv_path). */
+int ff_net_make_layers(ffcnn_net *net, int path, char *err);
 /* Allocates the network with uninitialised-to-zero parameters (no random init). */
 int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err);
 /* Random init of every conv layer from cfg.seed; classifier zero. */
@@ -61,6 +65,8 @@ void ff_net_init_weights(ffcnn_net *net);
 int ff_net_reserve(ffcnn_net *net, int n, char *err);
 /* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
 void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
+/* The scratch view of the workspace that layer functions take. */
+ff_conv_scratch ff_net_scratch(ffcnn_net *net);
 /* Runs layer l on n samples of the workspace (input or the previous layer's output). */
 void ff_net_forward_layer(ffcnn_net *net, int l, int n);
 /* Classifier logits of samples [first, first+n) into ws.logits rows [0, n); computes the last

@@ -86,9 +86,10 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         if (!isfinite(loss))
             return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", l + 1, loss,
                            (long long)net->adam_t);
-        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, ws->scratch, ws->partial,
-                            net->threads);
+        ff_conv_scratch sc = ff_net_scratch(net);
+        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, 3 * B, &sc);
         adam_update(net, ly->w, ly->n_params, lr);
+        ly->weights_changed = 1;
     }
     rc = classifier_step(net, B, lr, m, err);
     m->steps++;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ff_objective.h"
+#include "kernels/conv_fft.h"
 #include "kernels/kernels.h"
 #include "layer_conv.h"
 #include "test_util.h"
@@ -102,52 +103,130 @@ static void test_rmsnorm_relu(void) {
     CHECK_CLOSE(g, 13.0, 1e-12, "goodness = 2^2 + 3^2");
 }
 
+
+/* The FFT path against the im2col path (itself checked against the naive loops above), on
+ * random batches: odd sizes, one input channel, kernel larger than the image. */
+static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
+    const size_t in_len = (size_t)s.in_ch * s.height * s.width;
+    const size_t out_len = (size_t)s.out_ch * s.height * s.width;
+    const size_t nw = (size_t)s.out_ch * ff_conv_patch_len(&s);
+    float *in = malloc(n * in_len * 4), *w = malloc(nw * 4), *b = malloc(s.out_ch * 4);
+    float *ref = malloc(n * out_len * 4), *out = malloc(n * out_len * 4);
+    float *dout = malloc(n * out_len * 4), *scratch = malloc(ff_conv_scratch_len(&s) * 4);
+    float *dw_ref = calloc(nw, 4), *db_ref = calloc(s.out_ch, 4);
+    float *dw = malloc(nw * 4), *db = malloc(s.out_ch * 4);
+    test_fill_uniform(in, n * in_len, -1, 1, seed);
+    test_fill_uniform(w, nw, -1, 1, seed + 1);
+    test_fill_uniform(b, s.out_ch, -1, 1, seed + 2);
+    test_fill_uniform(dout, n * out_len, -1, 1, seed + 3);
+    for (int i = 0; i < n; i++) {
+        conv2d_forward(ref + i * out_len, scratch, in + i * in_len, w, b, &s);
+        if (i < n - 1) conv2d_weight_grad(dw_ref, db_ref, scratch, dout + i * out_len, in + i * in_len, &s);
+    }
+    ff_fft_conv *fc = fft_conv_create(&s);
+    CHECK(fc != NULL, "fft plan");
+    if (!fc) return;
+    const size_t nf = fft_conv_freqs(fc);
+    float *xs = malloc(2 * nf * s.in_ch * n * 4), *ys = malloc(2 * nf * s.out_ch * n * 4);
+    float *gs = malloc(2 * nf * s.out_ch * s.in_ch * 4);
+    for (int threads = 1; threads <= 2; threads++) {
+        fft_conv_set_weights(fc, w, threads);
+        fft_conv_forward(fc, out, xs, ys, in, b, n, threads);
+        double worst = 0, scale = 0;
+        for (size_t i = 0; i < n * out_len; i++)
+            worst = fmax(worst, fabs(out[i] - ref[i])), scale = fmax(scale, fabs(ref[i]));
+        CHECK(worst <= 1e-5 * fmax(1, scale) * sqrt((double)ff_conv_patch_len(&s)),
+              "fft forward %dx%dx%d k%d -> %d, %d threads: worst %g (scale %g)", s.in_ch,
+              s.height, s.width, s.kernel, s.out_ch, threads, worst, scale);
+        /* weight gradient over the first n - 1 of n forward samples */
+        fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, n, threads);
+        worst = 0, scale = 0;
+        for (size_t i = 0; i < nw; i++)
+            worst = fmax(worst, fabs(dw[i] - dw_ref[i])), scale = fmax(scale, fabs(dw_ref[i]));
+        for (int i = 0; i < s.out_ch; i++) worst = fmax(worst, fabs(db[i] - db_ref[i]));
+        CHECK(worst <= 1e-5 * fmax(1, scale) * sqrt((double)n * s.height * s.width),
+              "fft weight grad %dx%dx%d k%d -> %d: worst %g (scale %g)", s.in_ch, s.height,
+              s.width, s.kernel, s.out_ch, worst, scale);
+    }
+    fft_conv_free(fc);
+    free(in), free(w), free(b), free(ref), free(out), free(dout), free(scratch), free(dw_ref);
+    free(db_ref), free(dw), free(db), free(xs), free(ys), free(gs);
+}
+
+static void test_fft_matches_im2col(void) {
+    check_fft_shape((ff_conv_shape){1, 3, 5, 7, 3}, 3, 21);
+    check_fft_shape((ff_conv_shape){2, 4, 9, 6, 5}, 4, 22);
+    check_fft_shape((ff_conv_shape){3, 2, 4, 5, 7}, 2, 23);
+    check_fft_shape((ff_conv_shape){16, 8, 28, 28, 7}, 5, 24);
+    check_fft_shape((ff_conv_shape){6, 5, 28, 28, 5}, 3, 25);
+}
+
+/* Scratch for one layer and n samples, either path. */
+static ff_conv_scratch make_scratch(const ff_conv_layer *l, int n) {
+    ff_conv_scratch sc = {calloc(conv_layer_scratch_len(l) + 1, 4), calloc(l->n_params, 4),
+                          calloc(conv_layer_spectrum_len(l, n, 0) + 1, 4),
+                          calloc(conv_layer_spectrum_len(l, n, 1) + 1, 4),
+                          calloc(conv_layer_spectrum_len(l, n, 2) + 1, 4),
+                          calloc((size_t)n * l->out_len, 4), 1};
+    return sc;
+}
+
+static void free_scratch(ff_conv_scratch *sc) {
+    free(sc->per_thread), free(sc->partial), free(sc->xspec), free(sc->yspec), free(sc->gspec);
+    free(sc->dout);
+}
+
 /* Mean FF loss of n samples (first half positive) through one layer, in the library's path. */
-static double layer_loss(const ff_conv_layer *l, const float *a, int n, float *y, float *z,
-                         double *g, float *scratch, float *coef) {
-    forward_conv_layer(l, y, z, g, a, n, scratch, 1);
+static double layer_loss(ff_conv_layer *l, const float *a, int n, float *y, float *z, double *g,
+                         ff_conv_scratch *sc, float *coef) {
+    l->weights_changed = 1;
+    forward_conv_layer(l, y, z, g, a, n, sc);
     ff_layer_metrics m = {0};
     return ff_objective(coef, &m, g, n / 2, n / 2, (double)l->out_len);
 }
 
-static void test_layer_gradient_finite_differences(void) {
+static void test_layer_gradient_finite_differences(int path) {
     ff_conv_shape s = {2, 3, 6, 5, 3};
     const size_t np = conv_layer_param_count(s);
     float *params = calloc(np, 4), *grads = calloc(np, 4);
     ff_conv_layer l;
-    make_conv_layer(&l, s, params, grads);
+    CHECK(make_conv_layer(&l, s, params, grads, path) == 0, "make layer, path %d", path);
     test_fill_uniform(params, np, -0.4f, 0.4f, 11);
     const int n = 4;
     float *a = malloc(n * l.in_len * 4), *y = malloc(n * l.out_len * 4),
           *z = malloc(n * l.in_len * 4);
-    float *scratch = malloc(conv_layer_scratch_len(&l) * 4), *partial = malloc(np * 4);
+    ff_conv_scratch sc = make_scratch(&l, n);
     float coef[4];
     double g[4];
     test_fill_uniform(a, n * l.in_len, 0, 1, 12);
-    layer_loss(&l, a, n, y, z, g, scratch, coef);
-    backward_conv_layer(&l, y, z, coef, n, scratch, partial, 1);
+    layer_loss(&l, a, n, y, z, g, &sc, coef);
+    backward_conv_layer(&l, y, z, coef, n, n, &sc);
     double worst = 0, gmax = 0;
     for (size_t i = 0; i < np; i++) {
         const float keep = params[i], h = 1e-2f;
         params[i] = keep + h;
-        double up = layer_loss(&l, a, n, y, z, g, scratch, coef);
+        double up = layer_loss(&l, a, n, y, z, g, &sc, coef);
         params[i] = keep - h;
-        double down = layer_loss(&l, a, n, y, z, g, scratch, coef);
+        double down = layer_loss(&l, a, n, y, z, g, &sc, coef);
         params[i] = keep;
         const double fd = (up - down) / (2.0 * h);
         worst = fmax(worst, fabs(fd - grads[i]));
         gmax = fmax(gmax, fabs(fd));
     }
     CHECK(gmax > 1e-3, "finite-difference gradient is not trivially zero (max %g)", gmax);
-    CHECK(worst <= 2e-2 * gmax, "layer gradient vs finite differences: worst %g of max %g", worst,
-          gmax);
-    free(params), free(grads), free(a), free(y), free(z), free(scratch), free(partial);
+    CHECK(worst <= 2e-2 * gmax, "path %d: layer gradient vs finite differences: worst %g of max %g",
+          path, worst, gmax);
+    free_conv_layer(&l);
+    free_scratch(&sc);
+    free(params), free(grads), free(a), free(y), free(z);
 }
 
 int main(void) {
     ff_blas_single_thread();
     test_conv_shapes();
     test_rmsnorm_relu();
-    test_layer_gradient_finite_differences();
+    test_layer_gradient_finite_differences(FF_CONV_IM2COL);
+    test_layer_gradient_finite_differences(FF_CONV_FFT);
+    test_fft_matches_im2col();
     return test_summary();
 }

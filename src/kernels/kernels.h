@@ -39,6 +39,9 @@ float rmsnorm_forward(float *out, const float *in, size_t n);
 /* In place y = max(y, 0); returns sum of y^2 (the goodness, METHOD.md §4) in double. */
 double relu_goodness_forward(float *y, size_t n);
 
+/* Best of three n x n x n sgemm runs on `threads` BLAS threads, in GFLOP/s. */
+double ff_sgemm_gflops(int threads, int n);
+
 /* Limits BLAS to one thread: ffcnn parallelises over samples with OpenMP itself. */
 void ff_blas_single_thread(void);
 

@@ -1,0 +1,248 @@
+#include "conv_fft.h"
+
+#include <cblas.h>
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util.h"
+
+/* Time and arithmetic of the complex GEMMs, for `ffcnn bench`. Only the calling thread
+ * updates them, outside parallel regions. */
+static double cgemm_seconds, cgemm_flops;
+
+void fft_conv_stats(double *seconds, double *flops, int reset) {
+    if (seconds) *seconds = cgemm_seconds;
+    if (flops) *flops = cgemm_flops;
+    if (reset) cgemm_seconds = cgemm_flops = 0.0;
+}
+
+struct ff_fft_conv {
+    ff_conv_shape s;
+    int py, px, fx; /* transform size; fx = px / 2 + 1 complex columns */
+    size_t nfreq;
+    fftwf_plan r2c, c2r;
+    float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
+    int max_threads;
+    float *real_buf;          /* max_threads x py*px */
+    float complex *cplx_buf;  /* max_threads x nfreq */
+};
+
+/* Smallest n >= need whose only prime factors are 2, 3, 5: FFTW is fastest there. */
+static int good_size(int need) {
+    for (int n = need;; n++) {
+        int m = n;
+        while (m % 2 == 0) m /= 2;
+        while (m % 3 == 0) m /= 3;
+        while (m % 5 == 0) m /= 5;
+        if (m == 1) return n;
+    }
+}
+
+ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
+    ff_fft_conv *fc = calloc(1, sizeof *fc);
+    if (!fc) return NULL;
+    fc->s = *s;
+    /* A linear (not circular) correlation needs size >= image + kernel - 1. */
+    fc->py = good_size(s->height + s->kernel - 1);
+    fc->px = good_size(s->width + s->kernel - 1);
+    fc->fx = fc->px / 2 + 1;
+    fc->nfreq = (size_t)fc->py * fc->fx;
+    float *in = fftwf_malloc(sizeof(float) * fc->py * fc->px);
+    float complex *out = fftwf_malloc(sizeof(float complex) * fc->nfreq);
+    fc->wspec = fftwf_malloc(sizeof(float complex) * fc->nfreq * s->out_ch * s->in_ch);
+    if (!in || !out || !fc->wspec) {
+        fftwf_free(in), fftwf_free(out);
+        fft_conv_free(fc);
+        return NULL;
+    }
+    fc->r2c = fftwf_plan_dft_r2c_2d(fc->py, fc->px, in, (fftwf_complex *)out, FFTW_MEASURE);
+    fc->c2r = fftwf_plan_dft_c2r_2d(fc->py, fc->px, (fftwf_complex *)out, in, FFTW_MEASURE);
+    fftwf_free(in);
+    fftwf_free(out);
+    if (!fc->r2c || !fc->c2r) {
+        fft_conv_free(fc);
+        return NULL;
+    }
+    return fc;
+}
+
+void fft_conv_free(ff_fft_conv *fc) {
+    if (!fc) return;
+    if (fc->r2c) fftwf_destroy_plan(fc->r2c);
+    if (fc->c2r) fftwf_destroy_plan(fc->c2r);
+    fftwf_free(fc->wspec);
+    fftwf_free(fc->real_buf);
+    fftwf_free(fc->cplx_buf);
+    free(fc);
+}
+
+size_t fft_conv_freqs(const ff_fft_conv *fc) {
+    return fc->nfreq;
+}
+
+void fft_conv_size(const ff_fft_conv *fc, int *py, int *px) {
+    *py = fc->py;
+    *px = fc->px;
+}
+
+/* Per-thread transform buffers (FFTW-aligned, as the plans require). */
+static int ensure_buffers(ff_fft_conv *fc, int threads) {
+    if (threads <= fc->max_threads) return 1;
+    fftwf_free(fc->real_buf);
+    fftwf_free(fc->cplx_buf);
+    fc->real_buf = fftwf_malloc(sizeof(float) * fc->py * fc->px * threads);
+    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * fc->nfreq * threads);
+    fc->max_threads = fc->real_buf && fc->cplx_buf ? threads : 0;
+    return fc->max_threads > 0;
+}
+
+static float *thread_real(ff_fft_conv *fc) {
+    return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px;
+}
+static float complex *thread_cplx(ff_fft_conv *fc) {
+    return fc->cplx_buf + (size_t)omp_thread() * fc->nfreq;
+}
+
+/* Spectrum of an h x w plane placed at (0,0) of the zero-padded transform. */
+static void plane_spectrum(ff_fft_conv *fc, float complex *spec, const float *plane) {
+    float *buf = thread_real(fc);
+    const int h = fc->s.height, w = fc->s.width;
+    memset(buf, 0, sizeof(float) * fc->py * fc->px);
+    for (int y = 0; y < h; y++) memcpy(buf + (size_t)y * fc->px, plane + (size_t)y * w, sizeof(float) * w);
+    fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)spec);
+}
+
+/* Spectrum of n samples x c channels into dst[freq][c][n]. */
+static void batch_spectra(ff_fft_conv *fc, float complex *dst, const float *src, int n, int c,
+                          int threads) {
+    const size_t pixels = ff_conv_pixels(&fc->s), stride = (size_t)c * n;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < n * c; i++) {
+        const int s = i / c, ch = i % c;
+        float complex *spec = thread_cplx(fc);
+        plane_spectrum(fc, spec, src + (size_t)i * pixels);
+        float complex *d = dst + (size_t)ch * n + s;
+        for (size_t f = 0; f < fc->nfreq; f++) d[f * stride] = spec[f];
+    }
+}
+
+void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
+    if (!ensure_buffers(fc, threads)) return;
+    const int k = fc->s.kernel, pad = k / 2, cin = fc->s.in_ch, cout = fc->s.out_ch;
+    const size_t stride = (size_t)cout * cin;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < cout * cin; i++) {
+        float *buf = thread_real(fc);
+        float complex *spec = thread_cplx(fc);
+        memset(buf, 0, sizeof(float) * fc->py * fc->px);
+        /* w[a][b] goes to offset (a - pad, b - pad) mod P: a correlation centred on 0. */
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++) {
+                const int y = (a - pad + fc->py) % fc->py, x = (b - pad + fc->px) % fc->px;
+                buf[(size_t)y * fc->px + x] = w[(size_t)i * k * k + a * k + b];
+            }
+        fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)spec);
+        /* correlation = conj(W) . X in the frequency domain */
+        for (size_t f = 0; f < fc->nfreq; f++) fc->wspec[f * stride + i] = conjf(spec[f]);
+    }
+}
+
+void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_f,
+                      const float *in, const float *b, int n, int threads) {
+    if (!ensure_buffers(fc, threads)) return;
+    float complex *xspec = (float complex *)xspec_f, *yspec = (float complex *)yspec_f;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
+    batch_spectra(fc, xspec, in, n, cin, threads);
+    const float complex one = 1.0f, zero = 0.0f;
+    const double t0 = ff_now_seconds();
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (size_t f = 0; f < fc->nfreq; f++)
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, cin, &one,
+                    fc->wspec + f * cout * cin, cin, xspec + f * cin * n, n, &zero,
+                    yspec + f * cout * n, n);
+    cgemm_seconds += ff_now_seconds() - t0;
+    cgemm_flops += 8.0 * fc->nfreq * cout * cin * n;
+    const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
+    const size_t stride = (size_t)cout * n;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < n * cout; i++) {
+        const int s = i / cout, co = i % cout;
+        float complex *spec = thread_cplx(fc);
+        float *buf = thread_real(fc);
+        const float complex *src = yspec + (size_t)co * n + s;
+        for (size_t f = 0; f < fc->nfreq; f++) spec[f] = src[f * stride];
+        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
+        float *o = out + (size_t)i * h * w;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
+    }
+}
+
+void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f, float *gspec_f,
+                          const float *dout, const float *xspec_f, int m, int n, int threads) {
+    if (!ensure_buffers(fc, threads)) return;
+    float complex *dspec = (float complex *)dspec_f, *gspec = (float complex *)gspec_f;
+    const float complex *xspec = (const float complex *)xspec_f;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch, k = fc->s.kernel, pad = k / 2;
+    const size_t pixels = ff_conv_pixels(&fc->s);
+    batch_spectra(fc, dspec, dout, m, cout, threads);
+    /* G[f] = D[f] X[f]^H = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation) */
+    const float complex one = 1.0f, zero = 0.0f;
+    const double t0 = ff_now_seconds();
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (size_t f = 0; f < fc->nfreq; f++)
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, cout, cin, m, &one,
+                    dspec + f * cout * m, m, xspec + f * cin * n, n, &zero,
+                    gspec + f * cout * cin, cin);
+    cgemm_seconds += ff_now_seconds() - t0;
+    cgemm_flops += 8.0 * fc->nfreq * cout * cin * m;
+    const float scale = 1.0f / (float)(fc->py * fc->px);
+    const size_t stride = (size_t)cout * cin;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < cout * cin; i++) {
+        float complex *spec = thread_cplx(fc);
+        float *buf = thread_real(fc);
+        for (size_t f = 0; f < fc->nfreq; f++) spec[f] = conjf(gspec[f * stride + i]);
+        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++) {
+                const int y = (a - pad + fc->py) % fc->py, x = (b - pad + fc->px) % fc->px;
+                dw[(size_t)i * k * k + a * k + b] = buf[(size_t)y * fc->px + x] * scale;
+            }
+    }
+    for (int co = 0; co < cout; co++) {
+        double acc = 0.0;
+        for (int s = 0; s < m; s++) {
+            const float *g = dout + ((size_t)s * cout + co) * pixels;
+            for (size_t p = 0; p < pixels; p++) acc += g[p];
+        }
+        db[co] = (float)acc;
+    }
+}
+
+double conv_fft_transform_flops(const ff_conv_shape *s) {
+    const int py = good_size(s->height + s->kernel - 1), px = good_size(s->width + s->kernel - 1);
+    const double n = (double)py * px;
+    return 2.5 * n * log2(n); /* the usual estimate for a real-input FFT */
+}
+
+double conv_fft_product_flops(const ff_conv_shape *s) {
+    const int py = good_size(s->height + s->kernel - 1), px = good_size(s->width + s->kernel - 1);
+    return 8.0 * s->out_ch * s->in_ch * (double)py * (px / 2 + 1);
+}
+
+double conv_cost_im2col(const ff_conv_shape *s) {
+    /* GEMM multiply-adds plus the im2col copy, which costs about as much per element as a
+     * few multiply-adds. */
+    const double patch = (double)ff_conv_patch_len(s), pixels = (double)ff_conv_pixels(s);
+    return 2.0 * s->out_ch * patch * pixels + 8.0 * patch * pixels;
+}
+
+double conv_cost_fft(const ff_conv_shape *s) {
+    /* complex MACs plus one transform per input and output channel; transforms run at a
+     * fraction of GEMM speed (factor 4, measured roughly). */
+    return conv_fft_product_flops(s) + 4.0 * conv_fft_transform_flops(s) * (s->in_ch + s->out_ch);
+}

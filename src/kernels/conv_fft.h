@@ -1,0 +1,46 @@
+/* Convolution in the frequency domain (FFTW + complex GEMM): for wide layers with large
+ * kernels it does far less arithmetic than im2col (METHOD.md §11). Same maths as
+ * conv2d_forward / conv2d_weight_grad, batched over n samples. */
+#ifndef FFCNN_CONV_FFT_H
+#define FFCNN_CONV_FFT_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+typedef struct ff_fft_conv ff_fft_conv;
+
+/* Plans the transforms for one layer shape (not thread-safe: call from one thread). */
+ff_fft_conv *fft_conv_create(const ff_conv_shape *s);
+void fft_conv_free(ff_fft_conv *fc);
+
+/* Complex values (pairs of floats) in one spectrum: transform height x (width / 2 + 1). */
+size_t fft_conv_freqs(const ff_fft_conv *fc);
+/* Transform size chosen for the shape (>= image + kernel - 1, factors 2, 3, 5). */
+void fft_conv_size(const ff_fft_conv *fc, int *py, int *px);
+
+/* Transforms the weights [out][in][k][k]; call after every change of w. */
+void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
+
+/* out[n][out][H][W] = conv(in) + b for n samples. xspec (freqs x in x n complex) receives the
+ * input spectra, which fft_conv_weight_grad reuses; yspec (freqs x out x n) is scratch. */
+void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                      const float *b, int n, int threads);
+
+/* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
+ * accumulated), with the input spectra from the last fft_conv_forward over n >= m samples.
+ * dspec (freqs x out x m) and gspec (freqs x out x in) are scratch. */
+void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                          const float *dout, const float *xspec, int m, int n, int threads);
+
+/* Cumulative seconds and flops spent in the complex GEMMs; reset clears them. */
+void fft_conv_stats(double *seconds, double *flops, int reset);
+/* Flops of one transform, and of the per-frequency products of one sample. */
+double conv_fft_transform_flops(const ff_conv_shape *s);
+double conv_fft_product_flops(const ff_conv_shape *s);
+
+/* Estimated cost of each path for one sample (arbitrary units, comparable). */
+double conv_cost_im2col(const ff_conv_shape *s);
+double conv_cost_fft(const ff_conv_shape *s);
+
+#endif
