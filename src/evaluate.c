@@ -54,12 +54,15 @@ int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode
     const int per_image = goodness * FFCNN_CLASSES + linear;
     const int chunk = EVAL_CHUNK_SAMPLES / per_image;
     if ((rc = ff_net_reserve(net, chunk * per_image, err))) return rc;
+    if (goodness) ff_net_label_convolutions(net);
     const double t0 = ff_now_seconds();
     int64_t hit_g = 0, hit_l = 0;
     for (int32_t start = 0; start < ds->n; start += chunk) {
         const int m = ds->n - start < chunk ? ds->n - start : chunk;
         build_eval_chunk(net, ds, start, m, goodness, linear);
-        for (int l = 0; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, m * per_image);
+        if (goodness) ff_net_first_layer_all_labels(net, m);
+        if (linear) ff_net_forward_layer_range(net, 0, goodness * FFCNN_CLASSES * m, m);
+        for (int l = 1; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, m * per_image);
         if (linear) ff_net_classifier_logits(net, goodness ? FFCNN_CLASSES * m : 0, m);
         for (int i = 0; i < m; i++) {
             const int y = ds->labels[start + i];

@@ -73,3 +73,14 @@ void ff_label_overlay(float *out, const float *image, const ff_labels *lb, int l
     const float keep = 1.0f - lb->k, k = lb->k;
     for (size_t i = 0; i < lb->len; i++) out[i] = keep * image[i] + k * p[i];
 }
+
+void ff_label_decompose(float *base, float *alpha, float *beta, const float *image,
+                        const ff_labels *lb) {
+    memcpy(base, image, lb->len * sizeof(float));
+    if (lb->kind == FFCNN_LABEL_ONEHOT) {
+        memset(base, 0, FFCNN_CLASSES * sizeof(float));
+        *alpha = 1.0f, *beta = 1.0f;
+    } else {
+        *alpha = 1.0f - lb->k, *beta = lb->k;
+    }
+}

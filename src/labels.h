@@ -25,4 +25,10 @@ void ff_labels_free(ff_labels *lb);
  * Fourier sets; the one-hot baseline overwrites the first ten pixels of channel 0. */
 void ff_label_overlay(float *out, const float *image, const ff_labels *lb, int label);
 
+/* The overlay is affine in the label: overlay(image, c) = alpha * base + beta * L_c, with base
+ * the image (Fourier sets) or the image with its first ten pixels cleared (one-hot). Inference
+ * uses it to convolve the image once for all ten labels (the convolution is linear). */
+void ff_label_decompose(float *base, float *alpha, float *beta, const float *image,
+                        const ff_labels *lb);
+
 #endif

@@ -1,7 +1,10 @@
 #include "layer_conv.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "ffcnn.h"
 
 #include "util.h"
 
@@ -53,13 +56,48 @@ size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which) {
     return f2 * s->out_ch * s->in_ch;
 }
 
-static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, int n,
-                           ff_conv_scratch *sc) {
+static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, const float *b,
+                           int n, ff_conv_scratch *sc) {
     const size_t scratch_len = conv_layer_scratch_len(l);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
         conv2d_forward(y + (size_t)s * l->out_len, sc->per_thread + (size_t)omp_thread() * scratch_len,
-                       z + (size_t)s * l->in_len, l->w, l->b, &l->shape);
+                       z + (size_t)s * l->in_len, l->w, b, &l->shape);
+}
+
+static void convolve(ff_conv_layer *l, float *y, const float *z, const float *b, int n,
+                     ff_conv_scratch *sc) {
+    if (l->path == FF_CONV_FFT) {
+        if (l->weights_changed) fft_conv_set_weights(l->fft, l->w, sc->threads);
+        l->weights_changed = 0;
+        fft_conv_forward(l->fft, y, sc->xspec, sc->yspec, z, b, n, sc->threads);
+    } else {
+        forward_im2col(l, y, z, b, n, sc);
+    }
+}
+
+void conv_layer_linear(ff_conv_layer *l, float *out, const float *in, int n, ff_conv_scratch *sc) {
+    float *zero = calloc((size_t)l->shape.out_ch, sizeof(float));
+    if (!zero) return;
+    convolve(l, out, in, zero, n, sc);
+    free(zero);
+}
+
+void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodness,
+                                 const float *base_conv, const float *label_conv,
+                                 const float *scale, float alpha, float beta, int m,
+                                 ff_conv_scratch *sc) {
+    const size_t pixels = ff_conv_pixels(&l->shape);
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m * FFCNN_CLASSES; s++) {
+        const float *a = base_conv + (size_t)(s / FFCNN_CLASSES) * l->out_len;
+        const float *p = label_conv + (size_t)(s % FFCNN_CLASSES) * l->out_len;
+        const float ka = scale[s] * alpha, kb = scale[s] * beta;
+        float *ys = y + (size_t)s * l->out_len;
+        for (int o = 0; o < l->shape.out_ch; o++)
+            for (size_t i = o * pixels; i < (o + 1) * pixels; i++) ys[i] = ka * a[i] + kb * p[i] + l->b[o];
+        goodness[s] = relu_goodness_forward(ys, l->out_len);
+    }
 }
 
 void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
@@ -67,13 +105,7 @@ void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, 
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
         rmsnorm_forward(z + (size_t)s * l->in_len, a + (size_t)s * l->in_len, l->in_len);
-    if (l->path == FF_CONV_FFT) {
-        if (l->weights_changed) fft_conv_set_weights(l->fft, l->w, sc->threads);
-        l->weights_changed = 0;
-        fft_conv_forward(l->fft, y, sc->xspec, sc->yspec, z, l->b, n, sc->threads);
-    } else {
-        forward_im2col(l, y, z, n, sc);
-    }
+    convolve(l, y, z, l->b, n, sc);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++) goodness[s] = relu_goodness_forward(y + (size_t)s * l->out_len, l->out_len);
 }

@@ -53,6 +53,18 @@ size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which); /* 0 x
 void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
                         int n, ff_conv_scratch *sc);
 
+/* out = conv(in) without bias, normalisation or ReLU, for n samples: the linear part. */
+void conv_layer_linear(ff_conv_layer *l, float *out, const float *in, int n, ff_conv_scratch *sc);
+
+/* The forward pass of m images under each of the ten labels, from the linear parts: sample
+ * 10 i + c gets y = relu(scale * (alpha * base_conv[i] + beta * label_conv[c]) + b), where
+ * scale[10 i + c] is the RMS factor of that labelled input. Equal to forward_conv_layer on the
+ * labelled inputs because normalisation is a scalar and convolution is linear. */
+void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodness,
+                                 const float *base_conv, const float *label_conv,
+                                 const float *scale, float alpha, float beta, int m,
+                                 ff_conv_scratch *sc);
+
 /* dw, db = sum over the first m samples of (coef_s * y_s) (x) z_s: the local FF gradient, with
  * the ReLU derivative folded in because y is zero wherever the ReLU is off. Must follow the
  * forward_conv_layer of this layer over n >= m samples. With a fixed thread count the result

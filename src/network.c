@@ -175,10 +175,37 @@ ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
 }
 
 void ff_net_forward_layer(ffcnn_net *net, int l, int n) {
-    ff_workspace *ws = &net->ws;
-    const float *a = l == 0 ? ws->input : ws->y[l - 1];
+    ff_net_forward_layer_range(net, l, 0, n);
+}
+
+void ff_net_label_convolutions(ffcnn_net *net) {
     ff_conv_scratch sc = ff_net_scratch(net);
-    forward_conv_layer(&net->layer[l], ws->y[l], ws->z[l], ws->goodness[l], a, n, &sc);
+    conv_layer_linear(&net->layer[0], net->ws.dout, net->labels.patterns, FFCNN_CLASSES, &sc);
+}
+
+void ff_net_first_layer_all_labels(ffcnn_net *net, int m) {
+    ff_workspace *ws = &net->ws;
+    ff_conv_layer *l0 = &net->layer[0];
+    const size_t len = net->labels.len;
+    float *base = ws->z[0], *base_conv = ws->dout + FFCNN_CLASSES * l0->out_len;
+    float alpha = 0.0f, beta = 0.0f;
+    for (int i = 0; i < m; i++)
+        ff_label_decompose(base + i * len, &alpha, &beta, ws->image + i * len, &net->labels);
+    ff_conv_scratch sc = ff_net_scratch(net);
+    conv_layer_linear(l0, base_conv, base, m, &sc);
+    for (int s = 0; s < FFCNN_CLASSES * m; s++) ws->coef[s] = rms_factor(ws->input + s * len, len);
+    forward_conv_layer_labelled(l0, ws->y[0], ws->goodness[0], base_conv, ws->dout, ws->coef,
+                                alpha, beta, m, &sc);
+}
+
+void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n) {
+    ff_workspace *ws = &net->ws;
+    const ff_conv_layer *ly = &net->layer[l];
+    const float *a = l == 0 ? ws->input + (size_t)first * net->labels.len
+                            : ws->y[l - 1] + (size_t)first * net->layer[l - 1].out_len;
+    ff_conv_scratch sc = ff_net_scratch(net);
+    forward_conv_layer(&net->layer[l], ws->y[l] + (size_t)first * ly->out_len,
+                       ws->z[l] + (size_t)first * ly->in_len, ws->goodness[l] + first, a, n, &sc);
 }
 
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {

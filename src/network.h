@@ -69,6 +69,16 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
 ff_conv_scratch ff_net_scratch(ffcnn_net *net);
 /* Runs layer l on n samples of the workspace (input or the previous layer's output). */
 void ff_net_forward_layer(ffcnn_net *net, int l, int n);
+/* Runs layer l on samples [first, first + n) of the workspace. */
+void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n);
+/* Layer 1 applied (without bias) to the ten label patterns, into ws.dout rows 0..9; valid
+ * until layer 1's weights change. */
+void ff_net_label_convolutions(ffcnn_net *net);
+/* Layer 1 for the ten labelled copies of m images (slots 10 i + c, images in ws.image, the
+ * labelled inputs in ws.input): two convolutions per image instead of ten, exact up to
+ * rounding (METHOD.md §11: only what depends on the label is recomputed). Needs
+ * ff_net_label_convolutions first. */
+void ff_net_first_layer_all_labels(ffcnn_net *net, int m);
 /* Classifier logits of samples [first, first+n) into ws.logits rows [0, n); computes the last
  * layer's normalised output for them first. */
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n);

@@ -1,5 +1,6 @@
 /* Training and model files: same seed -> same bits, a save/load in the middle changes nothing,
  * and every kind of damaged model file is refused with a message. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,49 @@ static void test_damaged_models(void) {
     ffcnn_net_free(net);
 }
 
+/* Layer 1 under ten labels from two convolutions == ten ordinary forward passes. */
+static void test_label_reuse(int label_kind, int path) {
+    ffcnn_config c = tiny_config();
+    c.label_kind = label_kind;
+    c.filters = 6;
+    c.kernel = 5;
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    CHECK(ffcnn_net_create(&net, &c, 2, err) == 0, "create: %s", err);
+    CHECK(ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)path, err) == 0, "path: %s", err);
+    ffcnn_dataset ds = make_data(3);
+    const int m = 3, n = m * FFCNN_CLASSES;
+    ff_net_reserve(net, n, err);
+    ff_workspace *ws = &net->ws;
+    const size_t len = net->labels.len, out = net->layer[0].out_len;
+    for (int i = 0; i < m; i++) {
+        ff_net_load_image(net, &ds, i, i);
+        for (int k = 0; k < FFCNN_CLASSES; k++)
+            ff_label_overlay(ws->input + (i * FFCNN_CLASSES + k) * len, ws->image + i * len,
+                             &net->labels, k);
+    }
+    ff_net_forward_layer(net, 0, n);
+    float *y_ref = malloc(sizeof(float) * n * out);
+    double g_ref[30];
+    memcpy(y_ref, ws->y[0], sizeof(float) * n * out);
+    memcpy(g_ref, ws->goodness[0], sizeof g_ref);
+    memset(ws->y[0], 0, sizeof(float) * n * out);
+    ff_net_label_convolutions(net);
+    ff_net_first_layer_all_labels(net, m);
+    double worst = 0, gworst = 0;
+    for (size_t i = 0; i < n * out; i++) worst = fmax(worst, fabs(ws->y[0][i] - y_ref[i]));
+    for (int s = 0; s < n; s++) gworst = fmax(gworst, fabs(ws->goodness[0][s] - g_ref[s]) / g_ref[s]);
+    CHECK(worst < 1e-4 && gworst < 1e-5, "labels %d path %d: reuse differs by %g (goodness %g)",
+          label_kind, path, worst, gworst);
+    free(y_ref);
+    ffcnn_dataset_free(&ds);
+    ffcnn_net_free(net);
+}
+
 int main(void) {
+    test_label_reuse(FFCNN_LABEL_FOURIER1, FFCNN_CONV_IM2COL);
+    test_label_reuse(FFCNN_LABEL_ONEHOT, FFCNN_CONV_IM2COL);
+    test_label_reuse(FFCNN_LABEL_FOURIER2, FFCNN_CONV_FFT);
     test_determinism_and_resume();
     test_damaged_models();
     return test_summary();

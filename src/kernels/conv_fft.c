@@ -19,6 +19,10 @@ void fft_conv_stats(double *seconds, double *flops, int reset) {
     if (reset) cgemm_seconds = cgemm_flops = 0.0;
 }
 
+/* Spectra move between per-transform buffers and the [freq][channel][sample] layout the GEMMs
+ * want in tiles of TILE neighbours, so each scattered access touches a whole cache line. */
+#define TILE 8
+
 struct ff_fft_conv {
     ff_conv_shape s;
     int py, px, fx; /* transform size; fx = px / 2 + 1 complex columns */
@@ -27,7 +31,7 @@ struct ff_fft_conv {
     float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
     int max_threads;
     float *real_buf;          /* max_threads x py*px */
-    float complex *cplx_buf;  /* max_threads x nfreq */
+    float complex *cplx_buf;  /* max_threads x TILE x nfreq */
 };
 
 /* Smallest n >= need whose only prime factors are 2, 3, 5: FFTW is fastest there. */
@@ -94,7 +98,7 @@ static int ensure_buffers(ff_fft_conv *fc, int threads) {
     fftwf_free(fc->real_buf);
     fftwf_free(fc->cplx_buf);
     fc->real_buf = fftwf_malloc(sizeof(float) * fc->py * fc->px * threads);
-    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * fc->nfreq * threads);
+    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * fc->nfreq * TILE * threads);
     fc->max_threads = fc->real_buf && fc->cplx_buf ? threads : 0;
     return fc->max_threads > 0;
 }
@@ -103,7 +107,7 @@ static float *thread_real(ff_fft_conv *fc) {
     return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px;
 }
 static float complex *thread_cplx(ff_fft_conv *fc) {
-    return fc->cplx_buf + (size_t)omp_thread() * fc->nfreq;
+    return fc->cplx_buf + (size_t)omp_thread() * fc->nfreq * TILE;
 }
 
 /* Spectrum of an h x w plane placed at (0,0) of the zero-padded transform. */
@@ -118,35 +122,43 @@ static void plane_spectrum(ff_fft_conv *fc, float complex *spec, const float *pl
 /* Spectrum of n samples x c channels into dst[freq][c][n]. */
 static void batch_spectra(ff_fft_conv *fc, float complex *dst, const float *src, int n, int c,
                           int threads) {
-    const size_t pixels = ff_conv_pixels(&fc->s), stride = (size_t)c * n;
+    const size_t pixels = ff_conv_pixels(&fc->s), stride = (size_t)c * n, nf = fc->nfreq;
+    const int tiles = (n + TILE - 1) / TILE;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < n * c; i++) {
-        const int s = i / c, ch = i % c;
-        float complex *spec = thread_cplx(fc);
-        plane_spectrum(fc, spec, src + (size_t)i * pixels);
-        float complex *d = dst + (size_t)ch * n + s;
-        for (size_t f = 0; f < fc->nfreq; f++) d[f * stride] = spec[f];
+    for (int i = 0; i < c * tiles; i++) {
+        const int ch = i / tiles, s0 = (i % tiles) * TILE, len = n - s0 < TILE ? n - s0 : TILE;
+        float complex *tile = thread_cplx(fc);
+        for (int j = 0; j < len; j++)
+            plane_spectrum(fc, tile + j * nf, src + ((size_t)(s0 + j) * c + ch) * pixels);
+        float complex *d = dst + (size_t)ch * n + s0;
+        for (size_t f = 0; f < nf; f++)
+            for (int j = 0; j < len; j++) d[f * stride + j] = tile[j * nf + f];
     }
 }
 
 void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
     if (!ensure_buffers(fc, threads)) return;
     const int k = fc->s.kernel, pad = k / 2, cin = fc->s.in_ch, cout = fc->s.out_ch;
-    const size_t stride = (size_t)cout * cin;
+    const int kernels = cout * cin, tiles = (kernels + TILE - 1) / TILE;
+    const size_t nf = fc->nfreq;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < cout * cin; i++) {
+    for (int t = 0; t < tiles; t++) {
+        const int i0 = t * TILE, len = kernels - i0 < TILE ? kernels - i0 : TILE;
         float *buf = thread_real(fc);
-        float complex *spec = thread_cplx(fc);
-        memset(buf, 0, sizeof(float) * fc->py * fc->px);
-        /* w[a][b] goes to offset (a - pad, b - pad) mod P: a correlation centred on 0. */
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++) {
-                const int y = (a - pad + fc->py) % fc->py, x = (b - pad + fc->px) % fc->px;
-                buf[(size_t)y * fc->px + x] = w[(size_t)i * k * k + a * k + b];
-            }
-        fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)spec);
+        float complex *tile = thread_cplx(fc);
+        for (int j = 0; j < len; j++) {
+            memset(buf, 0, sizeof(float) * fc->py * fc->px);
+            /* w[a][b] goes to offset (a - pad, b - pad) mod P: a correlation centred on 0. */
+            const float *wk = w + (size_t)(i0 + j) * k * k;
+            for (int a = 0; a < k; a++)
+                for (int b = 0; b < k; b++)
+                    buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px + (b - pad + fc->px) % fc->px] =
+                        wk[a * k + b];
+            fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)(tile + j * nf));
+        }
         /* correlation = conj(W) . X in the frequency domain */
-        for (size_t f = 0; f < fc->nfreq; f++) fc->wspec[f * stride + i] = conjf(spec[f]);
+        for (size_t f = 0; f < nf; f++)
+            for (int j = 0; j < len; j++) fc->wspec[f * kernels + i0 + j] = conjf(tile[j * nf + f]);
     }
 }
 
@@ -166,18 +178,22 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_
     cgemm_seconds += ff_now_seconds() - t0;
     cgemm_flops += 8.0 * fc->nfreq * cout * cin * n;
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
-    const size_t stride = (size_t)cout * n;
+    const size_t stride = (size_t)cout * n, nf = fc->nfreq;
+    const int tiles = (n + TILE - 1) / TILE;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < n * cout; i++) {
-        const int s = i / cout, co = i % cout;
-        float complex *spec = thread_cplx(fc);
+    for (int i = 0; i < cout * tiles; i++) {
+        const int co = i / tiles, s0 = (i % tiles) * TILE, len = n - s0 < TILE ? n - s0 : TILE;
+        float complex *tile = thread_cplx(fc);
         float *buf = thread_real(fc);
-        const float complex *src = yspec + (size_t)co * n + s;
-        for (size_t f = 0; f < fc->nfreq; f++) spec[f] = src[f * stride];
-        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
-        float *o = out + (size_t)i * h * w;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
+        const float complex *src = yspec + (size_t)co * n + s0;
+        for (size_t f = 0; f < nf; f++)
+            for (int j = 0; j < len; j++) tile[j * nf + f] = src[f * stride + j];
+        for (int j = 0; j < len; j++) {
+            fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)(tile + j * nf), buf);
+            float *o = out + ((size_t)(s0 + j) * cout + co) * h * w;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
+        }
     }
 }
 
@@ -200,18 +216,24 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     cgemm_seconds += ff_now_seconds() - t0;
     cgemm_flops += 8.0 * fc->nfreq * cout * cin * m;
     const float scale = 1.0f / (float)(fc->py * fc->px);
-    const size_t stride = (size_t)cout * cin;
+    const int kernels = cout * cin, tiles = (kernels + TILE - 1) / TILE;
+    const size_t nf = fc->nfreq;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < cout * cin; i++) {
-        float complex *spec = thread_cplx(fc);
+    for (int t = 0; t < tiles; t++) {
+        const int i0 = t * TILE, len = kernels - i0 < TILE ? kernels - i0 : TILE;
+        float complex *tile = thread_cplx(fc);
         float *buf = thread_real(fc);
-        for (size_t f = 0; f < fc->nfreq; f++) spec[f] = conjf(gspec[f * stride + i]);
-        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++) {
-                const int y = (a - pad + fc->py) % fc->py, x = (b - pad + fc->px) % fc->px;
-                dw[(size_t)i * k * k + a * k + b] = buf[(size_t)y * fc->px + x] * scale;
-            }
+        for (size_t f = 0; f < nf; f++)
+            for (int j = 0; j < len; j++) tile[j * nf + f] = conjf(gspec[f * kernels + i0 + j]);
+        for (int j = 0; j < len; j++) {
+            fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)(tile + j * nf), buf);
+            float *dk = dw + (size_t)(i0 + j) * k * k;
+            for (int a = 0; a < k; a++)
+                for (int b = 0; b < k; b++)
+                    dk[a * k + b] =
+                        buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px + (b - pad + fc->px) % fc->px] *
+                        scale;
+        }
     }
     for (int co = 0; co < cout; co++) {
         double acc = 0.0;

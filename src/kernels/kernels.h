@@ -33,6 +33,9 @@ void conv2d_forward(float *out, float *scratch, const float *in, const float *w,
 void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
                         const ff_conv_shape *s);
 
+/* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values. */
+float rms_factor(const float *in, size_t n);
+
 /* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (METHOD.md §3); returns the factor. */
 float rmsnorm_forward(float *out, const float *in, size_t n);
 
