@@ -15,7 +15,8 @@ int parse_int(const char *flag, const char *text, long min, long max, int32_t *o
     char *end = NULL;
     errno = 0;
     long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE) return fail(err, flag, text, "is not an integer");
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return fail(err, flag, text, "is not an integer");
     if (v < min || v > max) {
         snprintf(err, FFCNN_ERR_LEN, "%s: %ld is out of range %ld..%ld", flag, v, min, max);
         return FFCNN_EINVAL;
@@ -27,19 +28,21 @@ int parse_int(const char *flag, const char *text, long min, long max, int32_t *o
 int parse_u64(const char *flag, const char *text, uint64_t *out, char *err) {
     char *end = NULL;
     errno = 0;
-    if (text[0] == '-' || text[0] == '\0') return fail(err, flag, text, "is not a non-negative integer");
+    if (text[0] == '-' || text[0] == '\0')
+        return fail(err, flag, text, "is not a non-negative integer");
     unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0' || errno == ERANGE) return fail(err, flag, text, "is not a non-negative integer");
+    if (*end != '\0' || errno == ERANGE)
+        return fail(err, flag, text, "is not a non-negative integer");
     *out = (uint64_t)v;
     return FFCNN_OK;
 }
 
-int parse_float(const char *flag, const char *text, double min, double max, float *out,
-                char *err) {
+int parse_float(const char *flag, const char *text, double min, double max, float *out, char *err) {
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE) return fail(err, flag, text, "is not a number");
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return fail(err, flag, text, "is not a number");
     if (!isfinite(v)) return fail(err, flag, text, "is not finite");
     if (v < min || v > max) {
         snprintf(err, FFCNN_ERR_LEN, "%s: %g is out of range [%g, %g]", flag, v, min, max);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "options.h"
 #include "ffcnn.h"
 #include "progress.h"
 
@@ -65,24 +66,6 @@ static int fail(const char *err, int rc) {
     return exit_code(rc);
 }
 
-static int default_threads(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n < 1024 ? (int)n : 1;
-}
-
-static int parse_mode(const char *flag, const char *text, int allow_none, int *mode, char *err) {
-    if (strcmp(text, "goodness") == 0) *mode = FFCNN_EVAL_GOODNESS;
-    else if (strcmp(text, "linear") == 0) *mode = FFCNN_EVAL_LINEAR;
-    else if (strcmp(text, "both") == 0) *mode = FFCNN_EVAL_BOTH;
-    else if (allow_none && strcmp(text, "none") == 0) *mode = 0;
-    else {
-        snprintf(err, FFCNN_ERR_LEN, "%s: '%s' is not goodness, linear, both%s", flag, text,
-                 allow_none ? " or none" : "");
-        return FFCNN_EINVAL;
-    }
-    return FFCNN_OK;
-}
-
 static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FFCNN_CLASSES]) {
     printf("%s (rows: true 0..9, columns: predicted)\n", title);
     for (int i = 0; i < FFCNN_CLASSES; i++) {
@@ -92,128 +75,28 @@ static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FF
 }
 
 static void json_number(const char *key, double v, int last) {
-    if (v < 0) printf("\"%s\":null%s", key, last ? "" : ",");
-    else printf("\"%s\":%.6g%s", key, v, last ? "" : ",");
+    if (v < 0)
+        printf("\"%s\":null%s", key, last ? "" : ",");
+    else
+        printf("\"%s\":%.6g%s", key, v, last ? "" : ",");
 }
 
 /* ---- train ---- */
 
-typedef struct train_opts {
-    ffcnn_config cfg;
-    char data_dir[4096];
-    const char *data_name, *out;
-    int threads, json, final_mode, conv;
-    int32_t train_limit, val_limit;
-    int bench;                             /* accept the bench flags below */
-    int32_t steps, warmup, infer_images;   /* ffcnn bench */
-} train_opts;
-
-static int parse_label_set(const char *text, int32_t *kind, char *err) {
-    if (strcmp(text, "onehot") == 0) {
-        *kind = FFCNN_LABEL_ONEHOT;
-        return FFCNN_OK;
-    }
-    return parse_int("--label-set", text, 1, 2, kind, err);
-}
-
-static int parse_conv(const char *text, int *path, char *err) {
-    if (!strcmp(text, "auto")) *path = FFCNN_CONV_AUTO;
-    else if (!strcmp(text, "im2col")) *path = FFCNN_CONV_IM2COL;
-    else if (!strcmp(text, "fft")) *path = FFCNN_CONV_FFT;
-    else {
-        snprintf(err, FFCNN_ERR_LEN, "--conv: '%s' is not auto, im2col or fft", text);
-        return FFCNN_EINVAL;
-    }
-    return FFCNN_OK;
-}
-
-static int parse_train_flag(train_opts *o, const char *flag, const char *v, char *err) {
-    ffcnn_config *c = &o->cfg;
-    if (!strcmp(flag, "--conv")) return parse_conv(v, &o->conv, err);
-    if (!strcmp(flag, "--data"))
-        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
-    if (!strcmp(flag, "--layers")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->layers, err);
-    if (!strcmp(flag, "--filters")) return parse_int(flag, v, 1, 4096, &c->filters, err);
-    if (!strcmp(flag, "--kernel")) return parse_int(flag, v, 1, 31, &c->kernel, err);
-    if (!strcmp(flag, "--label-set")) return parse_label_set(v, &c->label_kind, err);
-    if (!strcmp(flag, "--label-k")) return parse_float(flag, v, 1e-6, 0.999999, &c->label_k, err);
-    if (!strcmp(flag, "--train-from")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->train_from, err);
-    if (!strcmp(flag, "--batch")) return parse_int(flag, v, 1, 65536, &c->batch, err);
-    if (!strcmp(flag, "--epochs")) return parse_int(flag, v, 0, 1000000, &c->epochs, err);
-    if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 10, &c->lr, err);
-    if (!strcmp(flag, "--seed")) return parse_u64(flag, v, &c->seed, err);
-    if (!strcmp(flag, "--threads")) return parse_int(flag, v, 1, 1024, &o->threads, err);
-    if (!strcmp(flag, "--train-limit")) return parse_int(flag, v, 1, 1 << 30, &o->train_limit, err);
-    if (!strcmp(flag, "--val-limit")) return parse_int(flag, v, 0, 1 << 30, &o->val_limit, err);
-    if (!strcmp(flag, "--final-eval")) return parse_mode(flag, v, 1, &o->final_mode, err);
-    if (!strcmp(flag, "--out")) {
-        o->out = v;
-        return FFCNN_OK;
-    }
-    if (o->bench && !strcmp(flag, "--steps")) return parse_int(flag, v, 1, 1000000, &o->steps, err);
-    if (o->bench && !strcmp(flag, "--warmup")) return parse_int(flag, v, 0, 1000, &o->warmup, err);
-    if (o->bench && !strcmp(flag, "--infer-images"))
-        return parse_int(flag, v, 1, 1000000, &o->infer_images, err);
-    snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for train (see ffcnn train --help)", flag);
-    return FFCNN_EINVAL;
-}
-
-/* Presets first, whatever their position, so that explicit flags always override them. */
-static int apply_preset(int argc, char **argv, ffcnn_config *cfg, char *err) {
-    ffcnn_config_default(cfg);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--preset") != 0) continue;
-        const char *v = flag_value(argc, argv, &i, err);
-        if (!v) return FFCNN_EINVAL;
-        int rc = ffcnn_config_preset(cfg, v, err);
-        if (rc) return rc;
-    }
-    return FFCNN_OK;
-}
-
-static int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err) {
-    memset(o, 0, sizeof *o);
-    o->bench = bench;
-    o->steps = 10;
-    o->warmup = 1;
-    o->infer_images = 100;
-    o->threads = default_threads();
-    o->out = "model.ffm";
-    o->final_mode = FFCNN_EVAL_BOTH;
-    o->val_limit = -1;
-    int rc = parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
-    if (!rc) rc = apply_preset(argc, argv, &o->cfg, err);
-    for (int i = 1; !rc && i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o->json = 1;
-            continue;
-        }
-        const char *flag = argv[i];
-        if (strncmp(flag, "--", 2) != 0) {
-            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
-            return FFCNN_EINVAL;
-        }
-        const char *v = flag_value(argc, argv, &i, err);
-        if (!v) return FFCNN_EINVAL;
-        if (!strcmp(flag, "--preset")) continue;
-        rc = parse_train_flag(o, flag, v, err);
-    }
-    if (!rc) rc = ffcnn_config_validate(&o->cfg, err);
-    return rc;
-}
-
 static int load_splits(const train_opts *o, ffcnn_dataset *train, ffcnn_dataset *val, char *err) {
     int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
-    if (!rc && o->val_limit != 0) rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
+    if (!rc && o->val_limit != 0)
+        rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
     if (rc) return rc;
     if (o->train_limit > 0) ffcnn_dataset_truncate(train, o->train_limit);
     if (o->val_limit > 0) ffcnn_dataset_truncate(val, o->val_limit);
     return FFCNN_OK;
 }
 
-static void print_config(const train_opts *o, const ffcnn_dataset *train, const ffcnn_dataset *val) {
+static void print_config(const train_opts *o, const ffcnn_dataset *train,
+                         const ffcnn_dataset *val) {
     const ffcnn_config *c = &o->cfg;
-    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT ? "onehot"
+    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
                          : c->label_kind == FFCNN_LABEL_FOURIER2 ? "fourier set 2"
                                                                  : "fourier set 1";
     fprintf(stderr,
@@ -235,7 +118,8 @@ static void print_paths(const ffcnn_net *net) {
 static int cmd_train(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(TRAIN_USAGE, stdout), 0;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return fputs(TRAIN_USAGE, stdout), 0;
     train_opts o;
     int rc = parse_train_args(argc, argv, &o, 0, err);
     if (rc) return fail(err, rc);
@@ -294,52 +178,27 @@ static int cmd_train(int argc, char **argv) {
 /* ---- eval ---- */
 
 static int cmd_eval(int argc, char **argv) {
-    char err[FFCNN_ERR_LEN] = "", data_dir[4096];
-    const char *data_name = NULL, *model = NULL;
-    int threads = default_threads(), json = 0, mode = FFCNN_EVAL_BOTH, split = FFCNN_SPLIT_VAL;
-    int conv = FFCNN_CONV_AUTO;
-    int32_t limit = -1;
-    int rc = parse_data("mnist", data_dir, sizeof data_dir, &data_name, err);
-    for (int i = 1; !rc && i < argc; i++) {
-        const char *flag = argv[i], *v;
-        if (!strcmp(flag, "--help") || !strcmp(flag, "-h")) return fputs(EVAL_USAGE, stdout), 0;
-        if (!strcmp(flag, "--json")) {
-            json = 1;
-            continue;
-        }
-        if (strncmp(flag, "--", 2) != 0) {
-            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
-            return fail(err, FFCNN_EINVAL);
-        }
-        if (!(v = flag_value(argc, argv, &i, err))) return fail(err, FFCNN_EINVAL);
-        if (!strcmp(flag, "--model")) model = v;
-        else if (!strcmp(flag, "--data")) rc = parse_data(v, data_dir, sizeof data_dir, &data_name, err);
-        else if (!strcmp(flag, "--split")) {
-            if (!strcmp(v, "val")) split = FFCNN_SPLIT_VAL;
-            else if (!strcmp(v, "test")) split = FFCNN_SPLIT_TEST;
-            else rc = (snprintf(err, FFCNN_ERR_LEN, "--split: '%s' is not val or test", v), FFCNN_EINVAL);
-        } else if (!strcmp(flag, "--mode")) rc = parse_mode(flag, v, 0, &mode, err);
-        else if (!strcmp(flag, "--eval-limit")) rc = parse_int(flag, v, 1, 1 << 30, &limit, err);
-        else if (!strcmp(flag, "--threads")) rc = parse_int(flag, v, 1, 1024, &threads, err);
-        else if (!strcmp(flag, "--conv")) rc = parse_conv(v, &conv, err);
-        else rc = (snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for eval (see ffcnn eval --help)", flag), FFCNN_EINVAL);
-    }
+    char err[FFCNN_ERR_LEN] = "";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return fputs(EVAL_USAGE, stdout), 0;
+    eval_opts o;
+    int rc = parse_eval_args(argc, argv, &o, err);
     if (rc) return fail(err, rc);
-    if (!model) return fail("--model: required (the file written by ffcnn train)", FFCNN_EINVAL);
     ffcnn_net *net = NULL;
-    if ((rc = ffcnn_load(&net, model, threads, err))) return fail(err, rc);
-    if ((rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)conv, err))) {
+    if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
+    if ((rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err))) {
         ffcnn_net_free(net);
         return fail(err, rc);
     }
     ffcnn_dataset ds = {0};
-    rc = ffcnn_dataset_load_split(&ds, data_dir, (enum ffcnn_split)split, err);
-    if (!rc && limit > 0) ffcnn_dataset_truncate(&ds, limit);
+    rc = ffcnn_dataset_load_split(&ds, o.data_dir, (enum ffcnn_split)o.split, err);
+    if (!rc && o.limit > 0) ffcnn_dataset_truncate(&ds, o.limit);
     ffcnn_eval_result res;
-    if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)mode, &res, err);
-    const char *split_name = split == FFCNN_SPLIT_TEST ? "test" : "val";
+    if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
+    const char *split_name = o.split == FFCNN_SPLIT_TEST ? "test" : "val";
     if (!rc) {
-        printf("%s %s split: %d images, %.1f s, %.1f img/s\n", data_name, split_name, res.n,
+        printf("%s %s split: %d images, %.1f s, %.1f img/s\n", o.data_name, split_name, res.n,
                res.seconds, res.images_per_s);
         if (res.accuracy_goodness >= 0) {
             printf("accuracy (goodness): %.4f\n", res.accuracy_goodness);
@@ -349,7 +208,7 @@ static int cmd_eval(int argc, char **argv) {
             printf("accuracy (linear):   %.4f\n", res.accuracy_linear);
             print_confusion("confusion matrix (linear)", res.confusion_linear);
         }
-        if (json) {
+        if (o.json) {
             printf("{\"command\":\"eval\",\"split\":\"%s\",\"n\":%d,", split_name, res.n);
             json_number("accuracy_goodness", res.accuracy_goodness, 0);
             json_number("accuracy_linear", res.accuracy_linear, 0);
@@ -420,14 +279,17 @@ static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, cha
     const double cg_gflops = cg_s > 0 ? cg_f / cg_s * 1e-9 : -1;
     printf("network: %d x %d filters %dx%d, batch %d, %d threads\n", o->cfg.layers, o->cfg.filters,
            o->cfg.kernel, o->cfg.kernel, B, o->threads);
-    printf("training:  %.2f images/s  (%d steps, %.2f s), direct %.1f GFLOP/s, executed %.1f GFLOP/s\n",
+    printf("training:  %.2f images/s  (%d steps, %.2f s), direct %.1f GFLOP/s, executed %.1f "
+           "GFLOP/s\n",
            train_ips, o->steps, st.seconds, train_ips * cost.train_direct_flops * 1e-9,
            train_ips * cost.train_executed_flops * 1e-9);
-    printf("inference: %.2f images/s  (goodness, %d images), direct %.1f GFLOP/s, executed %.1f GFLOP/s\n",
+    printf("inference: %.2f images/s  (goodness, %d images), direct %.1f GFLOP/s, executed %.1f "
+           "GFLOP/s\n",
            infer_ips, res.n, infer_ips * cost.infer_direct_flops * 1e-9,
            infer_ips * cost.infer_executed_flops * 1e-9);
     if (cg_gflops > 0)
-        printf("frequency-domain products (training): %.1f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s\n",
+        printf("frequency-domain products (training): %.1f GFLOP/s = %.0f%% of sgemm peak %.1f "
+               "GFLOP/s\n",
                cg_gflops, 100 * cg_gflops / peak, peak);
     else
         printf("sgemm peak: %.1f GFLOP/s\n", peak);
@@ -438,7 +300,8 @@ static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, cha
                "\"threads\":%d,\"steps\":%d,\"conv\":[",
                o->cfg.layers, o->cfg.filters, o->cfg.kernel, B, o->threads, o->steps);
         for (int l = 0; l < o->cfg.layers; l++)
-            printf("\"%s\"%s", ffcnn_net_layer_conv_path(net, l), l + 1 < o->cfg.layers ? "," : "],");
+            printf("\"%s\"%s", ffcnn_net_layer_conv_path(net, l),
+                   l + 1 < o->cfg.layers ? "," : "],");
         json_number("train_images_per_s", train_ips, 0);
         json_number("infer_goodness_images_per_s", infer_ips, 0);
         json_number("train_direct_gflops", train_ips * cost.train_direct_flops * 1e-9, 0);
@@ -457,13 +320,16 @@ static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, cha
 static int cmd_bench(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return fputs(BENCH_USAGE, stdout), 0;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return fputs(BENCH_USAGE, stdout), 0;
     train_opts o;
     int rc = parse_train_args(argc, argv, &o, 1, err);
     if (rc) return fail(err, rc);
     const int n = o.steps * o.cfg.batch > o.infer_images ? o.steps * o.cfg.batch : o.infer_images;
-    ffcnn_dataset ds = random_images(n > o.warmup * o.cfg.batch ? n : o.warmup * o.cfg.batch, &o.cfg);
-    if (!ds.pixels || !ds.labels) return fail("out of memory for the benchmark images", FFCNN_ENOMEM);
+    ffcnn_dataset ds =
+        random_images(n > o.warmup * o.cfg.batch ? n : o.warmup * o.cfg.batch, &o.cfg);
+    if (!ds.pixels || !ds.labels)
+        return fail("out of memory for the benchmark images", FFCNN_ENOMEM);
     ffcnn_net *net = NULL;
     rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
     if (!rc) rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err);

@@ -64,6 +64,7 @@ void progress_on_epoch(void *user, const ffcnn_epoch_stats *st) {
     }
     fprintf(stderr, "  classifier: loss %.4g  train acc %.4f", st->classifier_loss,
             st->classifier_acc);
-    if (st->val_acc_linear >= 0) fprintf(stderr, "  validation acc (linear) %.4f", st->val_acc_linear);
+    if (st->val_acc_linear >= 0)
+        fprintf(stderr, "  validation acc (linear) %.4f", st->val_acc_linear);
     fputc('\n', stderr);
 }

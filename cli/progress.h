@@ -7,11 +7,11 @@
 #include "ffcnn.h"
 
 typedef struct progress {
-    int tty;          /* stderr is a terminal */
+    int tty; /* stderr is a terminal */
     int epochs;
-    int batch;        /* images per batch, for images/s */
-    double epoch_t0;  /* start of the current epoch */
-    int last_step;    /* last tenth logged (non-terminal mode) */
+    int batch;       /* images per batch, for images/s */
+    double epoch_t0; /* start of the current epoch */
+    int last_step;   /* last tenth logged (non-terminal mode) */
 } progress;
 
 void progress_init(progress *p, int epochs, int batch);

@@ -21,8 +21,8 @@ extern "C" {
 
 enum ffcnn_status {
     FFCNN_OK = 0,
-    FFCNN_EINVAL = -1, /* a setting or argument out of range */
-    FFCNN_EIO = -2,    /* a file could not be opened, read or written */
+    FFCNN_EINVAL = -1,  /* a setting or argument out of range */
+    FFCNN_EIO = -2,     /* a file could not be opened, read or written */
     FFCNN_EFORMAT = -3, /* a file's contents are malformed */
     FFCNN_ENOMEM = -4,
     FFCNN_ENUMERIC = -5 /* NaN or Inf met while training */
@@ -37,19 +37,19 @@ enum ffcnn_label_kind {
 
 /* Everything that defines a network and its training schedule. */
 typedef struct ffcnn_config {
-    int32_t layers;      /* number of conv layers */
-    int32_t filters;     /* filters per layer */
-    int32_t kernel;      /* odd kernel size k (k x k, "same" padding, stride 1) */
-    int32_t channels;    /* input image channels */
-    int32_t height;      /* input image height */
-    int32_t width;       /* input image width */
-    int32_t label_kind;  /* enum ffcnn_label_kind */
-    float label_k;       /* label intensity K in (0,1) */
-    int32_t train_from;  /* first trained layer, 1-based; layers before it keep their init */
-    int32_t batch;       /* positives per batch (as many negatives go with them) */
-    int32_t epochs;      /* training epochs */
-    float lr;            /* Adam learning rate before the cool-down */
-    uint64_t seed;       /* seeds init, shuffling and negative labels */
+    int32_t layers;     /* number of conv layers */
+    int32_t filters;    /* filters per layer */
+    int32_t kernel;     /* odd kernel size k (k x k, "same" padding, stride 1) */
+    int32_t channels;   /* input image channels */
+    int32_t height;     /* input image height */
+    int32_t width;      /* input image width */
+    int32_t label_kind; /* enum ffcnn_label_kind */
+    float label_k;      /* label intensity K in (0,1) */
+    int32_t train_from; /* first trained layer, 1-based; layers before it keep their init */
+    int32_t batch;      /* positives per batch (as many negatives go with them) */
+    int32_t epochs;     /* training epochs */
+    float lr;           /* Adam learning rate before the cool-down */
+    uint64_t seed;      /* seeds init, shuffling and negative labels */
 } ffcnn_config;
 
 /* Fills the default preset: the best MNIST network that trains and evaluates in 10 minutes on
@@ -78,8 +78,7 @@ int ffcnn_dataset_load_idx(ffcnn_dataset *ds, const char *images_path, const cha
                            char *err);
 /* Loads one split of MNIST-layout data from dir: train = first 50k of the 60k training images,
  * val = the last 10k, test = the 10k test images (METHOD.md §5). Finds plain or .gz files. */
-int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_split split,
-                             char *err);
+int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_split split, char *err);
 /* Keeps only the first n images (n <= ds->n). */
 void ffcnn_dataset_truncate(ffcnn_dataset *ds, int32_t n);
 void ffcnn_dataset_free(ffcnn_dataset *ds);
@@ -105,8 +104,8 @@ int ffcnn_net_epochs_done(const ffcnn_net *net);
 /* ---- training ---- */
 
 typedef struct ffcnn_epoch_stats {
-    int32_t epoch;                          /* 0-based */
-    int32_t layers;                         /* entries used in loss[] and disc_acc[] */
+    int32_t epoch;  /* 0-based */
+    int32_t layers; /* entries used in loss[] and disc_acc[] */
     float lr;
     double loss[FFCNN_MAX_LAYERS];          /* mean per-layer BCE (trained layers) */
     double disc_acc[FFCNN_MAX_LAYERS];      /* per-layer discrimination accuracy */
@@ -134,8 +133,8 @@ enum ffcnn_eval_mode { FFCNN_EVAL_GOODNESS = 1, FFCNN_EVAL_LINEAR = 2, FFCNN_EVA
 
 typedef struct ffcnn_eval_result {
     int32_t n;
-    double accuracy_goodness; /* -1 when not evaluated */
-    double accuracy_linear;   /* -1 when not evaluated */
+    double accuracy_goodness;                                 /* -1 when not evaluated */
+    double accuracy_linear;                                   /* -1 when not evaluated */
     int32_t confusion_goodness[FFCNN_CLASSES][FFCNN_CLASSES]; /* [true][predicted] */
     int32_t confusion_linear[FFCNN_CLASSES][FFCNN_CLASSES];
     double seconds;

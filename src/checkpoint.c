@@ -122,8 +122,8 @@ static int read_file(const char *path, uint8_t **out, size_t *len, char *err) {
     }
     if ((size_t)st.st_size < CKPT_HEADER_BYTES + 4) {
         fclose(f);
-        return ff_fail(err, FFCNN_EFORMAT, "%s: too short to be an ffcnn model (%lld bytes)",
-                       path, (long long)st.st_size);
+        return ff_fail(err, FFCNN_EFORMAT, "%s: too short to be an ffcnn model (%lld bytes)", path,
+                       (long long)st.st_size);
     }
     *len = (size_t)st.st_size;
     uint8_t *buf = malloc(*len);
@@ -149,8 +149,8 @@ static int parse_header(reader *r, const char *path, ffcnn_config *c, char *err)
         return ff_fail(err, FFCNN_EFORMAT, "%s: not an ffcnn model (bad magic)", path);
     get(r, &version, 4);
     if (version != CKPT_VERSION)
-        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads %u",
-                       path, version, CKPT_VERSION);
+        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads %u", path,
+                       version, CKPT_VERSION);
     memset(c, 0, sizeof *c);
     c->layers = get_i32(r), c->filters = get_i32(r), c->kernel = get_i32(r);
     c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);

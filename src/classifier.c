@@ -11,8 +11,8 @@ void classifier_logits_accumulate(float *logits, const float *feat, const float 
                 (int)len, w_block, (int)ld, 1.0f, logits, FFCNN_CLASSES);
 }
 
-double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
-                                int n, int64_t *correct) {
+double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
+                                int64_t *correct) {
     double loss = 0.0;
     for (int s = 0; s < n; s++) {
         const float *z = logits + (size_t)s * FFCNN_CLASSES;
@@ -32,8 +32,8 @@ double classifier_cross_entropy(float *dlogits, const float *logits, const uint8
 
 void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
                             size_t len, size_t ld) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, FFCNN_CLASSES, (int)len, n, 1.0f,
-                dlogits, FFCNN_CLASSES, feat, (int)len, 0.0f, dw_block, (int)ld);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, FFCNN_CLASSES, (int)len, n, 1.0f, dlogits,
+                FFCNN_CLASSES, feat, (int)len, 0.0f, dw_block, (int)ld);
 }
 
 int classifier_argmax(const float *scores) {

@@ -13,8 +13,8 @@ void classifier_logits_accumulate(float *logits, const float *feat, const float 
 
 /* Softmax cross-entropy: dlogits = (softmax - onehot) / n; returns the mean loss and counts
  * argmax hits in *correct. */
-double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
-                                int n, int64_t *correct);
+double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
+                                int64_t *correct);
 
 /* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns. */
 void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,

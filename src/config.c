@@ -66,13 +66,12 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
         return ff_fail(err, FFCNN_EINVAL,
                        "--kernel: %d must be odd and in 1..31 ('same' padding is symmetric)",
                        c->kernel);
-    if (c->channels < 1 || c->channels > 64 || c->height < 1 || c->height > 4096 ||
-        c->width < 1 || c->width > 4096)
+    if (c->channels < 1 || c->channels > 64 || c->height < 1 || c->height > 4096 || c->width < 1 ||
+        c->width > 4096)
         return ff_fail(err, FFCNN_EINVAL, "image shape %dx%dx%d is out of range", c->channels,
                        c->height, c->width);
     if (c->label_kind < FFCNN_LABEL_FOURIER1 || c->label_kind > FFCNN_LABEL_ONEHOT)
-        return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2 or onehot",
-                       c->label_kind);
+        return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2 or onehot", c->label_kind);
     if (c->label_kind == FFCNN_LABEL_ONEHOT && c->height * c->width < FFCNN_CLASSES)
         return ff_fail(err, FFCNN_EINVAL, "--label-set onehot: image has fewer than 10 pixels");
     if (!(c->label_k > 0.0f && c->label_k < 1.0f))

@@ -26,7 +26,8 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
         /* a training image = positive + negative + neutral forward, and the weight gradient
          * of the positive and the negative in trained layers */
         c->train_direct_flops += (3.0 + 2.0 * trained) * layer_direct(ly);
-        c->train_executed_flops += 3.0 * layer_executed(ly, 0) + 2.0 * trained * layer_executed(ly, 1);
+        c->train_executed_flops +=
+            3.0 * layer_executed(ly, 0) + 2.0 * trained * layer_executed(ly, 1);
         if (trained && ly->path == FF_CONV_FFT) /* weights in and gradients out, once a batch */
             c->train_executed_flops += 2.0 * ly->shape.out_ch * ly->shape.in_ch *
                                        conv_fft_transform_flops(&ly->shape) / batch;

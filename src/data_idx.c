@@ -62,11 +62,11 @@ static int parse_idx(const char *path, const uint8_t *buf, size_t len, int want_
     if (buf[0] != 0 || buf[1] != 0)
         return ff_fail(err, FFCNN_EFORMAT, "%s: not an IDX file (bad magic)", path);
     if (buf[2] != 0x08)
-        return ff_fail(err, FFCNN_EFORMAT, "%s: IDX data type 0x%02x is not unsigned byte",
-                       path, buf[2]);
+        return ff_fail(err, FFCNN_EFORMAT, "%s: IDX data type 0x%02x is not unsigned byte", path,
+                       buf[2]);
     if (buf[3] != want_dims)
-        return ff_fail(err, FFCNN_EFORMAT, "%s: IDX has %d dimensions, expected %d", path,
-                       buf[3], want_dims);
+        return ff_fail(err, FFCNN_EFORMAT, "%s: IDX has %d dimensions, expected %d", path, buf[3],
+                       want_dims);
     const size_t header = 4 + 4 * (size_t)want_dims;
     if (len < header) return ff_fail(err, FFCNN_EFORMAT, "%s: truncated IDX header", path);
     size_t expect = 1;
@@ -74,8 +74,8 @@ static int parse_idx(const char *path, const uint8_t *buf, size_t len, int want_
         dims[d] = be32(buf + 4 + 4 * d);
         if (dims[d] == 0 || dims[d] > IDX_MAX_DIM || !ff_mul_ok(expect, dims[d], &expect) ||
             expect > IDX_MAX_BYTES)
-            return ff_fail(err, FFCNN_EFORMAT, "%s: dimension %d of size %u is out of range",
-                           path, d, dims[d]);
+            return ff_fail(err, FFCNN_EFORMAT, "%s: dimension %d of size %u is out of range", path,
+                           d, dims[d]);
     }
     if (len - header != expect)
         return ff_fail(err, FFCNN_EFORMAT,
@@ -100,12 +100,12 @@ int ffcnn_dataset_load_idx(ffcnn_dataset *ds, const char *images_path, const cha
     if (!rc) rc = read_all(labels_path, &lab, &lab_len, err);
     if (!rc) rc = parse_idx(labels_path, lab, lab_len, 1, ldims, &lpay, err);
     if (!rc && ldims[0] != idims[0])
-        rc = ff_fail(err, FFCNN_EFORMAT, "%s: %u labels for %u images in %s", labels_path,
-                     ldims[0], idims[0], images_path);
+        rc = ff_fail(err, FFCNN_EFORMAT, "%s: %u labels for %u images in %s", labels_path, ldims[0],
+                     idims[0], images_path);
     for (uint32_t i = 0; !rc && i < ldims[0]; i++)
         if (lpay[i] >= FFCNN_CLASSES)
-            rc = ff_fail(err, FFCNN_EFORMAT, "%s: label %u of item %u is not in 0..9",
-                         labels_path, lpay[i], i);
+            rc = ff_fail(err, FFCNN_EFORMAT, "%s: label %u of item %u is not in 0..9", labels_path,
+                         lpay[i], i);
     if (!rc) {
         const size_t npix = img_len - 16;
         ds->pixels = malloc(npix);
@@ -168,8 +168,8 @@ int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_spli
     if (ds->n <= VALIDATION_SIZE) {
         ffcnn_dataset_free(ds);
         return ff_fail(err, FFCNN_EFORMAT,
-                       "%s: %s holds too few images for a %d-image validation split", images,
-                       dir, VALIDATION_SIZE);
+                       "%s: %s holds too few images for a %d-image validation split", images, dir,
+                       VALIDATION_SIZE);
     }
     const int32_t n_train = ds->n - VALIDATION_SIZE;
     if (split == FFCNN_SPLIT_TRAIN)

@@ -50,7 +50,8 @@ int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode
                        (int)mode);
     int rc = ff_check_dataset(net, ds, "evaluation set", err);
     if (rc) return rc;
-    const int goodness = (mode & FFCNN_EVAL_GOODNESS) != 0, linear = (mode & FFCNN_EVAL_LINEAR) != 0;
+    const int goodness = (mode & FFCNN_EVAL_GOODNESS) != 0,
+              linear = (mode & FFCNN_EVAL_LINEAR) != 0;
     const int per_image = goodness * FFCNN_CLASSES + linear;
     const int chunk = EVAL_CHUNK_SAMPLES / per_image;
     if ((rc = ff_net_reserve(net, chunk * per_image, err))) return rc;

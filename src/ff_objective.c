@@ -12,8 +12,8 @@ static double sigmoid(double x) {
     return e / (1.0 + e);
 }
 
-double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos,
-                    int n_neg, double theta) {
+double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos, int n_neg,
+                    double theta) {
     const int n = n_pos + n_neg;
     double loss = 0.0;
     int64_t correct = 0;

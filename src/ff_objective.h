@@ -18,7 +18,7 @@ double ff_softplus(double x);
 /* goodness[0..n_pos) are positives, [n_pos..n_pos+n_neg) negatives. Writes, per sample,
  * coef = dL/dG * 2, so that dL/dpre-activation = coef * y (the ReLU output, zero where the ReLU
  * is off), and adds this batch's mean loss and accuracy to m. Returns the batch-mean loss. */
-double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos,
-                    int n_neg, double theta);
+double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos, int n_neg,
+                    double theta);
 
 #endif

@@ -9,11 +9,11 @@
 #define FF_NEUTRAL_LABEL FFCNN_CLASSES /* index of the "neutral" pattern: mean of the ten */
 
 typedef struct ff_labels {
-    int kind;         /* enum ffcnn_label_kind */
-    float k;          /* intensity K */
+    int kind; /* enum ffcnn_label_kind */
+    float k;  /* intensity K */
     int channels, height, width;
-    size_t len;       /* channels * height * width */
-    float *patterns;  /* (FFCNN_CLASSES + 1) x len: classes 0..9, then neutral */
+    size_t len;      /* channels * height * width */
+    float *patterns; /* (FFCNN_CLASSES + 1) x len: classes 0..9, then neutral */
 } ff_labels;
 
 /* The Fourier mode (ky, kx) of class c in set 1 or 2. */

@@ -12,8 +12,7 @@ size_t conv_layer_param_count(ff_conv_shape s) {
     return (size_t)s.out_ch * ff_conv_patch_len(&s) + (size_t)s.out_ch;
 }
 
-int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads,
-                    int path) {
+int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads, int path) {
     memset(l, 0, sizeof *l);
     l->shape = shape;
     l->in_len = (size_t)shape.in_ch * ff_conv_pixels(&shape);
@@ -56,12 +55,13 @@ size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which) {
     return f2 * s->out_ch * s->in_ch;
 }
 
-static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, const float *b,
-                           int n, ff_conv_scratch *sc) {
+static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, const float *b, int n,
+                           ff_conv_scratch *sc) {
     const size_t scratch_len = conv_layer_scratch_len(l);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
-        conv2d_forward(y + (size_t)s * l->out_len, sc->per_thread + (size_t)omp_thread() * scratch_len,
+        conv2d_forward(y + (size_t)s * l->out_len,
+                       sc->per_thread + (size_t)omp_thread() * scratch_len,
                        z + (size_t)s * l->in_len, l->w, b, &l->shape);
 }
 
@@ -95,7 +95,8 @@ void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodn
         const float ka = scale[s] * alpha, kb = scale[s] * beta;
         float *ys = y + (size_t)s * l->out_len;
         for (int o = 0; o < l->shape.out_ch; o++)
-            for (size_t i = o * pixels; i < (o + 1) * pixels; i++) ys[i] = ka * a[i] + kb * p[i] + l->b[o];
+            for (size_t i = o * pixels; i < (o + 1) * pixels; i++)
+                ys[i] = ka * a[i] + kb * p[i] + l->b[o];
         goodness[s] = relu_goodness_forward(ys, l->out_len);
     }
 }
@@ -107,7 +108,8 @@ void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, 
         rmsnorm_forward(z + (size_t)s * l->in_len, a + (size_t)s * l->in_len, l->in_len);
     convolve(l, y, z, l->b, n, sc);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
-    for (int s = 0; s < n; s++) goodness[s] = relu_goodness_forward(y + (size_t)s * l->out_len, l->out_len);
+    for (int s = 0; s < n; s++)
+        goodness[s] = relu_goodness_forward(y + (size_t)s * l->out_len, l->out_len);
 }
 
 static void backward_im2col(ff_conv_layer *l, const float *z, int m, ff_conv_scratch *sc) {
@@ -132,8 +134,8 @@ static void backward_im2col(ff_conv_layer *l, const float *z, int m, ff_conv_scr
     }
 }
 
-void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef,
-                         int m, int n, ff_conv_scratch *sc) {
+void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef, int m,
+                         int n, ff_conv_scratch *sc) {
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < m; s++) {
         const float *ys = y + (size_t)s * l->out_len;

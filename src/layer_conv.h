@@ -36,8 +36,7 @@ typedef struct ff_conv_scratch {
 
 /* Points the layer at params (w then b) and grads laid out the same way; path AUTO picks the
  * cheaper by a cost model. Returns 0, or -1 when the FFT plans cannot be made. */
-int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads,
-                    int path);
+int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float *grads, int path);
 void free_conv_layer(ff_conv_layer *l);
 size_t conv_layer_param_count(ff_conv_shape shape);
 
@@ -69,7 +68,7 @@ void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodn
  * the ReLU derivative folded in because y is zero wherever the ReLU is off. Must follow the
  * forward_conv_layer of this layer over n >= m samples. With a fixed thread count the result
  * is fixed. */
-void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef,
-                         int m, int n, ff_conv_scratch *sc);
+void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef, int m,
+                         int n, ff_conv_scratch *sc);
 
 #endif

@@ -169,7 +169,7 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
 
 ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
     ff_workspace *ws = &net->ws;
-    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec, ws->yspec,
+    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec,   ws->yspec,
                           ws->gspec,   ws->dout,    net->threads};
     return sc;
 }
@@ -194,8 +194,8 @@ void ff_net_first_layer_all_labels(ffcnn_net *net, int m) {
     ff_conv_scratch sc = ff_net_scratch(net);
     conv_layer_linear(l0, base_conv, base, m, &sc);
     for (int s = 0; s < FFCNN_CLASSES * m; s++) ws->coef[s] = rms_factor(ws->input + s * len, len);
-    forward_conv_layer_labelled(l0, ws->y[0], ws->goodness[0], base_conv, ws->dout, ws->coef,
-                                alpha, beta, m, &sc);
+    forward_conv_layer_labelled(l0, ws->y[0], ws->goodness[0], base_conv, ws->dout, ws->coef, alpha,
+                                beta, m, &sc);
 }
 
 void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n) {
@@ -221,8 +221,8 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
         /* A layer's normalised output is the next layer's normalised input. */
         const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
         const size_t len = net->layer[l].out_len;
-        classifier_logits_accumulate(ws->logits, feat + (size_t)first * len, net->cls_w + col,
-                                     n, len, net->cls_in);
+        classifier_logits_accumulate(ws->logits, feat + (size_t)first * len, net->cls_w + col, n,
+                                     len, net->cls_in);
         col += len;
     }
 }

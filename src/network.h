@@ -27,16 +27,16 @@ typedef struct ff_workspace {
 struct ffcnn_net {
     ffcnn_config cfg;
     int threads;
-    int conv_path;          /* requested: enum ff_conv_path (AUTO picks per layer) */
+    int conv_path; /* requested: enum ff_conv_path (AUTO picks per layer) */
     int32_t epochs_done;
     int64_t adam_t;         /* optimiser steps taken */
     ff_rng rng;             /* shuffling and negative labels */
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
     ff_labels labels;
     ff_conv_layer layer[FFCNN_MAX_LAYERS];
-    size_t n_params;        /* all conv layers, then the classifier */
+    size_t n_params; /* all conv layers, then the classifier */
     float *params, *grads, *adam_m, *adam_v;
-    float *cls_w, *cls_dw;  /* classifier [10][cls_in], bias-free */
+    float *cls_w, *cls_dw; /* classifier [10][cls_in], bias-free */
     size_t cls_in;
     ff_workspace ws;
 };

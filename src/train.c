@@ -51,8 +51,8 @@ static int classifier_step(ffcnn_net *net, int B, float lr, ff_step_metrics *m, 
     ff_workspace *ws = &net->ws;
     const int L = net->cfg.layers;
     ff_net_classifier_logits(net, 2 * B, B);
-    double loss = classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B,
-                                           &m->classifier_correct);
+    double loss =
+        classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
                        (long long)net->adam_t);
@@ -81,8 +81,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         ff_net_forward_layer(net, l, 3 * B);
         if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: METHOD.md §4 */
         ff_conv_layer *ly = &net->layer[l];
-        double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B,
-                                   ff_threshold(ly));
+        double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B, ff_threshold(ly));
         if (!isfinite(loss))
             return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", l + 1, loss,
                            (long long)net->adam_t);

@@ -21,7 +21,6 @@ static inline int ff_mul_ok(size_t a, size_t b, size_t *out) {
 
 double ff_now_seconds(void);
 
-
 #ifdef _OPENMP
 #include <omp.h>
 static inline int omp_thread(void) {

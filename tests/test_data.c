@@ -40,8 +40,8 @@ static void expect_error(const char *img, const char *lab, int code, const char 
     ffcnn_dataset ds;
     char err[FFCNN_ERR_LEN] = "";
     int rc = load(img, lab, &ds, err);
-    CHECK(rc == code && strstr(err, needle) != NULL, "expected error %d containing '%s', got %d '%s'",
-          code, needle, rc, err);
+    CHECK(rc == code && strstr(err, needle) != NULL,
+          "expected error %d containing '%s', got %d '%s'", code, needle, rc, err);
     CHECK(ds.pixels == NULL && ds.n == 0, "nothing allocated on failure");
 }
 

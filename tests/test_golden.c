@@ -24,9 +24,9 @@
 #define MAX_DIMS 8
 
 /* Tolerances (the brief's; see the comment at each use for the scale they apply to). */
-#define TOL_FWD 1e-4   /* goodness, losses, logits, scores: relative, |a-b| <= tol*max(1,|b|) */
-#define TOL_GRAD 1e-3  /* gradients: relative to the largest |value| of the tensor */
-#define TOL_W 1e-5     /* weights after Adam steps: absolute */
+#define TOL_FWD 1e-4  /* goodness, losses, logits, scores: relative, |a-b| <= tol*max(1,|b|) */
+#define TOL_GRAD 1e-3 /* gradients: relative to the largest |value| of the tensor */
+#define TOL_W 1e-5    /* weights after Adam steps: absolute */
 
 /* ---- the fixture: "FFGOLD1\n", then {u32 name_len, name, u32 ndim, u32 dims, f32 data} ---- */
 
@@ -219,8 +219,8 @@ static void check_inference(const char *p, ffcnn_net *net, const ffcnn_dataset *
     for (int c = 0; c < FFCNN_CLASSES; c++) {
         for (int s = 0; s < B; s++) {
             ff_net_load_image(net, ds, s, s);
-            ff_label_overlay(ws->input + (size_t)s * len, ws->image + (size_t)s * len,
-                             &net->labels, c);
+            ff_label_overlay(ws->input + (size_t)s * len, ws->image + (size_t)s * len, &net->labels,
+                             c);
         }
         for (int l = 0; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, B);
         for (int s = 0; s < B; s++) {
@@ -329,8 +329,7 @@ static void run_case(const char *p, int classifier, int threads) {
     for (int s = 0; s < B; s++) {
         ylab[s] = (uint8_t)labels[s];
         neg[s] = (uint8_t)negf[s];
-        CHECK(ylab[s] < 10 && neg[s] < 10 && neg[s] != ylab[s], "labels %d / %d", ylab[s],
-              neg[s]);
+        CHECK(ylab[s] < 10 && neg[s] < 10 && neg[s] != ylab[s], "labels %d / %d", ylab[s], neg[s]);
     }
     ffcnn_dataset ds = {B, 1, 28, 28, pixels, ylab};
     const int32_t rows[B] = {0, 1, 2};
@@ -363,8 +362,8 @@ static void run_case(const char *p, int classifier, int threads) {
         snprintf(name, sizeof name, "loss%d", l + 1);
         compare(p, name, &m1.layer[l].loss_sum, gold(p, name, 1), 1, CMP_REL, TOL_FWD);
         CHECK(m1.layer[l].batches == 1 && m1.layer[l].samples == 2 * B,
-              "layer %d metrics: %lld batches, %lld samples", l + 1,
-              (long long)m1.layer[l].batches, (long long)m1.layer[l].samples);
+              "layer %d metrics: %lld batches, %lld samples", l + 1, (long long)m1.layer[l].batches,
+              (long long)m1.layer[l].samples);
     }
     CHECK(m1.layer[0].batches == 0, "layer 1 is not trained but has %lld batches of loss",
           (long long)m1.layer[0].batches);
@@ -377,8 +376,8 @@ static void run_case(const char *p, int classifier, int threads) {
         snprintf(name, sizeof name, "gw%d", l + 1);
         compare_f(p, name, ly->dw, gold(p, name, nw), nw, CMP_REL_MAX, TOL_GRAD);
         snprintf(name, sizeof name, "gb%d", l + 1);
-        compare_f(p, name, ly->db, gold(p, name, ly->shape.out_ch), ly->shape.out_ch,
-                  CMP_REL_MAX, TOL_GRAD);
+        compare_f(p, name, ly->db, gold(p, name, ly->shape.out_ch), ly->shape.out_ch, CMP_REL_MAX,
+                  TOL_GRAD);
     }
     if (classifier)
         compare_f(p, "gwc", net->cls_dw, gold(p, "gwc", FFCNN_CLASSES * D), FFCNN_CLASSES * D,

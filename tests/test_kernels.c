@@ -10,8 +10,8 @@
 #include "layer_conv.h"
 #include "test_util.h"
 
-static double naive_conv_at(const float *in, const float *w, const float *b,
-                            const ff_conv_shape *s, int o, int y, int x) {
+static double naive_conv_at(const float *in, const float *w, const float *b, const ff_conv_shape *s,
+                            int o, int y, int x) {
     const int k = s->kernel, pad = k / 2;
     double acc = b[o];
     for (int c = 0; c < s->in_ch; c++)
@@ -57,7 +57,8 @@ static void check_conv_shape(ff_conv_shape s, uint64_t seed) {
     worst = 0;
     for (int o = 0; o < s.out_ch; o++) {
         double gb = 0;
-        for (size_t p = 0; p < (size_t)s.height * s.width; p++) gb += dout[o * s.height * s.width + p];
+        for (size_t p = 0; p < (size_t)s.height * s.width; p++)
+            gb += dout[o * s.height * s.width + p];
         worst = fmax(worst, fabs(db[o] - 2 * gb));
         for (int c = 0; c < s.in_ch; c++)
             for (int ky = 0; ky < k; ky++)
@@ -73,16 +74,16 @@ static void check_conv_shape(ff_conv_shape s, uint64_t seed) {
                     worst = fmax(worst, fabs(dw[((o * s.in_ch + c) * k + ky) * k + kx] - 2 * g));
                 }
     }
-    CHECK(worst < 1e-3, "conv weight grad %dx%dx%d k%d -> %d: worst error %g", s.in_ch,
-          s.height, s.width, s.kernel, s.out_ch, worst);
+    CHECK(worst < 1e-3, "conv weight grad %dx%dx%d k%d -> %d: worst error %g", s.in_ch, s.height,
+          s.width, s.kernel, s.out_ch, worst);
     free(in), free(w), free(b), free(out), free(dout), free(scratch), free(dw), free(db);
 }
 
 static void test_conv_shapes(void) {
-    check_conv_shape((ff_conv_shape){1, 3, 5, 7, 3}, 1);   /* one input channel, odd sizes */
+    check_conv_shape((ff_conv_shape){1, 3, 5, 7, 3}, 1); /* one input channel, odd sizes */
     check_conv_shape((ff_conv_shape){2, 4, 6, 6, 5}, 2);
-    check_conv_shape((ff_conv_shape){3, 2, 4, 5, 7}, 3);   /* kernel larger than the image */
-    check_conv_shape((ff_conv_shape){5, 6, 9, 11, 1}, 4);  /* 1x1 */
+    check_conv_shape((ff_conv_shape){3, 2, 4, 5, 7}, 3);    /* kernel larger than the image */
+    check_conv_shape((ff_conv_shape){5, 6, 9, 11, 1}, 4);   /* 1x1 */
     check_conv_shape((ff_conv_shape){8, 16, 28, 28, 7}, 5); /* the paper's geometry, smaller */
 }
 
@@ -103,7 +104,6 @@ static void test_rmsnorm_relu(void) {
     CHECK_CLOSE(g, 13.0, 1e-12, "goodness = 2^2 + 3^2");
 }
 
-
 /* The FFT path against the im2col path (itself checked against the naive loops above), on
  * random batches: odd sizes, one input channel, kernel larger than the image. */
 static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
@@ -121,7 +121,8 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
     test_fill_uniform(dout, n * out_len, -1, 1, seed + 3);
     for (int i = 0; i < n; i++) {
         conv2d_forward(ref + i * out_len, scratch, in + i * in_len, w, b, &s);
-        if (i < n - 1) conv2d_weight_grad(dw_ref, db_ref, scratch, dout + i * out_len, in + i * in_len, &s);
+        if (i < n - 1)
+            conv2d_weight_grad(dw_ref, db_ref, scratch, dout + i * out_len, in + i * in_len, &s);
     }
     ff_fft_conv *fc = fft_conv_create(&s);
     CHECK(fc != NULL, "fft plan");
@@ -136,8 +137,8 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
         for (size_t i = 0; i < n * out_len; i++)
             worst = fmax(worst, fabs(out[i] - ref[i])), scale = fmax(scale, fabs(ref[i]));
         CHECK(worst <= 1e-5 * fmax(1, scale) * sqrt((double)ff_conv_patch_len(&s)),
-              "fft forward %dx%dx%d k%d -> %d, %d threads: worst %g (scale %g)", s.in_ch,
-              s.height, s.width, s.kernel, s.out_ch, threads, worst, scale);
+              "fft forward %dx%dx%d k%d -> %d, %d threads: worst %g (scale %g)", s.in_ch, s.height,
+              s.width, s.kernel, s.out_ch, threads, worst, scale);
         /* weight gradient over the first n - 1 of n forward samples */
         fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, n, threads);
         worst = 0, scale = 0;
@@ -145,8 +146,8 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
             worst = fmax(worst, fabs(dw[i] - dw_ref[i])), scale = fmax(scale, fabs(dw_ref[i]));
         for (int i = 0; i < s.out_ch; i++) worst = fmax(worst, fabs(db[i] - db_ref[i]));
         CHECK(worst <= 1e-5 * fmax(1, scale) * sqrt((double)n * s.height * s.width),
-              "fft weight grad %dx%dx%d k%d -> %d: worst %g (scale %g)", s.in_ch, s.height,
-              s.width, s.kernel, s.out_ch, worst, scale);
+              "fft weight grad %dx%dx%d k%d -> %d: worst %g (scale %g)", s.in_ch, s.height, s.width,
+              s.kernel, s.out_ch, worst, scale);
     }
     fft_conv_free(fc);
     free(in), free(w), free(b), free(ref), free(out), free(dout), free(scratch), free(dw_ref);
@@ -163,11 +164,13 @@ static void test_fft_matches_im2col(void) {
 
 /* Scratch for one layer and n samples, either path. */
 static ff_conv_scratch make_scratch(const ff_conv_layer *l, int n) {
-    ff_conv_scratch sc = {calloc(conv_layer_scratch_len(l) + 1, 4), calloc(l->n_params, 4),
+    ff_conv_scratch sc = {calloc(conv_layer_scratch_len(l) + 1, 4),
+                          calloc(l->n_params, 4),
                           calloc(conv_layer_spectrum_len(l, n, 0) + 1, 4),
                           calloc(conv_layer_spectrum_len(l, n, 1) + 1, 4),
                           calloc(conv_layer_spectrum_len(l, n, 2) + 1, 4),
-                          calloc((size_t)n * l->out_len, 4), 1};
+                          calloc((size_t)n * l->out_len, 4),
+                          1};
     return sc;
 }
 

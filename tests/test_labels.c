@@ -8,10 +8,10 @@
 #include "train.h"
 
 /* METHOD.md §2, copied from the document (not from src/labels.c). */
-static const int SET1[10][2] = {{0, 6}, {2, 0}, {0, 4}, {0, 2}, {6, 0},
+static const int SET1[10][2] = {{0, 6}, {2, 0},  {0, 4},  {0, 2}, {6, 0},
                                 {4, 0}, {1, -1}, {2, -2}, {2, 2}, {1, 1}};
-static const int SET2[10][2] = {{0, 6}, {6, 0}, {3, -3}, {3, 3}, {4, -2},
-                                {4, 2}, {2, -4}, {2, 4}, {5, -1}, {5, 1}};
+static const int SET2[10][2] = {{0, 6}, {6, 0},  {3, -3}, {3, 3},  {4, -2},
+                                {4, 2}, {2, -4}, {2, 4},  {5, -1}, {5, 1}};
 
 static float at(const ff_labels *lb, int c, int i, int j) {
     return lb->patterns[(size_t)c * lb->len + (size_t)i * lb->width + j];
@@ -92,7 +92,8 @@ static void test_negative_labels(void) {
     int lo = 1 << 30, hi = 0;
     for (int y = 0; y < 10; y++)
         for (int c = 0; c < 10; c++)
-            if (c != y) lo = count[y][c] < lo ? count[y][c] : lo, hi = count[y][c] > hi ? count[y][c] : hi;
+            if (c != y)
+                lo = count[y][c] < lo ? count[y][c] : lo, hi = count[y][c] > hi ? count[y][c] : hi;
     CHECK(lo > 60 && hi < 140, "negatives uniform over the 9 wrong labels (min %d max %d)", lo, hi);
 }
 

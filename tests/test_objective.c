@@ -22,8 +22,8 @@ static void test_objective_hand_values(void) {
     ff_layer_metrics m = {0};
     double loss = ff_objective(coef, &m, g, 2, 2, theta);
     /* softplus(-1) + softplus(2) + softplus(3) + softplus(-4), all / 4 */
-    const double expect = (0.31326168751822286 + 2.1269280110429727 + 3.048587351573742 +
-                           0.01814992791780978) / 4.0;
+    const double expect =
+        (0.31326168751822286 + 2.1269280110429727 + 3.048587351573742 + 0.01814992791780978) / 4.0;
     CHECK_CLOSE(loss, expect, 1e-9, "mean BCE");
     CHECK(m.correct == 2 && m.samples == 4 && m.batches == 1, "discrimination: 2 of 4 right");
     /* coef = 2 (sigma(logit) - target) / n */
@@ -53,7 +53,8 @@ static void test_schedule(void) {
     ffcnn_config c;
     ffcnn_config_preset(&c, "paper", NULL);
     CHECK(c.epochs == 200 && fabsf(c.lr - 5e-5f) < 1e-12f, "paper preset: 200 epochs, lr 5e-5");
-    CHECK(ffcnn_lr_at_epoch(&c, 0) == c.lr && ffcnn_lr_at_epoch(&c, 100) == c.lr, "first half constant");
+    CHECK(ffcnn_lr_at_epoch(&c, 0) == c.lr && ffcnn_lr_at_epoch(&c, 100) == c.lr,
+          "first half constant");
     CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 101), 5e-5, 1e-6, "e=101: 2*100/200");
     CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 150) / 5e-5, 0.51, 1e-6, "e=150: 2*51/200");
     CHECK_CLOSE(ffcnn_lr_at_epoch(&c, 199) / 5e-5, 0.02, 1e-6, "e=199: 2*2/200");

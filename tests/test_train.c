@@ -74,7 +74,8 @@ static void test_determinism_and_resume(void) {
         ffcnn_eval_result ra, rb;
         ffcnn_evaluate(a, &ds, FFCNN_EVAL_BOTH, &ra, err);
         ffcnn_evaluate(resumed, &ds, FFCNN_EVAL_BOTH, &rb, err);
-        CHECK(ra.accuracy_goodness == rb.accuracy_goodness && ra.accuracy_linear == rb.accuracy_linear,
+        CHECK(ra.accuracy_goodness == rb.accuracy_goodness &&
+                  ra.accuracy_linear == rb.accuracy_linear,
               "same predictions");
     }
     ffcnn_net_free(a), ffcnn_net_free(b), ffcnn_net_free(d), ffcnn_net_free(half);
@@ -171,7 +172,8 @@ static void test_label_reuse(int label_kind, int path) {
     ff_net_first_layer_all_labels(net, m);
     double worst = 0, gworst = 0;
     for (size_t i = 0; i < n * out; i++) worst = fmax(worst, fabs(ws->y[0][i] - y_ref[i]));
-    for (int s = 0; s < n; s++) gworst = fmax(gworst, fabs(ws->goodness[0][s] - g_ref[s]) / g_ref[s]);
+    for (int s = 0; s < n; s++)
+        gworst = fmax(gworst, fabs(ws->goodness[0][s] - g_ref[s]) / g_ref[s]);
     CHECK(worst < 1e-4 && gworst < 1e-5, "labels %d path %d: reuse differs by %g (goodness %g)",
           label_kind, path, worst, gworst);
     free(y_ref);

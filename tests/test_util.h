@@ -10,10 +10,9 @@ void test_record(int ok, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 #define CHECK(cond, ...) test_record(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 /* |a - b| <= tol * max(1, |b|) */
-#define CHECK_CLOSE(a, b, tol, what)                                                              \
+#define CHECK_CLOSE(a, b, tol, what)                                                               \
     test_check_close((double)(a), (double)(b), (tol), (what), __FILE__, __LINE__)
-void test_check_close(double a, double b, double tol, const char *what, const char *file,
-                      int line);
+void test_check_close(double a, double b, double tol, const char *what, const char *file, int line);
 int test_summary(void);
 
 /* Deterministic pseudo-random floats in [lo, hi) for test inputs. */

@@ -6,7 +6,8 @@
 #include "kernels.h"
 
 double ff_sgemm_gflops(int threads, int n) {
-    float *a = ff_calloc((size_t)n * n, sizeof(float)), *b = ff_calloc((size_t)n * n, sizeof(float));
+    float *a = ff_calloc((size_t)n * n, sizeof(float)),
+          *b = ff_calloc((size_t)n * n, sizeof(float));
     float *c = ff_calloc((size_t)n * n, sizeof(float));
     double best = 0.0;
     if (a && b && c) {

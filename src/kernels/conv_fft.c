@@ -30,8 +30,8 @@ struct ff_fft_conv {
     fftwf_plan r2c, c2r;
     float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
     int max_threads;
-    float *real_buf;          /* max_threads x py*px */
-    float complex *cplx_buf;  /* max_threads x TILE x nfreq */
+    float *real_buf;         /* max_threads x py*px */
+    float complex *cplx_buf; /* max_threads x TILE x nfreq */
 };
 
 /* Smallest n >= need whose only prime factors are 2, 3, 5: FFTW is fastest there. */
@@ -115,7 +115,8 @@ static void plane_spectrum(ff_fft_conv *fc, float complex *spec, const float *pl
     float *buf = thread_real(fc);
     const int h = fc->s.height, w = fc->s.width;
     memset(buf, 0, sizeof(float) * fc->py * fc->px);
-    for (int y = 0; y < h; y++) memcpy(buf + (size_t)y * fc->px, plane + (size_t)y * w, sizeof(float) * w);
+    for (int y = 0; y < h; y++)
+        memcpy(buf + (size_t)y * fc->px, plane + (size_t)y * w, sizeof(float) * w);
     fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)spec);
 }
 
@@ -152,8 +153,8 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
             const float *wk = w + (size_t)(i0 + j) * k * k;
             for (int a = 0; a < k; a++)
                 for (int b = 0; b < k; b++)
-                    buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px + (b - pad + fc->px) % fc->px] =
-                        wk[a * k + b];
+                    buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px +
+                        (b - pad + fc->px) % fc->px] = wk[a * k + b];
             fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)(tile + j * nf));
         }
         /* correlation = conj(W) . X in the frequency domain */
@@ -162,8 +163,8 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
     }
 }
 
-void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_f,
-                      const float *in, const float *b, int n, int threads) {
+void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_f, const float *in,
+                      const float *b, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return;
     float complex *xspec = (float complex *)xspec_f, *yspec = (float complex *)yspec_f;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
@@ -192,7 +193,8 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_
             fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)(tile + j * nf), buf);
             float *o = out + ((size_t)(s0 + j) * cout + co) * h * w;
             for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
+                for (int x = 0; x < w; x++)
+                    o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
         }
     }
 }
@@ -211,8 +213,8 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (size_t f = 0; f < fc->nfreq; f++)
         cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, cout, cin, m, &one,
-                    dspec + f * cout * m, m, xspec + f * cin * n, n, &zero,
-                    gspec + f * cout * cin, cin);
+                    dspec + f * cout * m, m, xspec + f * cin * n, n, &zero, gspec + f * cout * cin,
+                    cin);
     cgemm_seconds += ff_now_seconds() - t0;
     cgemm_flops += 8.0 * fc->nfreq * cout * cin * m;
     const float scale = 1.0f / (float)(fc->py * fc->px);
@@ -230,9 +232,9 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
             float *dk = dw + (size_t)(i0 + j) * k * k;
             for (int a = 0; a < k; a++)
                 for (int b = 0; b < k; b++)
-                    dk[a * k + b] =
-                        buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px + (b - pad + fc->px) % fc->px] *
-                        scale;
+                    dk[a * k + b] = buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px +
+                                        (b - pad + fc->px) % fc->px] *
+                                    scale;
         }
     }
     for (int co = 0; co < cout; co++) {

@@ -14,8 +14,8 @@ void im2col(float *col, const float *in, const ff_conv_shape *s) {
             for (int kx = 0; kx < k; kx++) {
                 float *row = col + ((size_t)(c * k + ky) * k + kx) * pixels;
                 const int dx = kx - pad;
-                const int x0 = dx < 0 ? -dx : 0;         /* first output column with a source */
-                const int x1 = dx > 0 ? W - dx : W;      /* one past the last */
+                const int x0 = dx < 0 ? -dx : 0;    /* first output column with a source */
+                const int x1 = dx > 0 ? W - dx : W; /* one past the last */
                 for (int oy = 0; oy < H; oy++) {
                     float *dst = row + (size_t)oy * W;
                     const int iy = oy + ky - pad;
@@ -41,8 +41,8 @@ void conv2d_forward(float *out, float *scratch, const float *in, const float *w,
         float *dst = out + (size_t)o * pixels;
         for (int p = 0; p < pixels; p++) dst[p] = b[o];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_ch, pixels, patch, 1.0f, w,
-                patch, scratch, pixels, 1.0f, out, pixels);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->out_ch, pixels, patch, 1.0f, w, patch,
+                scratch, pixels, 1.0f, out, pixels);
 }
 
 void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
