@@ -1,6 +1,7 @@
 /* ffcnn command-line tool: a thin client of the public API (include/ffcnn.h). Only this file
  * prints results and chooses exit codes: 0 success, 2 bad input (flag, file, model), 1 other
  * failures (out of memory, numerical fault). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,10 @@ static const char *TRAIN_USAGE =
     "  --train-limit N      use only the first N training images\n"
     "  --val-limit N        use only the first N validation images (0: no validation)\n"
     "  --final-eval MODE    goodness | linear | both | none on validation at the end (both)\n"
-    "  --out FILE           model file, rewritten after every epoch (default model.ffm)\n"
+    "  --out FILE           model file (default model.ffm; with --resume, the resumed file)\n"
+    "  --checkpoint-every N save every N epochs (N or Ne, default 1) or N steps (Ns)\n"
+    "  --resume FILE        continue an interrupted run from its model file; the network\n"
+    "                       and schedule come from the file (same data, same --train-limit)\n"
     "  --json               last line of output: one JSON object with the figures\n";
 
 static const char *EVAL_USAGE =
@@ -55,6 +59,7 @@ static const char *MAIN_USAGE =
     "  train    train a network with Forward-Forward (ffcnn train --help)\n"
     "  eval     evaluate a trained model (ffcnn eval --help)\n"
     "  bench    time training and inference (ffcnn bench --help)\n"
+    "  info     show a model file's configuration, position and weight hash\n"
     "  version  print the version\n";
 
 static int exit_code(int rc) {
@@ -115,6 +120,109 @@ static void print_paths(const ffcnn_net *net) {
                 l + 1 < ffcnn_net_config(net)->layers ? "," : "\n");
 }
 
+/* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig) {
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+typedef struct train_run {
+    progress prog;
+    ffcnn_net *net;
+    const train_opts *o;
+    int save_rc; /* a failed step checkpoint stops training */
+    char save_err[FFCNN_ERR_LEN];
+} train_run;
+
+static void run_on_batch(void *user, int epoch, int64_t done, int64_t total, double loss) {
+    train_run *r = user;
+    progress_on_batch(&r->prog, epoch, done, total, loss);
+    if (r->o->checkpoint_steps && done % r->o->checkpoint_every == 0 && done < total)
+        r->save_rc = ffcnn_save(r->net, r->o->out, r->save_err);
+}
+
+static void run_on_epoch(void *user, const ffcnn_epoch_stats *st) {
+    progress_on_epoch(&((train_run *)user)->prog, st);
+}
+
+static int run_should_stop(void *user) {
+    return stop_signal != 0 || ((train_run *)user)->save_rc != 0;
+}
+
+/* Trains the remaining epochs, saving at the chosen cadence and at the end. */
+static int train_epochs(train_run *r, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                        double *seconds, int64_t *images, char *err) {
+    const ffcnn_config *c = ffcnn_net_config(r->net);
+    ffcnn_train_hooks hooks = {run_on_batch, run_on_epoch, run_should_stop, r};
+    int rc = FFCNN_OK;
+    while (!rc && ffcnn_net_epochs_done(r->net) < c->epochs) {
+        const int resumed_steps = ffcnn_net_step_in_epoch(r->net);
+        ffcnn_epoch_stats st;
+        rc = ffcnn_train_epoch(r->net, train, val->n ? val : NULL, &hooks, &st, err);
+        if (rc) break;
+        *seconds += st.seconds;
+        *images += train->n - (int64_t)resumed_steps * c->batch;
+        const int done = ffcnn_net_epochs_done(r->net);
+        if (r->o->checkpoint_steps || done % r->o->checkpoint_every == 0 || done == c->epochs)
+            rc = ffcnn_save(r->net, r->o->out, err);
+    }
+    if (rc == FFCNN_EINTERRUPTED && r->save_rc) {
+        snprintf(err, FFCNN_ERR_LEN, "%s", r->save_err);
+        return r->save_rc;
+    }
+    if (!rc && c->epochs == 0) rc = ffcnn_save(r->net, r->o->out, err);
+    return rc;
+}
+
+/* After SIGINT / SIGTERM: save, say how to resume, exit 128 + signal. */
+static int save_after_signal(const train_run *r, char *err) {
+    int rc = ffcnn_save(r->net, r->o->out, err);
+    if (rc) return fail(err, rc);
+    fprintf(stderr,
+            "ffcnn: %s at epoch %d, step %d; model saved to %s; resume with: ffcnn train "
+            "--resume %s\n",
+            stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
+            ffcnn_net_epochs_done(r->net) + 1, ffcnn_net_step_in_epoch(r->net), r->o->out,
+            r->o->out);
+    return 128 + stop_signal;
+}
+
+static int make_net(const train_opts *o, ffcnn_net **net, char *err) {
+    int rc = o->resume ? ffcnn_load(net, o->resume, o->threads, err)
+                       : ffcnn_net_create(net, &o->cfg, o->threads, err);
+    if (!rc) rc = ffcnn_net_set_conv_path(*net, (enum ffcnn_conv_path)o->conv, err);
+    return rc;
+}
+
+static void print_train_result(const train_opts *o, const ffcnn_net *net,
+                               const ffcnn_eval_result *res, double seconds, int64_t images) {
+    const double ips = seconds > 0 ? images / seconds : -1;
+    if (res->accuracy_goodness >= 0)
+        printf("validation accuracy (goodness): %.4f\n", res->accuracy_goodness);
+    if (res->accuracy_linear >= 0)
+        printf("validation accuracy (linear):   %.4f\n", res->accuracy_linear);
+    printf("model saved to %s (%d epochs, %.1f s training, %.1f img/s)\n", o->out,
+           ffcnn_net_epochs_done(net), seconds, ips);
+    if (!o->json) return;
+    printf("{\"command\":\"train\",\"split\":\"val\",");
+    json_number("accuracy_goodness", res->accuracy_goodness, 0);
+    json_number("accuracy_linear", res->accuracy_linear, 0);
+    json_number("images_per_s", ips, 0);
+    printf("\"epochs\":%d,\"model\":\"%s\",", ffcnn_net_epochs_done(net), o->out);
+    json_number("seconds", seconds, 1);
+    printf("}\n");
+}
+
 static int cmd_train(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     for (int i = 1; i < argc; i++)
@@ -124,55 +232,42 @@ static int cmd_train(int argc, char **argv) {
     int rc = parse_train_args(argc, argv, &o, 0, err);
     if (rc) return fail(err, rc);
     ffcnn_dataset train = {0}, val = {0};
-    if ((rc = load_splits(&o, &train, &val, err))) return fail(err, rc);
-    print_config(&o, &train, &val);
-    ffcnn_net *net = NULL;
-    rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
-    if (!rc) rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err);
-    if (!rc) print_paths(net);
-    progress prog;
-    progress_init(&prog, o.cfg.epochs, o.cfg.batch);
-    ffcnn_train_hooks hooks = {progress_on_batch, progress_on_epoch, &prog};
-    ffcnn_epoch_stats st;
-    memset(&st, 0, sizeof st);
-    double train_seconds = 0;
-    for (int e = 0; !rc && e < o.cfg.epochs; e++) {
-        rc = ffcnn_train_epoch(net, &train, val.n ? &val : NULL, &hooks, &st, err);
-        train_seconds += st.seconds;
-        if (!rc) rc = ffcnn_save(net, o.out, err); /* never lose a finished epoch */
+    train_run run = {.o = &o};
+    if ((rc = make_net(&o, &run.net, err))) return fail(err, rc);
+    o.cfg = *ffcnn_net_config(run.net);
+    if ((rc = load_splits(&o, &train, &val, err))) {
+        ffcnn_net_free(run.net);
+        return fail(err, rc);
     }
-    if (!rc && o.cfg.epochs == 0) rc = ffcnn_save(net, o.out, err);
+    print_config(&o, &train, &val);
+    print_paths(run.net);
+    if (o.resume)
+        fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
+                ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
+    progress_init(&run.prog, o.cfg.epochs, o.cfg.batch);
+    catch_stop_signals();
+    double seconds = 0;
+    int64_t images = 0;
+    rc = train_epochs(&run, &train, &val, &seconds, &images, err);
+    int status = 0;
     ffcnn_eval_result res;
     memset(&res, 0, sizeof res);
     res.accuracy_goodness = res.accuracy_linear = -1;
-    if (!rc && o.final_mode && val.n) {
-        rc = ffcnn_evaluate(net, &val, o.final_mode, &res, err);
-        if (!rc) {
-            if (res.accuracy_goodness >= 0)
-                printf("validation accuracy (goodness): %.4f\n", res.accuracy_goodness);
-            if (res.accuracy_linear >= 0)
-                printf("validation accuracy (linear):   %.4f\n", res.accuracy_linear);
-        }
+    if (rc == FFCNN_EINTERRUPTED && stop_signal) {
+        status = save_after_signal(&run, err);
+    } else if (rc) {
+        status = fail(err, rc); /* numerical faults never overwrite the last good model */
+    } else {
+        if (o.final_mode && val.n) rc = ffcnn_evaluate(run.net, &val, o.final_mode, &res, err);
+        if (rc)
+            status = fail(err, rc);
+        else
+            print_train_result(&o, run.net, &res, seconds, images);
     }
-    if (!rc) {
-        printf("model saved to %s (%d epochs, %.1f s training, %.1f img/s)\n", o.out,
-               ffcnn_net_epochs_done(net), train_seconds,
-               train_seconds > 0 ? (double)train.n * o.cfg.epochs / train_seconds : 0.0);
-        if (o.json) {
-            printf("{\"command\":\"train\",\"split\":\"val\",");
-            json_number("accuracy_goodness", res.accuracy_goodness, 0);
-            json_number("accuracy_linear", res.accuracy_linear, 0);
-            json_number("images_per_s",
-                        train_seconds > 0 ? (double)train.n * o.cfg.epochs / train_seconds : -1, 0);
-            printf("\"epochs\":%d,\"model\":\"%s\",", ffcnn_net_epochs_done(net), o.out);
-            json_number("seconds", train_seconds, 1);
-            printf("}\n");
-        }
-    }
-    ffcnn_net_free(net);
+    ffcnn_net_free(run.net);
     ffcnn_dataset_free(&train);
     ffcnn_dataset_free(&val);
-    return rc ? fail(err, rc) : 0;
+    return status;
 }
 
 /* ---- eval ---- */
@@ -340,16 +435,78 @@ static int cmd_bench(int argc, char **argv) {
     return rc ? fail(err, rc) : 0;
 }
 
+/* ---- info ---- */
+
+static const char *INFO_USAGE =
+    "usage: ffcnn info --model FILE [--json]\n"
+    "Prints a model file's configuration, training position, last validation accuracy and the\n"
+    "SHA-256 of its weights (two models with the same hash have bit-identical weights).\n";
+
+static const char *label_name(int kind) {
+    return kind == FFCNN_LABEL_ONEHOT ? "onehot" : kind == FFCNN_LABEL_FOURIER2 ? "2" : "1";
+}
+
+static int cmd_info(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "";
+    const char *model = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return fputs(INFO_USAGE, stdout), 0;
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--model")) {
+            if (!(model = flag_value(argc, argv, &i, err))) return fail(err, FFCNN_EINVAL);
+        } else {
+            snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for info (see ffcnn info --help)",
+                     argv[i]);
+            return fail(err, FFCNN_EINVAL);
+        }
+    }
+    if (!model) return fail("--model: required", FFCNN_EINVAL);
+    ffcnn_net *net = NULL;
+    int rc = ffcnn_load(&net, model, 1, err);
+    if (rc) return fail(err, rc);
+    const ffcnn_config *c = ffcnn_net_config(net);
+    char sha[65];
+    ffcnn_net_weights_sha256(net, sha);
+    const double val = ffcnn_net_last_val_accuracy(net);
+    printf("model %s\nnetwork: %d conv layers x %d filters %dx%d on %dx%dx%d, labels %s K=%.2f, "
+           "layers %d..%d trained\nschedule: batch %d, %d epochs, lr %g, seed %llu\n"
+           "position: %d epochs done, step %d of the next\nweights sha256: %s\n",
+           model, c->layers, c->filters, c->kernel, c->kernel, c->channels, c->height, c->width,
+           label_name(c->label_kind), (double)c->label_k, c->train_from, c->layers, c->batch,
+           c->epochs, (double)c->lr, (unsigned long long)c->seed, ffcnn_net_epochs_done(net),
+           ffcnn_net_step_in_epoch(net), sha);
+    if (val >= 0) printf("validation accuracy (linear) after the last epoch: %.4f\n", val);
+    if (json) {
+        printf("{\"command\":\"info\",\"layers\":%d,\"filters\":%d,\"kernel\":%d,"
+               "\"channels\":%d,\"height\":%d,\"width\":%d,\"label_set\":\"%s\",\"label_k\":%g,"
+               "\"train_from\":%d,\"batch\":%d,\"epochs\":%d,\"lr\":%g,\"seed\":%llu,"
+               "\"epochs_done\":%d,\"step_in_epoch\":%d,",
+               c->layers, c->filters, c->kernel, c->channels, c->height, c->width,
+               label_name(c->label_kind), (double)c->label_k, c->train_from, c->batch, c->epochs,
+               (double)c->lr, (unsigned long long)c->seed, ffcnn_net_epochs_done(net),
+               ffcnn_net_step_in_epoch(net));
+        json_number("val_accuracy_linear", val, 0);
+        printf("\"weights_sha256\":\"%s\"}\n", sha);
+    }
+    ffcnn_net_free(net);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs("ffcnn: no command given (train, eval, bench, version; see ffcnn --help)\n", stderr);
+        fputs("ffcnn: no command given (train, eval, bench, info, version; see ffcnn --help)\n",
+              stderr);
         return EXIT_BAD_INPUT;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return fputs(MAIN_USAGE, stdout), 0;
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version")) return printf("ffcnn %s\n", FFCNN_VERSION), 0;
-    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, version)\n", argv[1]);
+    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, info, version)\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -50,11 +50,37 @@ int parse_conv(const char *text, int *path, char *err) {
     return FFCNN_OK;
 }
 
+/* --checkpoint-every N (epochs), Ne (epochs) or Ns (optimiser steps). */
+static int parse_checkpoint_every(const char *v, train_opts *o, char *err) {
+    char num[32];
+    size_t n = strlen(v);
+    o->checkpoint_steps = n > 0 && v[n - 1] == 's';
+    if (n > 0 && (v[n - 1] == 's' || v[n - 1] == 'e')) n--;
+    if (n == 0 || n >= sizeof num) {
+        snprintf(err, FFCNN_ERR_LEN, "--checkpoint-every: '%s' is not N, Ne (epochs) or Ns (steps)",
+                 v);
+        return FFCNN_EINVAL;
+    }
+    memcpy(num, v, n);
+    num[n] = '\0';
+    return parse_int("--checkpoint-every", num, 1, 1 << 30, &o->checkpoint_every, err);
+}
+
+/* Flags that define the network or its schedule: fixed by the model file when resuming. */
+static const char *const CONFIG_FLAGS[] = {"--layers",  "--filters",    "--kernel", "--label-set",
+                                           "--label-k", "--train-from", "--batch",  "--epochs",
+                                           "--lr",      "--seed",       "--preset"};
+
+static int is_config_flag(const char *flag) {
+    for (size_t i = 0; i < sizeof CONFIG_FLAGS / sizeof *CONFIG_FLAGS; i++)
+        if (!strcmp(flag, CONFIG_FLAGS[i])) return 1;
+    return 0;
+}
+
 static int parse_train_flag(train_opts *o, const char *flag, const char *v, char *err) {
     ffcnn_config *c = &o->cfg;
-    if (!strcmp(flag, "--conv")) return parse_conv(v, &o->conv, err);
-    if (!strcmp(flag, "--data"))
-        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
+    if (is_config_flag(flag) && !o->config_flag) o->config_flag = flag;
+    if (!strcmp(flag, "--preset")) return FFCNN_OK; /* applied first, in apply_preset */
     if (!strcmp(flag, "--layers")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->layers, err);
     if (!strcmp(flag, "--filters")) return parse_int(flag, v, 1, 4096, &c->filters, err);
     if (!strcmp(flag, "--kernel")) return parse_int(flag, v, 1, 31, &c->kernel, err);
@@ -64,14 +90,23 @@ static int parse_train_flag(train_opts *o, const char *flag, const char *v, char
         return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->train_from, err);
     if (!strcmp(flag, "--batch")) return parse_int(flag, v, 1, 65536, &c->batch, err);
     if (!strcmp(flag, "--epochs")) return parse_int(flag, v, 0, 1000000, &c->epochs, err);
-    if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 10, &c->lr, err);
+    if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 1e30, &c->lr, err);
     if (!strcmp(flag, "--seed")) return parse_u64(flag, v, &c->seed, err);
+    if (!o->bench && !strcmp(flag, "--resume")) {
+        o->resume = v;
+        return FFCNN_OK;
+    }
+    if (!o->bench && !strcmp(flag, "--checkpoint-every")) return parse_checkpoint_every(v, o, err);
+    if (!strcmp(flag, "--conv")) return parse_conv(v, &o->conv, err);
+    if (!strcmp(flag, "--data"))
+        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
     if (!strcmp(flag, "--threads")) return parse_int(flag, v, 1, 1024, &o->threads, err);
     if (!strcmp(flag, "--train-limit")) return parse_int(flag, v, 1, 1 << 30, &o->train_limit, err);
     if (!strcmp(flag, "--val-limit")) return parse_int(flag, v, 0, 1 << 30, &o->val_limit, err);
     if (!strcmp(flag, "--final-eval")) return parse_mode(flag, v, 1, &o->final_mode, err);
     if (!strcmp(flag, "--out")) {
         o->out = v;
+        o->out_given = 1;
         return FFCNN_OK;
     }
     if (o->bench && !strcmp(flag, "--steps")) return parse_int(flag, v, 1, 1000000, &o->steps, err);
@@ -105,6 +140,7 @@ int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err)
     o->out = "model.ffm";
     o->final_mode = FFCNN_EVAL_BOTH;
     o->val_limit = -1;
+    o->checkpoint_every = 1;
     int rc = parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
     if (!rc) rc = apply_preset(argc, argv, &o->cfg, err);
     for (int i = 1; !rc && i < argc; i++) {
@@ -119,9 +155,15 @@ int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err)
         }
         const char *v = flag_value(argc, argv, &i, err);
         if (!v) return FFCNN_EINVAL;
-        if (!strcmp(flag, "--preset")) continue;
         rc = parse_train_flag(o, flag, v, err);
     }
+    if (!rc && o->resume && o->config_flag) {
+        snprintf(err, FFCNN_ERR_LEN,
+                 "%s: cannot be changed with --resume (the model file holds the configuration)",
+                 o->config_flag);
+        return FFCNN_EINVAL;
+    }
+    if (!rc && o->resume && !o->out_given) o->out = o->resume;
     if (!rc) rc = ffcnn_config_validate(&o->cfg, err);
     return rc;
 }

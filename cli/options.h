@@ -13,7 +13,12 @@ typedef struct train_opts {
     const char *data_name, *out;
     int threads, json, final_mode, conv;
     int32_t train_limit, val_limit;
-    int bench;                           /* accept the bench flags below */
+    int bench;               /* accept the bench flags below */
+    const char *resume;      /* --resume FILE */
+    const char *config_flag; /* first flag given that sets the configuration */
+    int out_given;
+    int32_t checkpoint_every; /* save every N epochs, or N steps when checkpoint_steps */
+    int checkpoint_steps;
     int32_t steps, warmup, infer_images; /* ffcnn bench */
 } train_opts;
 

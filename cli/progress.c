@@ -16,6 +16,8 @@ void progress_init(progress *p, int epochs, int batch) {
     p->batch = batch;
     p->epoch_t0 = now();
     p->last_step = 0;
+    p->first_done = 0;
+    p->epoch = -1;
 }
 
 static void format_eta(char *buf, size_t cap, double s) {
@@ -26,11 +28,14 @@ static void format_eta(char *buf, size_t cap, double s) {
 
 void progress_on_batch(void *user, int epoch, int64_t done, int64_t total, double loss) {
     progress *p = user;
-    if (done == 1) p->epoch_t0 = now(), p->last_step = 0;
+    if (done <= p->first_done || p->epoch != epoch) /* a new (or resumed) epoch */
+        p->epoch_t0 = now(), p->first_done = done, p->last_step = 0, p->epoch = epoch;
+    /* rates count from the first step seen, whose own duration is unknown */
     const double elapsed = now() - p->epoch_t0;
-    const double rate = done * (double)p->batch / (elapsed > 0 ? elapsed : 1e-9);
-    char eta[32];
-    format_eta(eta, sizeof eta, elapsed / done * (double)(total - done));
+    const int64_t timed = done - p->first_done;
+    const double rate = timed > 0 && elapsed > 0 ? timed * (double)p->batch / elapsed : 0.0;
+    char eta[32] = "--:--:--";
+    if (timed > 0) format_eta(eta, sizeof eta, elapsed / timed * (double)(total - done));
     if (p->tty) {
         enum { WIDTH = 30 };
         char bar[WIDTH + 1];

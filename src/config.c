@@ -83,8 +83,8 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
         return ff_fail(err, FFCNN_EINVAL, "--batch: %d is out of range 1..65536", c->batch);
     if (c->epochs < 0 || c->epochs > 1000000)
         return ff_fail(err, FFCNN_EINVAL, "--epochs: %d is out of range 0..1000000", c->epochs);
-    if (!(c->lr > 0.0f) || !isfinite(c->lr) || c->lr > 10.0f)
-        return ff_fail(err, FFCNN_EINVAL, "--lr: %g must be a finite number in (0, 10]",
+    if (!(c->lr > 0.0f) || !isfinite(c->lr))
+        return ff_fail(err, FFCNN_EINVAL, "--lr: %g must be a positive finite number",
                        (double)c->lr);
     return FFCNN_OK;
 }

@@ -65,7 +65,6 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
         ffcnn_net_free(net);
         return rc;
     }
-    ff_rng_seed(&net->rng, cfg->seed);
     net->last_val_linear = -1.0;
     ff_blas_single_thread();
     *out = net;
@@ -74,7 +73,7 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
 
 void ff_net_init_weights(ffcnn_net *net) {
     ff_rng init_rng;
-    ff_rng_seed(&init_rng, net->cfg.seed ^ 0x5eedf00dULL);
+    ff_rng_stream(&init_rng, net->cfg.seed, FF_STREAM_INIT, 0, 0);
     for (int l = 0; l < net->cfg.layers; l++) init_conv_layer(&net->layer[l], &init_rng);
     memset(net->cls_w, 0, sizeof(float) * FFCNN_CLASSES * net->cls_in);
 }
@@ -248,4 +247,12 @@ void ffcnn_net_set_threads(ffcnn_net *net, int threads) {
 
 int ffcnn_net_epochs_done(const ffcnn_net *net) {
     return net->epochs_done;
+}
+
+int ffcnn_net_step_in_epoch(const ffcnn_net *net) {
+    return net->step_in_epoch;
+}
+
+double ffcnn_net_last_val_accuracy(const ffcnn_net *net) {
+    return net->last_val_linear;
 }

@@ -29,8 +29,8 @@ struct ffcnn_net {
     int threads;
     int conv_path; /* requested: enum ff_conv_path (AUTO picks per layer) */
     int32_t epochs_done;
+    int32_t step_in_epoch;  /* optimiser steps done in the unfinished epoch (resume point) */
     int64_t adam_t;         /* optimiser steps taken */
-    ff_rng rng;             /* shuffling and negative labels */
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
     ff_labels labels;
     ff_conv_layer layer[FFCNN_MAX_LAYERS];

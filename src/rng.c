@@ -11,6 +11,17 @@ void ff_rng_seed(ff_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
 }
 
+void ff_rng_stream(ff_rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b) {
+    uint64_t x = seed;
+    uint64_t h = splitmix64(&x);
+    x = h ^ purpose;
+    h = splitmix64(&x);
+    x = h ^ a;
+    h = splitmix64(&x);
+    x = h ^ b;
+    ff_rng_seed(r, splitmix64(&x));
+}
+
 static uint64_t rotl(uint64_t x, int k) {
     return (x << k) | (x >> (64 - k));
 }

@@ -25,6 +25,12 @@ int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *
     return FFCNN_OK;
 }
 
+static int all_finite(const float *x, size_t n) {
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN or Inf poisons the sum */
+    return acc == 0.0f;
+}
+
 static void adam_update(ffcnn_net *net, float *p, size_t n, float lr) {
     const size_t off = (size_t)(p - net->params);
     ff_adam_step(p, net->grads + off, net->adam_m + off, net->adam_v + off, n, lr, net->adam_t);
@@ -89,6 +95,9 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, 3 * B, &sc);
         adam_update(net, ly->w, ly->n_params, lr);
         ly->weights_changed = 1;
+        if (!all_finite(ly->w, ly->n_params))
+            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
+                           l + 1, (long long)net->adam_t);
     }
     rc = classifier_step(net, B, lr, m, err);
     m->steps++;
@@ -108,12 +117,59 @@ static void fill_epoch_stats(const ffcnn_net *net, const ff_step_metrics *m,
         m->classifier_samples ? (double)m->classifier_correct / m->classifier_samples : -1.0;
 }
 
+/* The order of epoch e's images: a shuffle drawn from (seed, epoch) alone. */
+static void epoch_order(const ffcnn_net *net, int32_t *order, int32_t n, int epoch) {
+    ff_rng rng;
+    ff_rng_stream(&rng, net->cfg.seed, FF_STREAM_SHUFFLE, (uint64_t)epoch, 0);
+    for (int32_t i = 0; i < n; i++) order[i] = i;
+    ff_rng_shuffle(&rng, order, n);
+}
+
+/* Negative labels of one step, drawn from (seed, epoch, step) alone. */
+static void step_negatives(const ffcnn_net *net, uint8_t *neg, const ffcnn_dataset *ds,
+                           const int32_t *rows, int B, int epoch, int64_t step) {
+    ff_rng rng;
+    ff_rng_stream(&rng, net->cfg.seed, FF_STREAM_NEGATIVES, (uint64_t)epoch, (uint64_t)step);
+    for (int s = 0; s < B; s++) neg[s] = ff_draw_negative_label(&rng, ds->labels[rows[s]]);
+}
+
+static int finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_train_hooks *hooks,
+                        const ff_step_metrics *m, double seconds, int64_t images,
+                        ffcnn_epoch_stats *stats, char *err) {
+    ffcnn_epoch_stats st;
+    memset(&st, 0, sizeof st);
+    st.epoch = net->epochs_done;
+    st.lr = ffcnn_lr_at_epoch(&net->cfg, net->epochs_done);
+    fill_epoch_stats(net, m, &st);
+    st.seconds = seconds;
+    st.images_per_s = images / (seconds > 0 ? seconds : 1e-9);
+    st.val_acc_linear = -1.0;
+    net->epochs_done++;
+    net->step_in_epoch = 0;
+    int rc = FFCNN_OK;
+    if (val && val->n > 0) {
+        ffcnn_eval_result res;
+        rc = ffcnn_evaluate(net, val, FFCNN_EVAL_LINEAR, &res, err);
+        st.val_acc_linear = res.accuracy_linear;
+        net->last_val_linear = res.accuracy_linear;
+    }
+    if (stats) *stats = st;
+    if (rc == FFCNN_OK && hooks && hooks->on_epoch) hooks->on_epoch(hooks->user, &st);
+    return rc;
+}
+
 int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
     int rc = ff_check_dataset(net, train, "training set", err);
     if (rc) return rc;
     if (train->n < 1) return ff_fail(err, FFCNN_EINVAL, "training set: no images");
     const int epoch = net->epochs_done, B0 = net->cfg.batch;
+    const int64_t batches = (train->n + B0 - 1) / B0;
+    if (net->step_in_epoch < 0 || net->step_in_epoch > batches)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "resume point step %d is past the %lld steps of an epoch of %d images "
+                       "(use the same training set as the interrupted run)",
+                       net->step_in_epoch, (long long)batches, train->n);
     const float lr = ffcnn_lr_at_epoch(&net->cfg, epoch);
     int32_t *order = malloc(sizeof(int32_t) * (size_t)train->n);
     uint8_t *neg = malloc((size_t)B0);
@@ -122,41 +178,29 @@ int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_da
         free(order), free(neg), free(m);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for the epoch's order");
     }
-    for (int32_t i = 0; i < train->n; i++) order[i] = i;
-    ff_rng_shuffle(&net->rng, order, train->n);
-    const int64_t batches = (train->n + B0 - 1) / B0;
+    epoch_order(net, order, train->n, epoch);
     const double t0 = ff_now_seconds();
-    for (int64_t b = 0; b < batches && rc == FFCNN_OK; b++) {
+    int64_t images = 0;
+    for (int64_t b = net->step_in_epoch; b < batches && rc == FFCNN_OK; b++) {
+        if (hooks && hooks->should_stop && hooks->should_stop(hooks->user)) {
+            rc = ff_fail(err, FFCNN_EINTERRUPTED, "interrupted at epoch %d, step %lld", epoch + 1,
+                         (long long)b);
+            break;
+        }
         const int32_t *rows = order + b * B0;
         const int B = (int)(b + 1 < batches ? B0 : train->n - b * B0);
-        for (int s = 0; s < B; s++)
-            neg[s] = ff_draw_negative_label(&net->rng, train->labels[rows[s]]);
+        step_negatives(net, neg, train, rows, B, epoch, b);
         rc = ff_train_step(net, train, rows, neg, B, lr, m, err);
-        if (rc == FFCNN_OK && hooks && hooks->on_batch) {
+        if (rc) break;
+        net->step_in_epoch = (int32_t)(b + 1);
+        images += B;
+        if (hooks && hooks->on_batch) {
             const ff_layer_metrics *lm = &m->layer[net->cfg.layers - 1];
             hooks->on_batch(hooks->user, epoch, b + 1, batches, lm->loss_sum / lm->batches);
         }
     }
-    const double seconds = ff_now_seconds() - t0;
-    if (rc == FFCNN_OK) {
-        ffcnn_epoch_stats st;
-        memset(&st, 0, sizeof st);
-        st.epoch = epoch;
-        st.lr = lr;
-        fill_epoch_stats(net, m, &st);
-        st.seconds = seconds;
-        st.images_per_s = train->n / (seconds > 0 ? seconds : 1e-9);
-        st.val_acc_linear = -1.0;
-        net->epochs_done++;
-        if (val && val->n > 0) {
-            ffcnn_eval_result res;
-            rc = ffcnn_evaluate(net, val, FFCNN_EVAL_LINEAR, &res, err);
-            st.val_acc_linear = res.accuracy_linear;
-            net->last_val_linear = res.accuracy_linear;
-        }
-        if (stats) *stats = st;
-        if (rc == FFCNN_OK && hooks && hooks->on_epoch) hooks->on_epoch(hooks->user, &st);
-    }
+    if (rc == FFCNN_OK)
+        rc = finish_epoch(net, val, hooks, m, ff_now_seconds() - t0, images, stats, err);
     free(order), free(neg), free(m);
     return rc;
 }

@@ -62,8 +62,10 @@ ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
         fft_conv_free(fc);
         return NULL;
     }
-    fc->r2c = fftwf_plan_dft_r2c_2d(fc->py, fc->px, in, (fftwf_complex *)out, FFTW_MEASURE);
-    fc->c2r = fftwf_plan_dft_c2r_2d(fc->py, fc->px, (fftwf_complex *)out, in, FFTW_MEASURE);
+    /* FFTW_ESTIMATE, not MEASURE: measured plans depend on timing, so two runs could pick
+     * different algorithms and round differently; ffcnn promises same seed -> same bits. */
+    fc->r2c = fftwf_plan_dft_r2c_2d(fc->py, fc->px, in, (fftwf_complex *)out, FFTW_ESTIMATE);
+    fc->c2r = fftwf_plan_dft_c2r_2d(fc->py, fc->px, (fftwf_complex *)out, in, FFTW_ESTIMATE);
     fftwf_free(in);
     fftwf_free(out);
     if (!fc->r2c || !fc->c2r) {
