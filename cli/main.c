@@ -29,6 +29,7 @@ static const char *TRAIN_USAGE =
     "  --batch B            positives per batch (as many negatives)\n"
     "  --epochs E           epochs\n"
     "  --lr X               Adam learning rate (linear cool-down in the second half)\n"
+    "  --classifier-lr X    the linear head's rate (0: same as --lr, the paper's choice)\n"
     "  --seed S             seed for init, shuffling and negative labels\n"
     "  --threads T          worker threads (default: all cores)\n"
     "  --conv PATH          auto (default: per layer by cost) | im2col | fft\n"

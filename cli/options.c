@@ -92,6 +92,8 @@ static int parse_train_flag(train_opts *o, const char *flag, const char *v, char
     if (!strcmp(flag, "--epochs")) return parse_int(flag, v, 0, 1000000, &c->epochs, err);
     if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 1e30, &c->lr, err);
     if (!strcmp(flag, "--seed")) return parse_u64(flag, v, &c->seed, err);
+    if (!strcmp(flag, "--classifier-lr"))
+        return parse_float(flag, v, 0, 1e30, &c->classifier_lr, err);
     if (!o->bench && !strcmp(flag, "--resume")) {
         o->resume = v;
         return FFCNN_OK;

@@ -51,6 +51,7 @@ typedef struct ffcnn_config {
     int32_t epochs;     /* training epochs */
     float lr;           /* Adam learning rate before the cool-down */
     uint64_t seed;      /* seeds init, shuffling and negative labels */
+    float classifier_lr; /* the linear head's rate (same cool-down); 0 = lr, as in the paper */
 } ffcnn_config;
 
 /* Fills the default preset: the best MNIST network that trains and evaluates in 10 minutes on

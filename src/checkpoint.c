@@ -20,8 +20,8 @@
 
 #define CKPT_MAGIC "FFCNNCKP"
 #define CKPT_VERSION 1u
-/* magic 8, version 4, config 56, position 16, metrics 8, n_params 8 */
-#define CKPT_HEADER_BYTES 100u
+/* magic 8, version 4, config 60, position 16, metrics 8, n_params 8 */
+#define CKPT_HEADER_BYTES 104u
 
 typedef struct {
     uint8_t *p;
@@ -60,6 +60,7 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put_i32(w, c->channels), put_i32(w, c->height), put_i32(w, c->width);
     put_i32(w, c->label_kind), put(w, &c->label_k, 4), put_i32(w, c->train_from);
     put_i32(w, c->batch), put_i32(w, c->epochs), put(w, &c->lr, 4), put(w, &c->seed, 8);
+    put(w, &c->classifier_lr, 4);
     put_i32(w, net->epochs_done), put_i32(w, net->step_in_epoch), put(w, &net->adam_t, 8);
     put(w, &net->last_val_linear, 8);
     const uint64_t n = net->n_params;
@@ -192,6 +193,7 @@ static int parse_header(reader *r, const char *path, ffcnn_config *c, char *err)
     c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);
     c->label_kind = get_i32(r), get(r, &c->label_k, 4), c->train_from = get_i32(r);
     c->batch = get_i32(r), c->epochs = get_i32(r), get(r, &c->lr, 4), get(r, &c->seed, 8);
+    get(r, &c->classifier_lr, 4);
     char why[FFCNN_ERR_LEN];
     if (ffcnn_config_validate(c, why) != FFCNN_OK)
         return ff_fail(err, FFCNN_EFORMAT, "%s: bad configuration in model (%s)", path, why);

@@ -86,6 +86,9 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
     if (!(c->lr > 0.0f) || !isfinite(c->lr))
         return ff_fail(err, FFCNN_EINVAL, "--lr: %g must be a positive finite number",
                        (double)c->lr);
+    if (!(c->classifier_lr >= 0.0f) || !isfinite(c->classifier_lr))
+        return ff_fail(err, FFCNN_EINVAL, "--classifier-lr: %g must be a finite number >= 0",
+                       (double)c->classifier_lr);
     return FFCNN_OK;
 }
 

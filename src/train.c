@@ -99,7 +99,10 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
             return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
                            l + 1, (long long)net->adam_t);
     }
-    rc = classifier_step(net, B, lr, m, err);
+    /* The head reads detached features, so its rate changes no FF layer (METHOD.md §6). */
+    const float head_lr =
+        net->cfg.classifier_lr > 0 ? lr * (net->cfg.classifier_lr / net->cfg.lr) : lr;
+    rc = classifier_step(net, B, head_lr, m, err);
     m->steps++;
     return rc;
 }
