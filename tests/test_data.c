@@ -129,7 +129,33 @@ static void test_mnist_facts(void) {
     ffcnn_dataset_free(&te);
 }
 
+/* Fashion-MNIST from Debian's package (gzip'd IDX): 1000 test and 6000 training images per
+ * class, a published fact of the data set. */
+static void test_fashion_facts(void) {
+    const char *dir = "/usr/share/datasets/fashion-mnist";
+    ffcnn_dataset te, tr, va;
+    char err[FFCNN_ERR_LEN] = "";
+    int rc = ffcnn_dataset_load_split(&te, dir, FFCNN_SPLIT_TEST, err);
+    CHECK(rc == 0, "Fashion-MNIST test split (apt-get install dataset-fashion-mnist): %s", err);
+    if (rc) return;
+    int got[10] = {0}, ok = te.n == 10000;
+    for (int i = 0; i < te.n; i++) got[te.labels[i]]++;
+    for (int c = 0; c < 10; c++) ok &= got[c] == 1000;
+    CHECK(ok, "Fashion-MNIST test: 10000 images, 1000 per class");
+    CHECK(ffcnn_dataset_load_split(&tr, dir, FFCNN_SPLIT_TRAIN, err) == 0 &&
+              ffcnn_dataset_load_split(&va, dir, FFCNN_SPLIT_VAL, err) == 0,
+          "Fashion-MNIST train/val: %s", err);
+    int all[10] = {0};
+    for (int i = 0; i < tr.n; i++) all[tr.labels[i]]++;
+    for (int i = 0; i < va.n; i++) all[va.labels[i]]++;
+    ok = tr.n == 50000 && va.n == 10000;
+    for (int c = 0; c < 10; c++) ok &= all[c] == 6000;
+    CHECK(ok, "Fashion-MNIST train + val: 60000 images, 6000 per class");
+    ffcnn_dataset_free(&te), ffcnn_dataset_free(&tr), ffcnn_dataset_free(&va);
+}
+
 int main(void) {
+    test_fashion_facts();
     if (system("mkdir -p " TMP) != 0) return 1;
     test_round_trip();
     test_malformed();
