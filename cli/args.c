@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ static int fail(char *err, const char *flag, const char *text, const char *why) 
 
 int parse_int(const char *flag, const char *text, long min, long max, int32_t *out, char *err) {
     char *end = NULL;
+    if (isspace((unsigned char)text[0])) return fail(err, flag, text, "is not an integer");
     errno = 0;
     long v = strtol(text, &end, 10);
     if (end == text || *end != '\0' || errno == ERANGE)
@@ -28,7 +30,7 @@ int parse_int(const char *flag, const char *text, long min, long max, int32_t *o
 int parse_u64(const char *flag, const char *text, uint64_t *out, char *err) {
     char *end = NULL;
     errno = 0;
-    if (text[0] == '-' || text[0] == '\0')
+    if (!isdigit((unsigned char)text[0])) /* strtoull would skip spaces and wrap a '-' */
         return fail(err, flag, text, "is not a non-negative integer");
     unsigned long long v = strtoull(text, &end, 10);
     if (*end != '\0' || errno == ERANGE)
@@ -39,6 +41,7 @@ int parse_u64(const char *flag, const char *text, uint64_t *out, char *err) {
 
 int parse_float(const char *flag, const char *text, double min, double max, float *out, char *err) {
     char *end = NULL;
+    if (isspace((unsigned char)text[0])) return fail(err, flag, text, "is not a number");
     errno = 0;
     double v = strtod(text, &end);
     if (end == text || *end != '\0' || errno == ERANGE)

@@ -11,3 +11,8 @@ if [ "${FFCNN_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake --build build-asan -j"$(nproc)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2)
 fi
+# Fuzzing: each libFuzzer target (fuzz/) replays its regression inputs, then runs for
+# FUZZ_SECONDS (default 60) in its own clang build (build-fuzz/).
+if [ "${FFCNN_SKIP_FUZZ:-0}" != 1 ]; then
+  bash fuzz/run.sh
+fi

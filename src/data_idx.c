@@ -40,7 +40,9 @@ static int read_all(const char *path, uint8_t **out, size_t *len, char *err) {
         if (got == 0) break;
         n += (size_t)got;
     }
-    gzclose(f);
+    /* zlib reports a stream cut short (a missing trailer: no CRC check) only at close */
+    if (gzclose(f) != Z_OK && rc == FFCNN_OK)
+        rc = ff_fail(err, FFCNN_EFORMAT, "%s: truncated or corrupt gzip stream", path);
     if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory reading it", path);
     if (rc) {
         free(buf);

@@ -31,6 +31,9 @@ expect_error 2 "--label-set: 3 is out of range" -- train --label-set 3
 expect_error 2 "--train-from: 5 must be in 1..3" -- train --train-from 5
 expect_error 2 "--batch: 'x' is not an integer" -- train --batch x
 expect_error 2 "--seed: '-3' is not a non-negative integer" -- train --seed -3
+expect_error 2 "--seed: ' -1' is not a non-negative integer" -- train --seed " -1"
+expect_error 2 "--layers: ' 3' is not an integer" -- train --layers " 3"
+expect_error 2 "--lr: ' 0.1' is not a number" -- train --lr " 0.1"
 expect_error 2 "--epochs: needs a value" -- train --epochs
 expect_error 2 "--bogus: unknown option" -- train --bogus 1
 expect_error 2 "--preset: unknown preset 'fast'" -- train --preset fast

@@ -102,6 +102,14 @@ static void test_malformed(void) {
     test_write_file(TMP "/labbad", lab_bad, nl);
     expect_error(TMP "/img", TMP "/labbad", FFCNN_EFORMAT, "not in 0..9");
     expect_error(TMP "/missing", TMP "/lab", FFCNN_EIO, "cannot open");
+    /* a gzip file missing its 8-byte trailer (CRC and length): zlib says so only at close */
+    write_gz(TMP "/cut.gz", img, ni);
+    FILE *gz = fopen(TMP "/cut.gz", "rb");
+    uint8_t zbuf[4096];
+    size_t zn = gz ? fread(zbuf, 1, sizeof zbuf, gz) : 0;
+    if (gz) fclose(gz);
+    test_write_file(TMP "/cut.gz", zbuf, zn - 8);
+    expect_error(TMP "/cut.gz", TMP "/lab", FFCNN_EFORMAT, "truncated or corrupt gzip stream");
     test_write_file(TMP "/notgz.gz", "\x1f\x8b\x08\x00garbage-garbage", 19);
     expect_error(TMP "/notgz.gz", TMP "/lab", FFCNN_EFORMAT, TMP "/notgz.gz");
 }
