@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the ffcnn command line: bad input gives one line naming the flag or file
 # and exit 2; a short real MNIST run trains, saves, evaluates and prints JSON.
-set -u
-FFCNN="$1"
-DATA="${2:-../data/mnist}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh" "$@"
 
 # expect_error STATUS NEEDLE -- ARGS: exit status and a one-line message containing NEEDLE
 expect_error() {
@@ -75,5 +68,4 @@ if printf '%s\n' "$out" | grep -q "confusion matrix (goodness)"; then ok; else b
 total=$(printf '%s\n' "$out" | sed -n '/confusion matrix (linear)/,+10p' | tail -n 10 | awk '{for(i=1;i<=NF;i++) s+=$i} END {print s}')
 if [ "$total" = 500 ]; then ok; else bad "linear confusion matrix sums to $total"; fi
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

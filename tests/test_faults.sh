@@ -3,15 +3,7 @@
 # SIGTERM (checkpoint, exit 130 / 143), a full disk (/dev/full, a file-size limit: the previous
 # model survives), a NaN (stops, names layer and step, keeps the last good model), and the
 # same seed giving the same bits.
-set -u
-FFCNN="$1"
-DATA="${2:-../data/mnist}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+source "$(dirname "$0")/lib.sh" "$@"
 
 RUN=(--data "mnist:$DATA" --filters 8 --kernel 5 --train-limit 600 --val-limit 0 --epochs 4
      --final-eval none --threads 2 --seed 7)
@@ -77,5 +69,4 @@ out=$("$FFCNN" train "${RUN[@]}" --lr 1e30 --out "$tmp/nan.ffm" 2>&1 >/dev/null 
 check '[[ "$out" == *"layer "*" at step "* ]] && [[ "$out" == *"NaN"* || "$out" == *"inf"* ]]' "numerical fault names layer and step: $out"
 check 'cmp -s "$tmp/nan.ffm" "$tmp/ref.ffm"' "numerical fault leaves the previous model intact"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -165,21 +165,37 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
     }
 }
 
+/* A matrix per frequency: frequency f's starts at base + f * stride, rows ld apart. */
+typedef struct gemm_operand {
+    const float complex *base;
+    size_t stride;
+    int ld;
+} gemm_operand;
+
+/* C[f] = A[f] op(B[f]) for every frequency (op: B, or B^H with CblasConjTrans), M x N over K;
+ * one single-threaded cgemm each, frequencies spread over the threads. Timed for bench. */
+static void per_frequency_cgemm(const ff_fft_conv *fc, CBLAS_TRANSPOSE op_b, int M, int N, int K,
+                                gemm_operand a, gemm_operand b, gemm_operand c, int threads) {
+    const float complex one = 1.0f, zero = 0.0f;
+    const double t0 = ff_now_seconds();
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (size_t f = 0; f < fc->nfreq; f++)
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, op_b, M, N, K, &one, a.base + f * a.stride, a.ld,
+                    b.base + f * b.stride, b.ld, &zero, (float complex *)c.base + f * c.stride,
+                    c.ld);
+    cgemm_seconds += ff_now_seconds() - t0;
+    cgemm_flops += 8.0 * fc->nfreq * M * N * K;
+}
+
 void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_f, const float *in,
                       const float *b, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return;
     float complex *xspec = (float complex *)xspec_f, *yspec = (float complex *)yspec_f;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     batch_spectra(fc, xspec, in, n, cin, threads);
-    const float complex one = 1.0f, zero = 0.0f;
-    const double t0 = ff_now_seconds();
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (size_t f = 0; f < fc->nfreq; f++)
-        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n, cin, &one,
-                    fc->wspec + f * cout * cin, cin, xspec + f * cin * n, n, &zero,
-                    yspec + f * cout * n, n);
-    cgemm_seconds += ff_now_seconds() - t0;
-    cgemm_flops += 8.0 * fc->nfreq * cout * cin * n;
+    const gemm_operand w_op = {fc->wspec, (size_t)cout * cin, cin};
+    const gemm_operand x_op = {xspec, (size_t)cin * n, n}, y_op = {yspec, (size_t)cout * n, n};
+    per_frequency_cgemm(fc, CblasNoTrans, cout, n, cin, w_op, x_op, y_op, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
     const size_t stride = (size_t)cout * n, nf = fc->nfreq;
     const int tiles = (n + TILE - 1) / TILE;
@@ -210,15 +226,9 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     const size_t pixels = ff_conv_pixels(&fc->s);
     batch_spectra(fc, dspec, dout, m, cout, threads);
     /* G[f] = D[f] X[f]^H = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation) */
-    const float complex one = 1.0f, zero = 0.0f;
-    const double t0 = ff_now_seconds();
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (size_t f = 0; f < fc->nfreq; f++)
-        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, cout, cin, m, &one,
-                    dspec + f * cout * m, m, xspec + f * cin * n, n, &zero, gspec + f * cout * cin,
-                    cin);
-    cgemm_seconds += ff_now_seconds() - t0;
-    cgemm_flops += 8.0 * fc->nfreq * cout * cin * m;
+    const gemm_operand d_op = {dspec, (size_t)cout * m, m}, x_op = {xspec, (size_t)cin * n, n};
+    const gemm_operand g_op = {gspec, (size_t)cout * cin, cin};
+    per_frequency_cgemm(fc, CblasConjTrans, cout, cin, m, d_op, x_op, g_op, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px);
     const int kernels = cout * cin, tiles = (kernels + TILE - 1) / TILE;
     const size_t nf = fc->nfreq;
