@@ -23,13 +23,17 @@ static void paper_preset(ffcnn_config *c) {
 }
 
 /* The paper's method with a network and schedule sized to train and evaluate on MNIST in
- * 10 minutes on 2 cores (README, "Default preset"). Only width, kernel, epochs and lr differ. */
+ * 10 minutes on 2 cores (README, "Default preset"): narrower layers, 12 epochs, a 20x higher
+ * rate for the FF layers, and a 10x lower one for the linear head (which reads detached
+ * features, so its rate changes nothing in FF training). Chosen on validation accuracy among
+ * the runs listed in the README. */
 static void default_preset(ffcnn_config *c) {
     paper_preset(c);
-    c->filters = 32;
+    c->filters = 16;
     c->kernel = 5;
-    c->epochs = 3;
+    c->epochs = 12;
     c->lr = 1e-3f;
+    c->classifier_lr = 1e-4f;
 }
 
 void ffcnn_config_default(ffcnn_config *cfg) {
