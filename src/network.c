@@ -26,7 +26,6 @@ static void workspace_free(ff_workspace *ws);
 
 int ff_net_make_layers(ffcnn_net *net, int path, char *err) {
     size_t off = 0;
-    net->conv_path = path;
     workspace_free(&net->ws); /* its sizes depend on the paths */
     for (int l = 0; l < net->cfg.layers; l++) {
         free_conv_layer(&net->layer[l]);

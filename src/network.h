@@ -27,7 +27,6 @@ typedef struct ff_workspace {
 struct ffcnn_net {
     ffcnn_config cfg;
     int threads;
-    int conv_path; /* requested: enum ff_conv_path (AUTO picks per layer) */
     int32_t epochs_done;
     int32_t step_in_epoch;  /* optimiser steps done in the unfinished epoch (resume point) */
     int64_t adam_t;         /* optimiser steps taken */
