@@ -38,19 +38,19 @@ enum ffcnn_label_kind {
 
 /* Everything that defines a network and its training schedule. */
 typedef struct ffcnn_config {
-    int32_t layers;     /* number of conv layers */
-    int32_t filters;    /* filters per layer */
-    int32_t kernel;     /* odd kernel size k (k x k, "same" padding, stride 1) */
-    int32_t channels;   /* input image channels */
-    int32_t height;     /* input image height */
-    int32_t width;      /* input image width */
-    int32_t label_kind; /* enum ffcnn_label_kind */
-    float label_k;      /* label intensity K in (0,1) */
-    int32_t train_from; /* first trained layer, 1-based; layers before it keep their init */
-    int32_t batch;      /* positives per batch (as many negatives go with them) */
-    int32_t epochs;     /* training epochs */
-    float lr;           /* Adam learning rate before the cool-down */
-    uint64_t seed;      /* seeds init, shuffling and negative labels */
+    int32_t layers;      /* number of conv layers */
+    int32_t filters;     /* filters per layer */
+    int32_t kernel;      /* odd kernel size k (k x k, "same" padding, stride 1) */
+    int32_t channels;    /* input image channels */
+    int32_t height;      /* input image height */
+    int32_t width;       /* input image width */
+    int32_t label_kind;  /* enum ffcnn_label_kind */
+    float label_k;       /* label intensity K in (0,1) */
+    int32_t train_from;  /* first trained layer, 1-based; layers before it keep their init */
+    int32_t batch;       /* positives per batch (as many negatives go with them) */
+    int32_t epochs;      /* training epochs */
+    float lr;            /* Adam learning rate before the cool-down */
+    uint64_t seed;       /* seeds init, shuffling and negative labels */
     float classifier_lr; /* the linear head's rate (same cool-down); 0 = lr, as in the paper */
 } ffcnn_config;
 
