@@ -140,29 +140,8 @@ static void batch_spectra(ff_fft_conv *fc, float complex *dst, const float *src,
 }
 
 void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
-    if (!ensure_buffers(fc, threads)) return;
-    const int k = fc->s.kernel, pad = k / 2, cin = fc->s.in_ch, cout = fc->s.out_ch;
-    const int kernels = cout * cin, tiles = (kernels + TILE - 1) / TILE;
-    const size_t nf = fc->nfreq;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int t = 0; t < tiles; t++) {
-        const int i0 = t * TILE, len = kernels - i0 < TILE ? kernels - i0 : TILE;
-        float *buf = thread_real(fc);
-        float complex *tile = thread_cplx(fc);
-        for (int j = 0; j < len; j++) {
-            memset(buf, 0, sizeof(float) * fc->py * fc->px);
-            /* w[a][b] goes to offset (a - pad, b - pad) mod P: a correlation centred on 0. */
-            const float *wk = w + (size_t)(i0 + j) * k * k;
-            for (int a = 0; a < k; a++)
-                for (int b = 0; b < k; b++)
-                    buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px +
-                        (b - pad + fc->px) % fc->px] = wk[a * k + b];
-            fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)(tile + j * nf));
-        }
-        /* correlation = conj(W) . X in the frequency domain */
-        for (size_t f = 0; f < nf; f++)
-            for (int j = 0; j < len; j++) fc->wspec[f * kernels + i0 + j] = conjf(tile[j * nf + f]);
-    }
+    kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py, fc->px,
+                           threads);
 }
 
 /* A matrix per frequency: frequency f's starts at base + f * stride, rows ld apart. */
@@ -222,33 +201,15 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     if (!ensure_buffers(fc, threads)) return;
     float complex *dspec = (float complex *)dspec_f, *gspec = (float complex *)gspec_f;
     const float complex *xspec = (const float complex *)xspec_f;
-    const int cin = fc->s.in_ch, cout = fc->s.out_ch, k = fc->s.kernel, pad = k / 2;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
     const size_t pixels = ff_conv_pixels(&fc->s);
     batch_spectra(fc, dspec, dout, m, cout, threads);
     /* G[f] = D[f] X[f]^H = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation) */
     const gemm_operand d_op = {dspec, (size_t)cout * m, m}, x_op = {xspec, (size_t)cin * n, n};
     const gemm_operand g_op = {gspec, (size_t)cout * cin, cin};
     per_frequency_cgemm(fc, CblasConjTrans, cout, cin, m, d_op, x_op, g_op, threads);
-    const float scale = 1.0f / (float)(fc->py * fc->px);
-    const int kernels = cout * cin, tiles = (kernels + TILE - 1) / TILE;
-    const size_t nf = fc->nfreq;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int t = 0; t < tiles; t++) {
-        const int i0 = t * TILE, len = kernels - i0 < TILE ? kernels - i0 : TILE;
-        float complex *tile = thread_cplx(fc);
-        float *buf = thread_real(fc);
-        for (size_t f = 0; f < nf; f++)
-            for (int j = 0; j < len; j++) tile[j * nf + f] = conjf(gspec[f * kernels + i0 + j]);
-        for (int j = 0; j < len; j++) {
-            fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)(tile + j * nf), buf);
-            float *dk = dw + (size_t)(i0 + j) * k * k;
-            for (int a = 0; a < k; a++)
-                for (int b = 0; b < k; b++)
-                    dk[a * k + b] = buf[(size_t)((a - pad + fc->py) % fc->py) * fc->px +
-                                        (b - pad + fc->px) % fc->px] *
-                                    scale;
-        }
-    }
+    kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
+                           1.0f / (float)(fc->py * fc->px), threads);
     for (int co = 0; co < cout; co++) {
         double acc = 0.0;
         for (int s = 0; s < m; s++) {

@@ -4,6 +4,7 @@
 #ifndef FFCNN_CONV_FFT_H
 #define FFCNN_CONV_FFT_H
 
+#include <complex.h>
 #include <stddef.h>
 
 #include "kernels.h"
@@ -38,6 +39,14 @@ void fft_conv_stats(double *seconds, double *flops, int reset);
 /* Flops of one transform, and of the per-frequency products of one sample. */
 double conv_fft_transform_flops(const ff_conv_shape *s);
 double conv_fft_product_flops(const ff_conv_shape *s);
+
+/* Spectra of n k x k kernels centred at 0 in a py x px transform (the conjugate DFT, as a
+ * correlation needs), into spec[freq][n]; and back: w = scale * inverse of conj(spec) at the
+ * k x k taps. Separable DFTs, cheaper than FFTs of the mostly-zero padded kernels. */
+void kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
+                            int threads);
+void kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
+                            float scale, int threads);
 
 /* Estimated cost of each path for one sample (arbitrary units, comparable). */
 double conv_cost_im2col(const ff_conv_shape *s);
