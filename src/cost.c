@@ -16,6 +16,16 @@ static double layer_executed(const ff_conv_layer *l, int grad) {
     return conv_fft_product_flops(s) + transforms * conv_fft_transform_flops(s);
 }
 
+/* One direction of src/kernels/kernel_spectra.c for all C_out x C_in kernels: per column
+ * frequency a k-tap real-by-complex pass over k rows (4 flops a tap), then per frequency a
+ * k-tap complex pass (8 flops a tap). */
+static double kernel_spectrum_flops(const ff_conv_shape *s) {
+    int py, px;
+    conv_fft_dims(s, &py, &px);
+    const double fx = px / 2 + 1, k = s->kernel;
+    return (double)s->out_ch * s->in_ch * (4.0 * fx * k * k + 8.0 * py * fx * k);
+}
+
 void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
     c->train_direct_flops = c->train_executed_flops = 0.0;
     c->infer_direct_flops = c->infer_executed_flops = 0.0;
@@ -29,8 +39,7 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
         c->train_executed_flops +=
             3.0 * layer_executed(ly, 0) + 2.0 * trained * layer_executed(ly, 1);
         if (trained && ly->path == FF_CONV_FFT) /* weights in and gradients out, once a batch */
-            c->train_executed_flops += 2.0 * ly->shape.out_ch * ly->shape.in_ch *
-                                       conv_fft_transform_flops(&ly->shape) / batch;
+            c->train_executed_flops += 2.0 * kernel_spectrum_flops(&ly->shape) / batch;
         c->infer_direct_flops += FFCNN_CLASSES * layer_direct(ly);
         c->infer_executed_flops += FFCNN_CLASSES * layer_executed(ly, 0);
     }

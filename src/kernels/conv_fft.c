@@ -50,8 +50,7 @@ ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
     if (!fc) return NULL;
     fc->s = *s;
     /* A linear (not circular) correlation needs size >= image + kernel - 1. */
-    fc->py = good_size(s->height + s->kernel - 1);
-    fc->px = good_size(s->width + s->kernel - 1);
+    conv_fft_dims(s, &fc->py, &fc->px);
     fc->fx = fc->px / 2 + 1;
     fc->nfreq = (size_t)fc->py * fc->fx;
     float *in = fftwf_malloc(sizeof(float) * fc->py * fc->px);
@@ -220,14 +219,21 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     }
 }
 
+void conv_fft_dims(const ff_conv_shape *s, int *py, int *px) {
+    *py = good_size(s->height + s->kernel - 1);
+    *px = good_size(s->width + s->kernel - 1);
+}
+
 double conv_fft_transform_flops(const ff_conv_shape *s) {
-    const int py = good_size(s->height + s->kernel - 1), px = good_size(s->width + s->kernel - 1);
+    int py, px;
+    conv_fft_dims(s, &py, &px);
     const double n = (double)py * px;
     return 2.5 * n * log2(n); /* the usual estimate for a real-input FFT */
 }
 
 double conv_fft_product_flops(const ff_conv_shape *s) {
-    const int py = good_size(s->height + s->kernel - 1), px = good_size(s->width + s->kernel - 1);
+    int py, px;
+    conv_fft_dims(s, &py, &px);
     return 8.0 * s->out_ch * s->in_ch * (double)py * (px / 2 + 1);
 }
 

@@ -34,6 +34,8 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, c
 void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
                           const float *dout, const float *xspec, int m, int n, int threads);
 
+/* Transform size for a shape (the same as fft_conv_create picks). */
+void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);
 /* Cumulative seconds and flops spent in the complex GEMMs; reset clears them. */
 void fft_conv_stats(double *seconds, double *flops, int reset);
 /* Flops of one transform, and of the per-frequency products of one sample. */
