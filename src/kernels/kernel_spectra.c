@@ -81,8 +81,9 @@ void kernel_spectra_forward(float complex *spec, const float *w, int n, int k, i
                             outi[j] += er * im[j] + ei * r[j];
                         }
                     }
-                    float complex *dst = spec + ((size_t)u * fx + v) * n + i0;
-                    for (int j = 0; j < nb; j++) dst[j] = CMPLXF(outr[j], outi[j]);
+                    /* a float complex is two floats, real then imaginary (C11 6.2.5) */
+                    float *dst = (float *)(spec + ((size_t)u * fx + v) * n + i0);
+                    for (int j = 0; j < nb; j++) dst[2 * j] = outr[j], dst[2 * j + 1] = outi[j];
                 }
             }
         }
