@@ -88,11 +88,6 @@ size_t fft_conv_freqs(const ff_fft_conv *fc) {
     return fc->nfreq;
 }
 
-void fft_conv_size(const ff_fft_conv *fc, int *py, int *px) {
-    *py = fc->py;
-    *px = fc->px;
-}
-
 /* Per-thread transform buffers (FFTW-aligned, as the plans require). */
 static int ensure_buffers(ff_fft_conv *fc, int threads) {
     if (threads <= fc->max_threads) return 1;

@@ -17,8 +17,6 @@ void fft_conv_free(ff_fft_conv *fc);
 
 /* Complex values (pairs of floats) in one spectrum: transform height x (width / 2 + 1). */
 size_t fft_conv_freqs(const ff_fft_conv *fc);
-/* Transform size chosen for the shape (>= image + kernel - 1, factors 2, 3, 5). */
-void fft_conv_size(const ff_fft_conv *fc, int *py, int *px);
 
 /* Transforms the weights [out][in][k][k]; call after every change of w. */
 void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
