@@ -49,7 +49,6 @@ ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
     ff_fft_conv *fc = calloc(1, sizeof *fc);
     if (!fc) return NULL;
     fc->s = *s;
-    /* A linear (not circular) correlation needs size >= image + kernel - 1. */
     conv_fft_dims(s, &fc->py, &fc->px);
     fc->fx = fc->px / 2 + 1;
     fc->nfreq = (size_t)fc->py * fc->fx;
@@ -214,9 +213,19 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     }
 }
 
+/* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input
+ * offsets -pad..pad, so a transform of size >= image + pad keeps every wrapped read in the zero
+ * padding (and the weight gradient's lags -pad..pad likewise), and >= k keeps the k taps on
+ * distinct positions. For 7x7 on 28x28 that is 32 instead of the linear 34 -> 36: 21 % fewer
+ * frequencies and power-of-two transforms. */
+static int transform_size(int image, int kernel) {
+    const int need = image + kernel / 2;
+    return good_size(need > kernel ? need : kernel);
+}
+
 void conv_fft_dims(const ff_conv_shape *s, int *py, int *px) {
-    *py = good_size(s->height + s->kernel - 1);
-    *px = good_size(s->width + s->kernel - 1);
+    *py = transform_size(s->height, s->kernel);
+    *px = transform_size(s->width, s->kernel);
 }
 
 double conv_fft_transform_flops(const ff_conv_shape *s) {
