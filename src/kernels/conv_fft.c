@@ -27,11 +27,15 @@ struct ff_fft_conv {
     ff_conv_shape s;
     int py, px, fx; /* transform size; fx = px / 2 + 1 complex columns */
     size_t nfreq;
+    /* Each plan transforms TILE planes at once, the spectra interleaved [freq][TILE]: FFTW
+     * vectorises across the planes, and moving a tile to or from the [freq][channel][sample]
+     * layout copies TILE contiguous values per frequency. */
     fftwf_plan r2c, c2r;
     float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
     int max_threads;
-    float *real_buf;         /* max_threads x py*px */
-    float complex *cplx_buf; /* max_threads x TILE x nfreq */
+    float *pad_buf;          /* max_threads x TILE x py*px: r2c input, zero outside h x w */
+    float *real_buf;         /* max_threads x TILE x py*px: c2r output */
+    float complex *cplx_buf; /* max_threads x nfreq x TILE */
 };
 
 static int is_smooth(int n) { /* only prime factors 2, 3, 5: sizes FFTW handles well */
@@ -57,6 +61,27 @@ static int good_size(int need) {
     return best;
 }
 
+/* TILE transforms of py x px planes, spectra interleaved [freq][TILE]. */
+static int make_plans(ff_fft_conv *fc) {
+    const int py = fc->py, px = fc->px, fx = fc->fx, plane = py * px;
+    float *real = fftwf_malloc(sizeof(float) * plane * TILE);
+    float complex *spec = fftwf_malloc(sizeof(float complex) * fc->nfreq * TILE);
+    if (real && spec) {
+        const fftwf_iodim r2c_dims[2] = {{py, px, fx * TILE}, {px, 1, TILE}};
+        const fftwf_iodim c2r_dims[2] = {{py, fx * TILE, px}, {px, TILE, 1}};
+        const fftwf_iodim r2c_many = {TILE, plane, 1}, c2r_many = {TILE, 1, plane};
+        /* FFTW_ESTIMATE, not MEASURE: measured plans depend on timing, so two runs could pick
+         * different algorithms and round differently; ffcnn promises same seed -> same bits. */
+        fc->r2c = fftwf_plan_guru_dft_r2c(2, r2c_dims, 1, &r2c_many, real, (fftwf_complex *)spec,
+                                          FFTW_ESTIMATE);
+        fc->c2r = fftwf_plan_guru_dft_c2r(2, c2r_dims, 1, &c2r_many, (fftwf_complex *)spec, real,
+                                          FFTW_ESTIMATE);
+    }
+    fftwf_free(real);
+    fftwf_free(spec);
+    return fc->r2c && fc->c2r;
+}
+
 ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
     ff_fft_conv *fc = calloc(1, sizeof *fc);
     if (!fc) return NULL;
@@ -64,21 +89,8 @@ ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
     conv_fft_dims(s, &fc->py, &fc->px);
     fc->fx = fc->px / 2 + 1;
     fc->nfreq = (size_t)fc->py * fc->fx;
-    float *in = fftwf_malloc(sizeof(float) * fc->py * fc->px);
-    float complex *out = fftwf_malloc(sizeof(float complex) * fc->nfreq);
     fc->wspec = fftwf_malloc(sizeof(float complex) * fc->nfreq * s->out_ch * s->in_ch);
-    if (!in || !out || !fc->wspec) {
-        fftwf_free(in), fftwf_free(out);
-        fft_conv_free(fc);
-        return NULL;
-    }
-    /* FFTW_ESTIMATE, not MEASURE: measured plans depend on timing, so two runs could pick
-     * different algorithms and round differently; ffcnn promises same seed -> same bits. */
-    fc->r2c = fftwf_plan_dft_r2c_2d(fc->py, fc->px, in, (fftwf_complex *)out, FFTW_ESTIMATE);
-    fc->c2r = fftwf_plan_dft_c2r_2d(fc->py, fc->px, (fftwf_complex *)out, in, FFTW_ESTIMATE);
-    fftwf_free(in);
-    fftwf_free(out);
-    if (!fc->r2c || !fc->c2r) {
+    if (!fc->wspec || !make_plans(fc)) {
         fft_conv_free(fc);
         return NULL;
     }
@@ -90,6 +102,7 @@ void fft_conv_free(ff_fft_conv *fc) {
     if (fc->r2c) fftwf_destroy_plan(fc->r2c);
     if (fc->c2r) fftwf_destroy_plan(fc->c2r);
     fftwf_free(fc->wspec);
+    fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
     fftwf_free(fc->cplx_buf);
     free(fc);
@@ -99,32 +112,50 @@ size_t fft_conv_freqs(const ff_fft_conv *fc) {
     return fc->nfreq;
 }
 
-/* Per-thread transform buffers (FFTW-aligned, as the plans require). */
+/* Per-thread transform buffers (FFTW-aligned, as the plans require), zeroed once: the padding
+ * of pad_buf is never written afterwards. */
 static int ensure_buffers(ff_fft_conv *fc, int threads) {
     if (threads <= fc->max_threads) return 1;
+    fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
     fftwf_free(fc->cplx_buf);
-    fc->real_buf = fftwf_malloc(sizeof(float) * fc->py * fc->px * threads);
-    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * fc->nfreq * TILE * threads);
-    fc->max_threads = fc->real_buf && fc->cplx_buf ? threads : 0;
-    return fc->max_threads > 0;
+    const size_t real_len = (size_t)fc->py * fc->px * TILE * threads;
+    const size_t cplx_len = fc->nfreq * TILE * threads;
+    fc->pad_buf = fftwf_malloc(sizeof(float) * real_len);
+    fc->real_buf = fftwf_malloc(sizeof(float) * real_len);
+    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * cplx_len);
+    fc->max_threads = fc->pad_buf && fc->real_buf && fc->cplx_buf ? threads : 0;
+    if (!fc->max_threads) return 0;
+    memset(fc->pad_buf, 0, sizeof(float) * real_len);
+    memset(fc->real_buf, 0, sizeof(float) * real_len);
+    memset(fc->cplx_buf, 0, sizeof(float complex) * cplx_len);
+    return 1;
 }
 
+static float *thread_pad(ff_fft_conv *fc) {
+    return fc->pad_buf + (size_t)omp_thread() * fc->py * fc->px * TILE;
+}
 static float *thread_real(ff_fft_conv *fc) {
-    return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px;
+    return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px * TILE;
 }
 static float complex *thread_cplx(ff_fft_conv *fc) {
     return fc->cplx_buf + (size_t)omp_thread() * fc->nfreq * TILE;
 }
 
-/* Spectrum of an h x w plane placed at (0,0) of the zero-padded transform. */
-static void plane_spectrum(ff_fft_conv *fc, float complex *spec, const float *plane) {
-    float *buf = thread_real(fc);
+/* Spectra of len <= TILE h x w planes (plane j at planes + j * plane_stride) into the thread's
+ * tile [freq][TILE]; lanes past len hold whatever they held. */
+static float complex *tile_spectra(ff_fft_conv *fc, const float *planes, size_t plane_stride,
+                                   int len) {
+    float *pad = thread_pad(fc);
+    float complex *tile = thread_cplx(fc);
     const int h = fc->s.height, w = fc->s.width;
-    memset(buf, 0, sizeof(float) * fc->py * fc->px);
-    for (int y = 0; y < h; y++)
-        memcpy(buf + (size_t)y * fc->px, plane + (size_t)y * w, sizeof(float) * w);
-    fftwf_execute_dft_r2c(fc->r2c, buf, (fftwf_complex *)spec);
+    const size_t area = (size_t)fc->py * fc->px;
+    for (int j = 0; j < len; j++)
+        for (int y = 0; y < h; y++)
+            memcpy(pad + j * area + (size_t)y * fc->px, planes + j * plane_stride + (size_t)y * w,
+                   sizeof(float) * w);
+    fftwf_execute_dft_r2c(fc->r2c, pad, (fftwf_complex *)tile);
+    return tile;
 }
 
 /* Spectrum of n samples x c channels into dst[freq][c][n]. */
@@ -135,12 +166,11 @@ static void batch_spectra(ff_fft_conv *fc, float complex *dst, const float *src,
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (int i = 0; i < c * tiles; i++) {
         const int ch = i / tiles, s0 = (i % tiles) * TILE, len = n - s0 < TILE ? n - s0 : TILE;
-        float complex *tile = thread_cplx(fc);
-        for (int j = 0; j < len; j++)
-            plane_spectrum(fc, tile + j * nf, src + ((size_t)(s0 + j) * c + ch) * pixels);
+        const float complex *tile =
+            tile_spectra(fc, src + ((size_t)s0 * c + ch) * pixels, (size_t)c * pixels, len);
         float complex *d = dst + (size_t)ch * n + s0;
         for (size_t f = 0; f < nf; f++)
-            for (int j = 0; j < len; j++) d[f * stride + j] = tile[j * nf + f];
+            memcpy(d + f * stride, tile + f * TILE, sizeof(float complex) * len);
     }
 }
 
@@ -190,13 +220,14 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_
         float *buf = thread_real(fc);
         const float complex *src = yspec + (size_t)co * n + s0;
         for (size_t f = 0; f < nf; f++)
-            for (int j = 0; j < len; j++) tile[j * nf + f] = src[f * stride + j];
+            memcpy(tile + f * TILE, src + f * stride, sizeof(float complex) * len);
+        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)tile, buf);
         for (int j = 0; j < len; j++) {
-            fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)(tile + j * nf), buf);
+            const float *plane = buf + (size_t)j * fc->py * fc->px;
             float *o = out + ((size_t)(s0 + j) * cout + co) * h * w;
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
-                    o[y * w + x] = buf[(size_t)y * fc->px + x] * scale + b[co];
+                    o[y * w + x] = plane[(size_t)y * fc->px + x] * scale + b[co];
         }
     }
 }
@@ -207,7 +238,6 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     float complex *dspec = (float complex *)dspec_f, *gspec = (float complex *)gspec_f;
     const float complex *xspec = (const float complex *)xspec_f;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch;
-    const size_t pixels = ff_conv_pixels(&fc->s);
     batch_spectra(fc, dspec, dout, m, cout, threads);
     /* G[f] = D[f] X[f]^H = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation) */
     const gemm_operand d_op = {dspec, (size_t)cout * m, m}, x_op = {xspec, (size_t)cin * n, n};
@@ -215,12 +245,10 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f,
     per_frequency_cgemm(fc, CblasConjTrans, cout, cin, m, d_op, x_op, g_op, threads);
     kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
                            1.0f / (float)(fc->py * fc->px), threads);
+    /* db = sum of dout: the zero-frequency term of its spectra, already at hand. */
     for (int co = 0; co < cout; co++) {
         double acc = 0.0;
-        for (int s = 0; s < m; s++) {
-            const float *g = dout + ((size_t)s * cout + co) * pixels;
-            for (size_t p = 0; p < pixels; p++) acc += g[p];
-        }
+        for (int s = 0; s < m; s++) acc += crealf(dspec[(size_t)co * m + s]);
         db[co] = (float)acc;
     }
 }
