@@ -48,11 +48,10 @@ size_t conv_layer_scratch_len(const ff_conv_layer *l) {
 
 size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which) {
     if (l->path != FF_CONV_FFT) return 0;
-    const size_t f2 = 2 * fft_conv_freqs(l->fft); /* complex = 2 floats */
     const ff_conv_shape *s = &l->shape;
-    if (which == 0) return f2 * s->in_ch * (size_t)n;
-    if (which == 1) return f2 * s->out_ch * (size_t)n;
-    return f2 * s->out_ch * s->in_ch;
+    if (which == 0) return fft_conv_spectra_len(l->fft, n, s->in_ch);
+    if (which == 1) return fft_conv_spectra_len(l->fft, n, s->out_ch);
+    return 2 * fft_conv_freqs(l->fft) * s->out_ch * s->in_ch; /* complex = 2 floats */
 }
 
 static void forward_im2col(const ff_conv_layer *l, float *y, const float *z, const float *b, int n,

@@ -104,6 +104,11 @@ static void test_rmsnorm_relu(void) {
     CHECK_CLOSE(g, 13.0, 1e-12, "goodness = 2^2 + 3^2");
 }
 
+static float *aligned_floats(size_t n) {
+    void *p = NULL;
+    return posix_memalign(&p, 64, (n + 16) * sizeof(float)) == 0 ? p : NULL;
+}
+
 /* The FFT path against the im2col path (itself checked against the naive loops above), on
  * random batches: odd sizes, one input channel, kernel larger than the image. */
 static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
@@ -128,8 +133,10 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
     CHECK(fc != NULL, "fft plan");
     if (!fc) return;
     const size_t nf = fft_conv_freqs(fc);
-    float *xs = malloc(2 * nf * s.in_ch * n * 4), *ys = malloc(2 * nf * s.out_ch * n * 4);
-    float *gs = malloc(2 * nf * s.out_ch * s.in_ch * 4);
+    /* 64-byte aligned, as the network's workspace is (the FFTW plans assume it) */
+    float *xs = aligned_floats(fft_conv_spectra_len(fc, n, s.in_ch));
+    float *ys = aligned_floats(fft_conv_spectra_len(fc, n, s.out_ch));
+    float *gs = aligned_floats(2 * nf * s.out_ch * s.in_ch);
     for (int threads = 1; threads <= 2; threads++) {
         fft_conv_set_weights(fc, w, threads);
         fft_conv_forward(fc, out, xs, ys, in, b, n, threads);
@@ -160,6 +167,9 @@ static void test_fft_matches_im2col(void) {
     check_fft_shape((ff_conv_shape){3, 2, 4, 5, 7}, 2, 23);
     check_fft_shape((ff_conv_shape){16, 8, 28, 28, 7}, 5, 24);
     check_fft_shape((ff_conv_shape){6, 5, 28, 28, 5}, 3, 25);
+    /* two tiles of samples, the second partial; 9 outputs (not a multiple of the row blocks) */
+    check_fft_shape((ff_conv_shape){4, 9, 12, 10, 5}, 19, 26);
+    check_fft_shape((ff_conv_shape){8, 16, 28, 28, 7}, 33, 27);
 }
 
 /* Scratch for one layer and n samples, either path. */

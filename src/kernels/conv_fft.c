@@ -1,6 +1,5 @@
 #include "conv_fft.h"
 
-#include <cblas.h>
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -9,33 +8,28 @@
 
 #include "../util.h"
 
-/* Time and arithmetic of the complex GEMMs, for `ffcnn bench`. Only the calling thread
- * updates them, outside parallel regions. */
-static double cgemm_seconds, cgemm_flops;
+/* Time and arithmetic of the channel sums, for `ffcnn bench`. Only the calling thread updates
+ * them, outside parallel regions. */
+static double product_seconds, product_flops;
 
 void fft_conv_stats(double *seconds, double *flops, int reset) {
-    if (seconds) *seconds = cgemm_seconds;
-    if (flops) *flops = cgemm_flops;
-    if (reset) cgemm_seconds = cgemm_flops = 0.0;
+    if (seconds) *seconds = product_seconds;
+    if (flops) *flops = product_flops;
+    if (reset) product_seconds = product_flops = 0.0;
 }
-
-/* Spectra move between per-transform buffers and the [freq][channel][sample] layout the GEMMs
- * want in tiles of TILE neighbours, so each scattered access touches a whole cache line. */
-#define TILE 8
 
 struct ff_fft_conv {
     ff_conv_shape s;
     int py, px, fx; /* transform size; fx = px / 2 + 1 complex columns */
     size_t nfreq;
-    /* Each plan transforms TILE planes at once, the spectra interleaved [freq][TILE]: FFTW
-     * vectorises across the planes, and moving a tile to or from the [freq][channel][sample]
-     * layout copies TILE contiguous values per frequency. */
+    size_t cstride; /* floats per channel of a tile of spectra: (nfreq + 1) * SPEC_FLOATS */
+    /* Each plan transforms the SPEC_LANES planes of a tile at once, from or to the tile layout,
+     * so FFTW reads and writes the spectra in place. */
     fftwf_plan r2c, c2r;
     float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
     int max_threads;
-    float *pad_buf;          /* max_threads x TILE x py*px: r2c input, zero outside h x w */
-    float *real_buf;         /* max_threads x TILE x py*px: c2r output */
-    float complex *cplx_buf; /* max_threads x nfreq x TILE */
+    float *pad_buf;  /* max_threads x SPEC_LANES x py*px: r2c input, zero outside h x w */
+    float *real_buf; /* max_threads x SPEC_LANES x py*px: c2r output */
 };
 
 static int is_smooth(int n) { /* only prime factors 2, 3, 5: sizes FFTW handles well */
@@ -61,15 +55,16 @@ static int good_size(int need) {
     return best;
 }
 
-/* TILE transforms of py x px planes, spectra interleaved [freq][TILE]. */
+/* SPEC_LANES transforms of py x px planes between [lane][py][px] and one channel of a tile. */
 static int make_plans(ff_fft_conv *fc) {
-    const int py = fc->py, px = fc->px, fx = fc->fx, plane = py * px;
-    float *real = fftwf_malloc(sizeof(float) * plane * TILE);
-    float complex *spec = fftwf_malloc(sizeof(float complex) * fc->nfreq * TILE);
+    const int py = fc->py, px = fc->px, fx = fc->fx, plane = py * px, L = SPEC_LANES;
+    float *real = fftwf_malloc(sizeof(float) * plane * L);
+    float *spec = fftwf_malloc(sizeof(float) * fc->cstride);
     if (real && spec) {
-        const fftwf_iodim r2c_dims[2] = {{py, px, fx * TILE}, {px, 1, TILE}};
-        const fftwf_iodim c2r_dims[2] = {{py, fx * TILE, px}, {px, TILE, 1}};
-        const fftwf_iodim r2c_many = {TILE, plane, 1}, c2r_many = {TILE, 1, plane};
+        const int F = SPEC_LANES; /* complex numbers per frequency of a tile */
+        const fftwf_iodim r2c_dims[2] = {{py, px, fx * F}, {px, 1, F}};
+        const fftwf_iodim c2r_dims[2] = {{py, fx * F, px}, {px, F, 1}};
+        const fftwf_iodim r2c_many = {L, plane, 1}, c2r_many = {L, 1, plane};
         /* FFTW_ESTIMATE, not MEASURE: measured plans depend on timing, so two runs could pick
          * different algorithms and round differently; ffcnn promises same seed -> same bits. */
         fc->r2c = fftwf_plan_guru_dft_r2c(2, r2c_dims, 1, &r2c_many, real, (fftwf_complex *)spec,
@@ -89,6 +84,7 @@ ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
     conv_fft_dims(s, &fc->py, &fc->px);
     fc->fx = fc->px / 2 + 1;
     fc->nfreq = (size_t)fc->py * fc->fx;
+    fc->cstride = (fc->nfreq + 1) * SPEC_FLOATS;
     fc->wspec = fftwf_malloc(sizeof(float complex) * fc->nfreq * s->out_ch * s->in_ch);
     if (!fc->wspec || !make_plans(fc)) {
         fft_conv_free(fc);
@@ -104,12 +100,19 @@ void fft_conv_free(ff_fft_conv *fc) {
     fftwf_free(fc->wspec);
     fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
-    fftwf_free(fc->cplx_buf);
     free(fc);
 }
 
 size_t fft_conv_freqs(const ff_fft_conv *fc) {
     return fc->nfreq;
+}
+
+static int tiles_of(int n) {
+    return (n + SPEC_LANES - 1) / SPEC_LANES;
+}
+
+size_t fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c) {
+    return (size_t)tiles_of(n) * c * fc->cstride;
 }
 
 /* Per-thread transform buffers (FFTW-aligned, as the plans require), zeroed once: the padding
@@ -118,59 +121,45 @@ static int ensure_buffers(ff_fft_conv *fc, int threads) {
     if (threads <= fc->max_threads) return 1;
     fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
-    fftwf_free(fc->cplx_buf);
-    const size_t real_len = (size_t)fc->py * fc->px * TILE * threads;
-    const size_t cplx_len = fc->nfreq * TILE * threads;
-    fc->pad_buf = fftwf_malloc(sizeof(float) * real_len);
-    fc->real_buf = fftwf_malloc(sizeof(float) * real_len);
-    fc->cplx_buf = fftwf_malloc(sizeof(float complex) * cplx_len);
-    fc->max_threads = fc->pad_buf && fc->real_buf && fc->cplx_buf ? threads : 0;
+    const size_t len = (size_t)fc->py * fc->px * SPEC_LANES * threads;
+    fc->pad_buf = fftwf_malloc(sizeof(float) * len);
+    fc->real_buf = fftwf_malloc(sizeof(float) * len);
+    fc->max_threads = fc->pad_buf && fc->real_buf ? threads : 0;
     if (!fc->max_threads) return 0;
-    memset(fc->pad_buf, 0, sizeof(float) * real_len);
-    memset(fc->real_buf, 0, sizeof(float) * real_len);
-    memset(fc->cplx_buf, 0, sizeof(float complex) * cplx_len);
+    memset(fc->pad_buf, 0, sizeof(float) * len);
+    memset(fc->real_buf, 0, sizeof(float) * len);
     return 1;
 }
 
 static float *thread_pad(ff_fft_conv *fc) {
-    return fc->pad_buf + (size_t)omp_thread() * fc->py * fc->px * TILE;
+    return fc->pad_buf + (size_t)omp_thread() * fc->py * fc->px * SPEC_LANES;
 }
 static float *thread_real(ff_fft_conv *fc) {
-    return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px * TILE;
-}
-static float complex *thread_cplx(ff_fft_conv *fc) {
-    return fc->cplx_buf + (size_t)omp_thread() * fc->nfreq * TILE;
+    return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px * SPEC_LANES;
 }
 
-/* Spectra of len <= TILE h x w planes (plane j at planes + j * plane_stride) into the thread's
- * tile [freq][TILE]; lanes past len hold whatever they held. */
-static float complex *tile_spectra(ff_fft_conv *fc, const float *planes, size_t plane_stride,
-                                   int len) {
-    float *pad = thread_pad(fc);
-    float complex *tile = thread_cplx(fc);
-    const int h = fc->s.height, w = fc->s.width;
-    const size_t area = (size_t)fc->py * fc->px;
-    for (int j = 0; j < len; j++)
-        for (int y = 0; y < h; y++)
-            memcpy(pad + j * area + (size_t)y * fc->px, planes + j * plane_stride + (size_t)y * w,
-                   sizeof(float) * w);
-    fftwf_execute_dft_r2c(fc->r2c, pad, (fftwf_complex *)tile);
-    return tile;
-}
-
-/* Spectrum of n samples x c channels into dst[freq][c][n]. */
-static void batch_spectra(ff_fft_conv *fc, float complex *dst, const float *src, int n, int c,
+/* Spectra of n samples x c channels ([n][c][h][w]) into dst in the tile layout. Lanes past n
+ * transform zero planes, so they add nothing to a sum over samples. */
+static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, int c,
                           int threads) {
-    const size_t pixels = ff_conv_pixels(&fc->s), stride = (size_t)c * n, nf = fc->nfreq;
-    const int tiles = (n + TILE - 1) / TILE;
+    const size_t pixels = ff_conv_pixels(&fc->s), area = (size_t)fc->py * fc->px;
+    const int tiles = tiles_of(n), h = fc->s.height, w = fc->s.width;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < c * tiles; i++) {
-        const int ch = i / tiles, s0 = (i % tiles) * TILE, len = n - s0 < TILE ? n - s0 : TILE;
-        const float complex *tile =
-            tile_spectra(fc, src + ((size_t)s0 * c + ch) * pixels, (size_t)c * pixels, len);
-        float complex *d = dst + (size_t)ch * n + s0;
-        for (size_t f = 0; f < nf; f++)
-            memcpy(d + f * stride, tile + f * TILE, sizeof(float complex) * len);
+    for (int i = 0; i < tiles * c; i++) {
+        const int t = i / c, ch = i % c, s0 = t * SPEC_LANES;
+        float *pad = thread_pad(fc);
+        for (int j = 0; j < SPEC_LANES; j++) {
+            const float *plane = src + ((size_t)(s0 + j) * c + ch) * pixels;
+            for (int y = 0; y < h; y++) {
+                float *row = pad + j * area + (size_t)y * fc->px;
+                if (s0 + j < n)
+                    memcpy(row, plane + (size_t)y * w, sizeof(float) * w);
+                else
+                    memset(row, 0, sizeof(float) * w);
+            }
+        }
+        float *spec = dst + (size_t)i * fc->cstride;
+        fftwf_execute_dft_r2c(fc->r2c, pad, (fftwf_complex *)spec);
     }
 }
 
@@ -179,51 +168,59 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
                            threads);
 }
 
-/* A matrix per frequency: frequency f's starts at base + f * stride, rows ld apart. */
-typedef struct gemm_operand {
-    const float complex *base;
-    size_t stride;
-    int ld;
-} gemm_operand;
-
-/* C[f] = A[f] op(B[f]) for every frequency (op: B, or B^H with CblasConjTrans), M x N over K;
- * one single-threaded cgemm each, frequencies spread over the threads. Timed for bench. */
-static void per_frequency_cgemm(const ff_fft_conv *fc, CBLAS_TRANSPOSE op_b, int M, int N, int K,
-                                gemm_operand a, gemm_operand b, gemm_operand c, int threads) {
-    const float complex one = 1.0f, zero = 0.0f;
-    const double t0 = ff_now_seconds();
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (size_t f = 0; f < fc->nfreq; f++)
-        cblas_cgemm(CblasRowMajor, CblasNoTrans, op_b, M, N, K, &one, a.base + f * a.stride, a.ld,
-                    b.base + f * b.stride, b.ld, &zero, (float complex *)c.base + f * c.stride,
-                    c.ld);
-    cgemm_seconds += ff_now_seconds() - t0;
-    cgemm_flops += 8.0 * fc->nfreq * M * N * K;
+/* Thread id of nt takes frequencies [f0, f1): an even split, so each thread's share of w or g
+ * stays in its cache while it goes through every tile. */
+static void frequency_range(const ff_fft_conv *fc, size_t *f0, size_t *f1) {
+    const size_t nt = (size_t)omp_threads(), id = (size_t)omp_thread();
+    *f0 = fc->nfreq * id / nt;
+    *f1 = fc->nfreq * (id + 1) / nt;
 }
 
-void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_f, const float *in,
+static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, int n,
+                             int threads) {
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
+    const double t0 = ff_now_seconds();
+#pragma omp parallel num_threads(threads)
+    {
+        size_t f0, f1;
+        frequency_range(fc, &f0, &f1);
+        spectral_forward(yspec, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
+    }
+    product_seconds += ff_now_seconds() - t0;
+    product_flops += 8.0 * fc->nfreq * cout * cin * n;
+}
+
+static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float *dspec,
+                              const float *xspec, int m, int threads) {
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
+    const double t0 = ff_now_seconds();
+#pragma omp parallel num_threads(threads)
+    {
+        size_t f0, f1;
+        frequency_range(fc, &f0, &f1);
+        spectral_weight_grad(gspec, dspec, xspec, tiles_of(m), cin, cout, fc->cstride, f0, f1);
+    }
+    product_seconds += ff_now_seconds() - t0;
+    product_flops += 8.0 * fc->nfreq * cout * cin * m;
+}
+
+void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
                       const float *b, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return;
-    float complex *xspec = (float complex *)xspec_f, *yspec = (float complex *)yspec_f;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
+    const int tiles = tiles_of(n);
     batch_spectra(fc, xspec, in, n, cin, threads);
-    const gemm_operand w_op = {fc->wspec, (size_t)cout * cin, cin};
-    const gemm_operand x_op = {xspec, (size_t)cin * n, n}, y_op = {yspec, (size_t)cout * n, n};
-    per_frequency_cgemm(fc, CblasNoTrans, cout, n, cin, w_op, x_op, y_op, threads);
+    forward_products(fc, yspec, xspec, n, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
-    const size_t stride = (size_t)cout * n, nf = fc->nfreq;
-    const int tiles = (n + TILE - 1) / TILE;
+    const size_t area = (size_t)fc->py * fc->px;
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < cout * tiles; i++) {
-        const int co = i / tiles, s0 = (i % tiles) * TILE, len = n - s0 < TILE ? n - s0 : TILE;
-        float complex *tile = thread_cplx(fc);
-        float *buf = thread_real(fc);
-        const float complex *src = yspec + (size_t)co * n + s0;
-        for (size_t f = 0; f < nf; f++)
-            memcpy(tile + f * TILE, src + f * stride, sizeof(float complex) * len);
-        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)tile, buf);
+    for (int i = 0; i < tiles * cout; i++) {
+        const int t = i / cout, co = i % cout, s0 = t * SPEC_LANES;
+        const int len = n - s0 < SPEC_LANES ? n - s0 : SPEC_LANES;
+        float *buf = thread_real(fc), *spec = yspec + (size_t)i * fc->cstride;
+        fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
         for (int j = 0; j < len; j++) {
-            const float *plane = buf + (size_t)j * fc->py * fc->px;
+            const float *plane = buf + j * area;
             float *o = out + ((size_t)(s0 + j) * cout + co) * h * w;
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
@@ -232,23 +229,25 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec_f, float *yspec_
     }
 }
 
-void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec_f, float *gspec_f,
-                          const float *dout, const float *xspec_f, int m, int n, int threads) {
+void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec_f,
+                          const float *dout, const float *xspec, int m, int n, int threads) {
+    (void)n;
     if (!ensure_buffers(fc, threads)) return;
-    float complex *dspec = (float complex *)dspec_f, *gspec = (float complex *)gspec_f;
-    const float complex *xspec = (const float complex *)xspec_f;
-    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
+    float complex *gspec = (float complex *)gspec_f;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch, tiles = tiles_of(m);
     batch_spectra(fc, dspec, dout, m, cout, threads);
-    /* G[f] = D[f] X[f]^H = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation) */
-    const gemm_operand d_op = {dspec, (size_t)cout * m, m}, x_op = {xspec, (size_t)cin * n, n};
-    const gemm_operand g_op = {gspec, (size_t)cout * cin, cin};
-    per_frequency_cgemm(fc, CblasConjTrans, cout, cin, m, d_op, x_op, g_op, threads);
+    /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
+     * hold zero spectra in D, so the samples m..n of X add nothing. */
+    gradient_products(fc, gspec, dspec, xspec, m, threads);
     kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
                            1.0f / (float)(fc->py * fc->px), threads);
-    /* db = sum of dout: the zero-frequency term of its spectra, already at hand. */
+    /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
     for (int co = 0; co < cout; co++) {
         double acc = 0.0;
-        for (int s = 0; s < m; s++) acc += crealf(dspec[(size_t)co * m + s]);
+        for (int t = 0; t < tiles; t++) {
+            const float *re = dspec + ((size_t)t * cout + co) * fc->cstride;
+            for (int j = 0; j < SPEC_LANES; j++) acc += re[2 * j];
+        }
         db[co] = (float)acc;
     }
 }

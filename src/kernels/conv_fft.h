@@ -11,6 +11,16 @@
 
 typedef struct ff_fft_conv ff_fft_conv;
 
+/* Spectra of n samples x c channels are kept in the tile layout [tile][channel][freq][lane]:
+ * tile t holds samples t*SPEC_LANES.. in its lanes, each frequency SPEC_LANES interleaved
+ * complex numbers (SPEC_FLOATS floats). A channel of a tile spans cstride floats, one frequency
+ * more than needed so that channels do not alias in the cache. */
+#define SPEC_LANES 16
+#define SPEC_FLOATS (2 * SPEC_LANES)
+
+/* Floats of the spectra of n samples x c channels in the tile layout. */
+size_t fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c);
+
 /* Plans the transforms for one layer shape (not thread-safe: call from one thread). */
 ff_fft_conv *fft_conv_create(const ff_conv_shape *s);
 void fft_conv_free(ff_fft_conv *fc);
@@ -21,20 +31,29 @@ size_t fft_conv_freqs(const ff_fft_conv *fc);
 /* Transforms the weights [out][in][k][k]; call after every change of w. */
 void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 
-/* out[n][out][H][W] = conv(in) + b for n samples. xspec (freqs x in x n complex) receives the
- * input spectra, which fft_conv_weight_grad reuses; yspec (freqs x out x n) is scratch. */
+/* out[n][out][H][W] = conv(in) + b for n samples. xspec (fft_conv_spectra_len(n, in)) receives
+ * the input spectra, which fft_conv_weight_grad reuses; yspec (n x out) is scratch. */
 void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
                       const float *b, int n, int threads);
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
  * accumulated), with the input spectra from the last fft_conv_forward over n >= m samples.
- * dspec (freqs x out x m) and gspec (freqs x out x in) are scratch. */
+ * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch. */
 void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
                           const float *dout, const float *xspec, int m, int n, int threads);
 
+/* The channel sums, tile layout, frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
+ * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
+ * of d[t][co][f] conj(x[t][ci][f]). */
+void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
+                      int cout, size_t cstride, size_t f0, size_t f1);
+void spectral_weight_grad(float complex *g, const float *d, const float *x, int tiles, int cin,
+                          int cout, size_t cstride, size_t f0, size_t f1);
+
 /* Transform size for a shape (the same as fft_conv_create picks). */
 void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);
-/* Cumulative seconds and flops spent in the complex GEMMs; reset clears them. */
+/* Cumulative seconds and flops spent in the channel sums (spectral_forward and
+ * spectral_weight_grad); reset clears them. */
 void fft_conv_stats(double *seconds, double *flops, int reset);
 /* Flops of one transform, and of the per-frequency products of one sample. */
 double conv_fft_transform_flops(const ff_conv_shape *s);
