@@ -26,15 +26,9 @@ double ff_now_seconds(void);
 static inline int omp_thread(void) {
     return omp_get_thread_num();
 }
-static inline int omp_threads(void) {
-    return omp_get_num_threads();
-}
 #else
 static inline int omp_thread(void) {
     return 0;
-}
-static inline int omp_threads(void) {
-    return 1;
 }
 #endif
 

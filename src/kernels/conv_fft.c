@@ -144,7 +144,7 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
                           int threads) {
     const size_t pixels = ff_conv_pixels(&fc->s), area = (size_t)fc->py * fc->px;
     const int tiles = tiles_of(n), h = fc->s.height, w = fc->s.width;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int i = 0; i < tiles * c; i++) {
         const int t = i / c, ch = i % c, s0 = t * SPEC_LANES;
         float *pad = thread_pad(fc);
@@ -168,22 +168,20 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
                            threads);
 }
 
-/* Thread id of nt takes frequencies [f0, f1): an even split, so each thread's share of w or g
- * stays in its cache while it goes through every tile. */
-static void frequency_range(const ff_fft_conv *fc, size_t *f0, size_t *f1) {
-    const size_t nt = (size_t)omp_threads(), id = (size_t)omp_thread();
-    *f0 = fc->nfreq * id / nt;
-    *f1 = fc->nfreq * (id + 1) / nt;
-}
+/* Frequencies go to the threads in chunks, first come first served: the two cores of a
+ * shared machine rarely run at the same speed, and every frequency's result is the same
+ * whichever thread computes it. A chunk's w or g stays in cache across all the tiles. */
+#define FREQ_CHUNK 8
 
 static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, int n,
                              int threads) {
-    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch,
+              chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
     const double t0 = ff_now_seconds();
-#pragma omp parallel num_threads(threads)
-    {
-        size_t f0, f1;
-        frequency_range(fc, &f0, &f1);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int c = 0; c < chunks; c++) {
+        const size_t f0 = (size_t)c * FREQ_CHUNK;
+        const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
         spectral_forward(yspec, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
     }
     product_seconds += ff_now_seconds() - t0;
@@ -192,12 +190,13 @@ static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, 
 
 static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float *dspec,
                               const float *xspec, int m, int threads) {
-    const int cin = fc->s.in_ch, cout = fc->s.out_ch;
+    const int cin = fc->s.in_ch, cout = fc->s.out_ch,
+              chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
     const double t0 = ff_now_seconds();
-#pragma omp parallel num_threads(threads)
-    {
-        size_t f0, f1;
-        frequency_range(fc, &f0, &f1);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int c = 0; c < chunks; c++) {
+        const size_t f0 = (size_t)c * FREQ_CHUNK;
+        const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
         spectral_weight_grad(gspec, dspec, xspec, tiles_of(m), cin, cout, fc->cstride, f0, f1);
     }
     product_seconds += ff_now_seconds() - t0;
@@ -213,7 +212,7 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, c
     forward_products(fc, yspec, xspec, n, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
     const size_t area = (size_t)fc->py * fc->px;
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int i = 0; i < tiles * cout; i++) {
         const int t = i / cout, co = i % cout, s0 = t * SPEC_LANES;
         const int len = n - s0 < SPEC_LANES ? n - s0 : SPEC_LANES;
