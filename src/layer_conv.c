@@ -147,3 +147,19 @@ void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const
     else
         backward_im2col(l, z, m, sc);
 }
+
+int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next) {
+    return l->path == FF_CONV_FFT && next->path == FF_CONV_FFT &&
+           fft_conv_freqs(l->fft) == fft_conv_freqs(next->fft) &&
+           l->shape.out_ch == next->shape.in_ch;
+}
+
+void backward_conv_layer_from_next(ff_conv_layer *l, const float *y, const float *coef,
+                                   const float *next_xspec, int m, ff_conv_scratch *sc) {
+    float *scale = sc->dout; /* m floats of the gradient scratch, unused otherwise here */
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++)
+        scale[s] = coef[s] / rms_factor(y + (size_t)s * l->out_len, l->out_len);
+    fft_conv_weight_grad_spectra(l->fft, l->dw, l->db, sc->gspec, next_xspec, scale, sc->xspec, m,
+                                 sc->threads);
+}

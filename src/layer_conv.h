@@ -71,4 +71,15 @@ void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodn
 void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef, int m,
                          int n, ff_conv_scratch *sc);
 
+/* Whether the next layer's input spectra can stand in for this layer's gradient spectra: both
+ * on the FFT path with the same transforms. */
+int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next);
+
+/* backward_conv_layer without transforming dout (METHOD.md §11): dout_s = coef_s y_s, and the
+ * next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec, so
+ * dout's spectra are coef_s / r_s times those. sc->xspec must still hold this layer's input
+ * spectra (the workspace alternates them by layer parity). */
+void backward_conv_layer_from_next(ff_conv_layer *l, const float *y, const float *coef,
+                                   const float *next_xspec, int m, ff_conv_scratch *sc);
+
 #endif

@@ -98,7 +98,8 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->dlogits);
     ff_free(ws->scratch);
     ff_free(ws->partial);
-    ff_free(ws->xspec);
+    ff_free(ws->xspec[0]);
+    ff_free(ws->xspec[1]);
     ff_free(ws->yspec);
     ff_free(ws->gspec);
     ff_free(ws->dout);
@@ -146,8 +147,9 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
          (ws->dlogits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
          (ws->scratch = ff_calloc((size_t)T, scratch * sizeof(float))) &&
          (ws->partial = ff_calloc((size_t)T, partial * sizeof(float))) &&
-         (ws->xspec = ff_calloc(xs, sizeof(float))) && (ws->yspec = ff_calloc(ys, sizeof(float))) &&
-         (ws->gspec = ff_calloc(gs, sizeof(float))) &&
+         (ws->xspec[0] = ff_calloc(xs, sizeof(float))) &&
+         (ws->xspec[1] = ff_calloc(xs, sizeof(float))) &&
+         (ws->yspec = ff_calloc(ys, sizeof(float))) && (ws->gspec = ff_calloc(gs, sizeof(float))) &&
          (ws->dout = ff_calloc((size_t)n, out * sizeof(float)));
     if (!ok) {
         workspace_free(ws);
@@ -165,11 +167,15 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
     for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
 }
 
-ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
+ff_conv_scratch ff_net_layer_scratch(ffcnn_net *net, int l) {
     ff_workspace *ws = &net->ws;
-    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec,   ws->yspec,
+    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec[l & 1], ws->yspec,
                           ws->gspec,   ws->dout,    net->threads};
     return sc;
+}
+
+ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
+    return ff_net_layer_scratch(net, 0);
 }
 
 void ff_net_forward_layer(ffcnn_net *net, int l, int n) {
@@ -201,7 +207,7 @@ void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n) {
     const ff_conv_layer *ly = &net->layer[l];
     const float *a = l == 0 ? ws->input + (size_t)first * net->labels.len
                             : ws->y[l - 1] + (size_t)first * net->layer[l - 1].out_len;
-    ff_conv_scratch sc = ff_net_scratch(net);
+    ff_conv_scratch sc = ff_net_layer_scratch(net, l);
     forward_conv_layer(&net->layer[l], ws->y[l] + (size_t)first * ly->out_len,
                        ws->z[l] + (size_t)first * ly->in_len, ws->goodness[l] + first, a, n, &sc);
 }

@@ -11,17 +11,19 @@
 /* Buffers for one pass over `capacity` samples (the FF batch or an evaluation chunk). */
 typedef struct ff_workspace {
     int capacity, threads;
-    float *image;                        /* capacity x image len: pixels as floats */
-    float *input;                        /* capacity x image len: images with labels */
-    float *z[FFCNN_MAX_LAYERS];          /* normalised input of each layer */
-    float *y[FFCNN_MAX_LAYERS];          /* ReLU output of each layer */
-    double *goodness[FFCNN_MAX_LAYERS];  /* per sample */
-    float *last_norm;                    /* normalised output of the last layer */
-    float *coef;                         /* per-sample dL/dG * 2 */
-    uint8_t *labels;                     /* true label of each sample */
-    float *logits, *dlogits;             /* capacity x 10 */
-    float *scratch, *partial;            /* per-thread im2col and gradient partials */
-    float *xspec, *yspec, *gspec, *dout; /* FFT-path spectra, pre-activation gradient */
+    float *image;                       /* capacity x image len: pixels as floats */
+    float *input;                       /* capacity x image len: images with labels */
+    float *z[FFCNN_MAX_LAYERS];         /* normalised input of each layer */
+    float *y[FFCNN_MAX_LAYERS];         /* ReLU output of each layer */
+    double *goodness[FFCNN_MAX_LAYERS]; /* per sample */
+    float *last_norm;                   /* normalised output of the last layer */
+    float *coef;                        /* per-sample dL/dG * 2 */
+    uint8_t *labels;                    /* true label of each sample */
+    float *logits, *dlogits;            /* capacity x 10 */
+    float *scratch, *partial;           /* per-thread im2col and gradient partials */
+    float *xspec[2];             /* FFT-path input spectra by layer parity: a layer's survive the
+                                    next layer's forward, whose spectra give its gradient */
+    float *yspec, *gspec, *dout; /* FFT-path scratch spectra, pre-activation gradient */
 } ff_workspace;
 
 struct ffcnn_net {
@@ -64,8 +66,9 @@ void ff_net_init_weights(ffcnn_net *net);
 int ff_net_reserve(ffcnn_net *net, int n, char *err);
 /* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
 void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
-/* The scratch view of the workspace that layer functions take. */
+/* The scratch view of the workspace that layer functions take (for layer 0, or layer l). */
 ff_conv_scratch ff_net_scratch(ffcnn_net *net);
+ff_conv_scratch ff_net_layer_scratch(ffcnn_net *net, int l);
 /* Runs layer l on n samples of the workspace (input or the previous layer's output). */
 void ff_net_forward_layer(ffcnn_net *net, int l, int n);
 /* Runs layer l on samples [first, first + n) of the workspace. */

@@ -76,6 +76,17 @@ static int classifier_step(ffcnn_net *net, int B, float lr, ff_step_metrics *m, 
     return FFCNN_OK;
 }
 
+/* Adam on layer l's gradient, then the checks that keep a blown-up model from being saved. */
+static int update_layer(ffcnn_net *net, int l, float lr, char *err) {
+    ff_conv_layer *ly = &net->layer[l];
+    adam_update(net, ly->w, ly->n_params, lr);
+    ly->weights_changed = 1;
+    if (!all_finite(ly->w, ly->n_params))
+        return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
+                       l + 1, (long long)net->adam_t);
+    return FFCNN_OK;
+}
+
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                   const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err) {
     int rc = ff_net_reserve(net, 3 * B, err);
@@ -83,21 +94,31 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     ff_workspace *ws = &net->ws;
     build_ff_batch(net, ds, rows, neg_labels, B);
     net->adam_t++;
+    /* A layer whose gradient waits for the next layer's input spectra (METHOD.md §11). The
+     * layers are detached, so updating it after the next layer's forward changes nothing. */
+    int pending = -1;
     for (int l = 0; l < net->cfg.layers; l++) {
         ff_net_forward_layer(net, l, 3 * B);
+        if (pending >= 0) {
+            ff_conv_scratch sc = ff_net_layer_scratch(net, pending);
+            backward_conv_layer_from_next(&net->layer[pending], ws->y[pending], ws->coef,
+                                          ff_net_layer_scratch(net, l).xspec, 2 * B, &sc);
+            if ((rc = update_layer(net, pending, lr, err))) return rc;
+            pending = -1;
+        }
         if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: METHOD.md §4 */
         ff_conv_layer *ly = &net->layer[l];
         double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B, ff_threshold(ly));
         if (!isfinite(loss))
             return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", l + 1, loss,
                            (long long)net->adam_t);
-        ff_conv_scratch sc = ff_net_scratch(net);
+        if (l + 1 < net->cfg.layers && conv_layers_share_spectra(ly, &net->layer[l + 1])) {
+            pending = l;
+            continue;
+        }
+        ff_conv_scratch sc = ff_net_layer_scratch(net, l);
         backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, 3 * B, &sc);
-        adam_update(net, ly->w, ly->n_params, lr);
-        ly->weights_changed = 1;
-        if (!all_finite(ly->w, ly->n_params))
-            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
-                           l + 1, (long long)net->adam_t);
+        if ((rc = update_layer(net, l, lr, err))) return rc;
     }
     /* The head reads detached features, so its rate changes no FF layer (METHOD.md §6). */
     const float head_lr =

@@ -189,7 +189,7 @@ static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, 
 }
 
 static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float *dspec,
-                              const float *xspec, int m, int threads) {
+                              const float *dscale, const float *xspec, int m, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch,
               chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
     const double t0 = ff_now_seconds();
@@ -197,7 +197,8 @@ static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float
     for (int c = 0; c < chunks; c++) {
         const size_t f0 = (size_t)c * FREQ_CHUNK;
         const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
-        spectral_weight_grad(gspec, dspec, xspec, tiles_of(m), cin, cout, fc->cstride, f0, f1);
+        spectral_weight_grad(gspec, dspec, xspec, dscale, tiles_of(m), cin, cout, fc->cstride, f0,
+                             f1);
     }
     product_seconds += ff_now_seconds() - t0;
     product_flops += 8.0 * fc->nfreq * cout * cin * m;
@@ -228,16 +229,15 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, c
     }
 }
 
-void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec_f,
-                          const float *dout, const float *xspec, int m, int n, int threads) {
-    (void)n;
-    if (!ensure_buffers(fc, threads)) return;
-    float complex *gspec = (float complex *)gspec_f;
+/* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x
+ * SPEC_FLOATS, each sample's factor twice, zero past m) and of the input (xspec). */
+static void weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float complex *gspec,
+                                     const float *dspec, const float *dscale, const float *xspec,
+                                     int m, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, tiles = tiles_of(m);
-    batch_spectra(fc, dspec, dout, m, cout, threads);
     /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
-     * hold zero spectra in D, so the samples m..n of X add nothing. */
-    gradient_products(fc, gspec, dspec, xspec, m, threads);
+     * hold zero spectra in D (or a zero scale), so the samples m..n of X add nothing. */
+    gradient_products(fc, gspec, dspec, dscale, xspec, m, threads);
     kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
                            1.0f / (float)(fc->py * fc->px), threads);
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
@@ -245,10 +245,31 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, f
         double acc = 0.0;
         for (int t = 0; t < tiles; t++) {
             const float *re = dspec + ((size_t)t * cout + co) * fc->cstride;
-            for (int j = 0; j < SPEC_LANES; j++) acc += re[2 * j];
+            for (int j = 0; j < SPEC_LANES; j++)
+                acc += re[2 * j] * (dscale ? dscale[(size_t)t * SPEC_FLOATS + 2 * j] : 1.0f);
         }
         db[co] = (float)acc;
     }
+}
+
+void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                          const float *dout, const float *xspec, int m, int n, int threads) {
+    (void)n;
+    if (!ensure_buffers(fc, threads)) return;
+    batch_spectra(fc, dspec, dout, m, fc->s.out_ch, threads);
+    weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m, threads);
+}
+
+void fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                  const float *yspec, const float *scale, const float *xspec, int m,
+                                  int threads) {
+    const int tiles = tiles_of(m);
+    float *dscale = malloc(sizeof(float) * SPEC_FLOATS * (size_t)tiles);
+    if (!dscale) return;
+    for (int i = 0; i < tiles * SPEC_LANES; i++)
+        dscale[2 * i] = dscale[2 * i + 1] = i < m ? scale[i] : 0.0f;
+    weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale, xspec, m, threads);
+    free(dscale);
 }
 
 /* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input

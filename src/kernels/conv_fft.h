@@ -44,11 +44,19 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, f
 
 /* The channel sums, tile layout, frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
  * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
- * of d[t][co][f] conj(x[t][ci][f]). */
+ * of d[t][co][f] conj(x[t][ci][f]), d scaled lane by lane by dscale[t] (SPEC_FLOATS factors
+ * per tile, matching the interleaved floats) unless it is NULL. */
 void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
                       int cout, size_t cstride, size_t f0, size_t f1);
-void spectral_weight_grad(float complex *g, const float *d, const float *x, int tiles, int cin,
-                          int cout, size_t cstride, size_t f0, size_t f1);
+void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
+                          int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1);
+
+/* As fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
+ * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
+ * input spectra when dout is a multiple of this layer's output (METHOD.md §11). */
+void fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                  const float *yspec, const float *scale, const float *xspec, int m,
+                                  int threads);
 
 /* Transform size for a shape (the same as fft_conv_create picks). */
 void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);

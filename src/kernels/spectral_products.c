@@ -119,9 +119,9 @@ void spectral_forward(float *y, const float complex *w, const float *x, int tile
 /* g[co..co+ro][ci..ci+ri] at one frequency = sum over tiles and lanes of d conj(x): with
  * a = d x and b = d swap(x) lane by lane, Re = sum of a, Im = sum of b * alternate. */
 static inline __attribute__((always_inline)) void grad_block(float complex *g, const float *d,
-                                                             const float *x, int ro, int ri,
-                                                             int tiles, int cin, int cout,
-                                                             size_t cstride) {
+                                                             const float *x, const float *dscale,
+                                                             int ro, int ri, int tiles, int cin,
+                                                             int cout, size_t cstride) {
     lanes a[4][2], b[4][2];
     for (int o = 0; o < ro; o++)
         for (int i = 0; i < ri; i++) a[o][i] = b[o][i] = zero();
@@ -134,7 +134,11 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
             s0[i] = swap_pairs(x0[i]), s1[i] = swap_pairs(x1[i]);
         }
         for (int o = 0; o < ro; o++) {
-            const lanes d0 = load(dt + o * cstride), d1 = load(dt + o * cstride + SPEC_LANES);
+            lanes d0 = load(dt + o * cstride), d1 = load(dt + o * cstride + SPEC_LANES);
+            if (dscale) {
+                d0 *= load(dscale + (size_t)t * SPEC_FLOATS);
+                d1 *= load(dscale + (size_t)t * SPEC_FLOATS + SPEC_LANES);
+            }
             for (int i = 0; i < ri; i++) {
                 a[o][i] += d0 * x0[i];
                 a[o][i] += d1 * x1[i];
@@ -158,8 +162,8 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
             g[(size_t)o * cin + i] = lane_sum(a[o][i]) + I * lane_sum(b[o][i] * alternate);
 }
 
-void spectral_weight_grad(float complex *g, const float *d, const float *x, int tiles, int cin,
-                          int cout, size_t cstride, size_t f0, size_t f1) {
+void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
+                          int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++) {
         const float *df = d + f * SPEC_FLOATS, *xf = x + f * SPEC_FLOATS;
         float complex *gf = g + f * cout * cin;
@@ -169,12 +173,12 @@ void spectral_weight_grad(float complex *g, const float *d, const float *x, int 
             int ci = 0;
             if (ro == 4)
                 for (; ci + 2 <= cin; ci += 2)
-                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, 4, 2, tiles, cin,
-                               cout, cstride);
+                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, dscale, 4, 2,
+                               tiles, cin, cout, cstride);
             for (; ci < cin; ci++)
                 for (int a = 0; a < ro; a++)
                     grad_block(gf + (size_t)(co + a) * cin + ci, dc + a * cstride,
-                               xf + ci * cstride, 1, 1, tiles, cin, cout, cstride);
+                               xf + ci * cstride, dscale, 1, 1, tiles, cin, cout, cstride);
         }
     }
 }
