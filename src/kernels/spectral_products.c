@@ -74,7 +74,8 @@ static inline float lane_sum(lanes v) {
 }
 
 /* ROWS output channels from co of one tile at one frequency: y = sum_ci w[co][ci] x[ci], as
- * wr x + (wi * alternate) swap(x) on interleaved pairs. ROWS is a constant in each instance,
+ * wr x + wi (alternate swap(x)) on interleaved pairs, the sign on the x side so that it is
+ * paid once per input channel, not once per output. ROWS is a constant in each instance,
  * so the accumulators stay in registers. */
 #define DEFINE_FORWARD_ROWS(ROWS)                                                                  \
     static void forward_rows_##ROWS(float *y, const float complex *w, const float *x, int cin,     \
@@ -83,10 +84,10 @@ static inline float lane_sum(lanes v) {
         for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = zero();                             \
         for (int ci = 0; ci < cin; ci++) {                                                         \
             const lanes x0 = load(x + ci * cstride), x1 = load(x + ci * cstride + SPEC_LANES);     \
-            const lanes s0 = swap_pairs(x0), s1 = swap_pairs(x1);                                  \
+            const lanes s0 = swap_pairs(x0) * alternate, s1 = swap_pairs(x1) * alternate;          \
             for (int r = 0; r < ROWS; r++) {                                                       \
                 const float wr = crealf(w[(size_t)r * cin + ci]);                                  \
-                const lanes wi = cimagf(w[(size_t)r * cin + ci]) * alternate;                      \
+                const float wi = cimagf(w[(size_t)r * cin + ci]);                                  \
                 acc[r][0] += wr * x0; /* one multiply-add each */                                  \
                 acc[r][0] += wi * s0;                                                              \
                 acc[r][1] += wr * x1;                                                              \
