@@ -101,11 +101,28 @@ void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodn
 }
 
 void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
-                        int n, ff_conv_scratch *sc) {
+                        const double *a_sumsq, int n, ff_conv_scratch *sc) {
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
-    for (int s = 0; s < n; s++)
-        rmsnorm_forward(z + (size_t)s * l->in_len, a + (size_t)s * l->in_len, l->in_len);
-    convolve(l, y, z, l->b, n, sc);
+    for (int s = 0; s < n; s++) {
+        const float *as = a + (size_t)s * l->in_len;
+        const float r =
+            a_sumsq ? rms_factor_of_sum(a_sumsq[s], l->in_len) : rms_factor(as, l->in_len);
+        float *zs = z + (size_t)s * l->in_len;
+        for (size_t i = 0; i < l->in_len; i++) zs[i] = as[i] * r;
+    }
+    if (l->path == FF_CONV_FFT) { /* the ReLU and the goodness come with the inverse FFTs */
+        if (l->weights_changed) fft_conv_set_weights(l->fft, l->w, sc->threads);
+        l->weights_changed = 0;
+        fft_conv_forward_relu(l->fft, y, sc->sumsq, sc->xspec, sc->yspec, z, l->b, n, sc->threads);
+        const int C = l->shape.out_ch;
+        for (int s = 0; s < n; s++) {
+            double g = 0.0;
+            for (int c = 0; c < C; c++) g += sc->sumsq[(size_t)s * C + c];
+            goodness[s] = g;
+        }
+        return;
+    }
+    forward_im2col(l, y, z, l->b, n, sc);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
         goodness[s] = relu_goodness_forward(y + (size_t)s * l->out_len, l->out_len);
@@ -154,12 +171,10 @@ int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next)
            l->shape.out_ch == next->shape.in_ch;
 }
 
-void backward_conv_layer_from_next(ff_conv_layer *l, const float *y, const float *coef,
+void backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
                                    const float *next_xspec, int m, ff_conv_scratch *sc) {
     float *scale = sc->dout; /* m floats of the gradient scratch, unused otherwise here */
-#pragma omp parallel for schedule(static) num_threads(sc->threads)
-    for (int s = 0; s < m; s++)
-        scale[s] = coef[s] / rms_factor(y + (size_t)s * l->out_len, l->out_len);
+    for (int s = 0; s < m; s++) scale[s] = coef[s] / rms_factor_of_sum(y_sumsq[s], l->out_len);
     fft_conv_weight_grad_spectra(l->fft, l->dw, l->db, sc->gspec, next_xspec, scale, sc->xspec, m,
                                  sc->threads);
 }

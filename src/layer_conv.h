@@ -31,6 +31,7 @@ typedef struct ff_conv_scratch {
     float *yspec;      /* output or gradient spectra (FFT) */
     float *gspec;      /* weight-gradient spectra (FFT) */
     float *dout;       /* n x out_len: the gradient at the pre-activation */
+    double *sumsq;     /* n x out channels: per-channel sums of squares (FFT path) */
     int threads;
 } ff_conv_scratch;
 
@@ -48,9 +49,10 @@ size_t conv_layer_scratch_len(const ff_conv_layer *l);
 size_t conv_layer_spectrum_len(const ff_conv_layer *l, int n, int which); /* 0 x, 1 y, 2 g */
 
 /* For each of n samples: z = rmsnorm(a), y = relu(conv(z)), goodness = sum y^2.
- * z is kept because the weight gradient needs it. */
+ * z is kept because the weight gradient needs it. a_sumsq, when not NULL, holds each input's
+ * sum of squares (the previous layer's goodness), which saves a pass over a. */
 void forward_conv_layer(ff_conv_layer *l, float *y, float *z, double *goodness, const float *a,
-                        int n, ff_conv_scratch *sc);
+                        const double *a_sumsq, int n, ff_conv_scratch *sc);
 
 /* out = conv(in) without bias, normalisation or ReLU, for n samples: the linear part. */
 void conv_layer_linear(ff_conv_layer *l, float *out, const float *in, int n, ff_conv_scratch *sc);
@@ -77,9 +79,10 @@ int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next)
 
 /* backward_conv_layer without transforming dout (METHOD.md §11): dout_s = coef_s y_s, and the
  * next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec, so
- * dout's spectra are coef_s / r_s times those. sc->xspec must still hold this layer's input
- * spectra (the workspace alternates them by layer parity). */
-void backward_conv_layer_from_next(ff_conv_layer *l, const float *y, const float *coef,
+ * dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's goodness),
+ * as it did for the next layer. sc->xspec must still hold this layer's input spectra (the
+ * workspace alternates them by layer parity). */
+void backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
                                    const float *next_xspec, int m, ff_conv_scratch *sc);
 
 #endif

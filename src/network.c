@@ -103,6 +103,7 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->yspec);
     ff_free(ws->gspec);
     ff_free(ws->dout);
+    ff_free(ws->sumsq);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -150,7 +151,8 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
          (ws->xspec[0] = ff_calloc(xs, sizeof(float))) &&
          (ws->xspec[1] = ff_calloc(xs, sizeof(float))) &&
          (ws->yspec = ff_calloc(ys, sizeof(float))) && (ws->gspec = ff_calloc(gs, sizeof(float))) &&
-         (ws->dout = ff_calloc((size_t)n, out * sizeof(float)));
+         (ws->dout = ff_calloc((size_t)n, out * sizeof(float))) &&
+         (ws->sumsq = ff_calloc((size_t)n, (size_t)net->cfg.filters * sizeof(double)));
     if (!ok) {
         workspace_free(ws);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for a workspace of %d samples", n);
@@ -170,7 +172,7 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
 ff_conv_scratch ff_net_layer_scratch(ffcnn_net *net, int l) {
     ff_workspace *ws = &net->ws;
     ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec[l & 1], ws->yspec,
-                          ws->gspec,   ws->dout,    net->threads};
+                          ws->gspec,   ws->dout,    ws->sumsq,        net->threads};
     return sc;
 }
 
@@ -208,8 +210,10 @@ void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n) {
     const float *a = l == 0 ? ws->input + (size_t)first * net->labels.len
                             : ws->y[l - 1] + (size_t)first * net->layer[l - 1].out_len;
     ff_conv_scratch sc = ff_net_layer_scratch(net, l);
+    const double *a_sumsq = l == 0 ? NULL : ws->goodness[l - 1] + first; /* sum of a^2 */
     forward_conv_layer(&net->layer[l], ws->y[l] + (size_t)first * ly->out_len,
-                       ws->z[l] + (size_t)first * ly->in_len, ws->goodness[l] + first, a, n, &sc);
+                       ws->z[l] + (size_t)first * ly->in_len, ws->goodness[l] + first, a, a_sumsq,
+                       n, &sc);
 }
 
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {

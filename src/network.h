@@ -24,6 +24,7 @@ typedef struct ff_workspace {
     float *xspec[2];             /* FFT-path input spectra by layer parity: a layer's survive the
                                     next layer's forward, whose spectra give its gradient */
     float *yspec, *gspec, *dout; /* FFT-path scratch spectra, pre-activation gradient */
+    double *sumsq;               /* capacity x filters: per-channel sums of squares */
 } ff_workspace;
 
 struct ffcnn_net {

@@ -101,7 +101,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         ff_net_forward_layer(net, l, 3 * B);
         if (pending >= 0) {
             ff_conv_scratch sc = ff_net_layer_scratch(net, pending);
-            backward_conv_layer_from_next(&net->layer[pending], ws->y[pending], ws->coef,
+            backward_conv_layer_from_next(&net->layer[pending], ws->goodness[pending], ws->coef,
                                           ff_net_layer_scratch(net, l).xspec, 2 * B, &sc);
             if ((rc = update_layer(net, pending, lr, err))) return rc;
             pending = -1;

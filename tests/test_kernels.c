@@ -146,6 +146,25 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
         CHECK(worst <= 1e-5 * fmax(1, scale) * sqrt((double)ff_conv_patch_len(&s)),
               "fft forward %dx%dx%d k%d -> %d, %d threads: worst %g (scale %g)", s.in_ch, s.height,
               s.width, s.kernel, s.out_ch, threads, worst, scale);
+        /* the fused ReLU: relu of the same outputs, and each channel's sum of squares */
+        double *sumsq = malloc(sizeof(double) * n * s.out_ch);
+        float *relu = malloc(n * out_len * 4);
+        fft_conv_forward_relu(fc, relu, sumsq, xs, ys, in, b, n, threads);
+        double relu_worst = 0, sq_worst = 0;
+        for (size_t i = 0; i < n * out_len; i++)
+            relu_worst = fmax(relu_worst, fabs(relu[i] - fmaxf(out[i], 0.0f)));
+        for (int c = 0; c < n * s.out_ch; c++) {
+            double want = 0;
+            for (size_t p = 0; p < out_len / s.out_ch; p++)
+                want +=
+                    (double)relu[c * (out_len / s.out_ch) + p] * relu[c * (out_len / s.out_ch) + p];
+            sq_worst = fmax(sq_worst, fabs(sumsq[c] - want) / fmax(1e-30, want));
+        }
+        CHECK(relu_worst == 0 && sq_worst < 1e-5,
+              "fft forward+relu %dx%dx%d k%d: relu off by %g, "
+              "sums of squares by %g (relative)",
+              s.in_ch, s.height, s.width, s.kernel, relu_worst, sq_worst);
+        free(sumsq), free(relu);
         /* weight gradient over the first n - 1 of n forward samples */
         fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, n, threads);
         worst = 0, scale = 0;
@@ -180,20 +199,21 @@ static ff_conv_scratch make_scratch(const ff_conv_layer *l, int n) {
                           calloc(conv_layer_spectrum_len(l, n, 1) + 1, 4),
                           calloc(conv_layer_spectrum_len(l, n, 2) + 1, 4),
                           calloc((size_t)n * l->out_len, 4),
+                          calloc((size_t)n * l->shape.out_ch, sizeof(double)),
                           1};
     return sc;
 }
 
 static void free_scratch(ff_conv_scratch *sc) {
     free(sc->per_thread), free(sc->partial), free(sc->xspec), free(sc->yspec), free(sc->gspec);
-    free(sc->dout);
+    free(sc->dout), free(sc->sumsq);
 }
 
 /* Mean FF loss of n samples (first half positive) through one layer, in the library's path. */
 static double layer_loss(ff_conv_layer *l, const float *a, int n, float *y, float *z, double *g,
                          ff_conv_scratch *sc, float *coef) {
     l->weights_changed = 1;
-    forward_conv_layer(l, y, z, g, a, n, sc);
+    forward_conv_layer(l, y, z, g, a, NULL, n, sc);
     ff_layer_metrics m = {0};
     return ff_objective(coef, &m, g, n / 2, n / 2, (double)l->out_len);
 }

@@ -30,6 +30,7 @@ struct ff_fft_conv {
     int max_threads;
     float *pad_buf;  /* max_threads x SPEC_LANES x py*px: r2c input, zero outside h x w */
     float *real_buf; /* max_threads x SPEC_LANES x py*px: c2r output */
+    float *col_buf;  /* max_threads x width: column sums of squares */
 };
 
 static int is_smooth(int n) { /* only prime factors 2, 3, 5: sizes FFTW handles well */
@@ -100,6 +101,7 @@ void fft_conv_free(ff_fft_conv *fc) {
     fftwf_free(fc->wspec);
     fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
+    free(fc->col_buf);
     free(fc);
 }
 
@@ -121,10 +123,12 @@ static int ensure_buffers(ff_fft_conv *fc, int threads) {
     if (threads <= fc->max_threads) return 1;
     fftwf_free(fc->pad_buf);
     fftwf_free(fc->real_buf);
+    free(fc->col_buf);
+    fc->col_buf = malloc(sizeof(float) * fc->s.width * threads);
     const size_t len = (size_t)fc->py * fc->px * SPEC_LANES * threads;
     fc->pad_buf = fftwf_malloc(sizeof(float) * len);
     fc->real_buf = fftwf_malloc(sizeof(float) * len);
-    fc->max_threads = fc->pad_buf && fc->real_buf ? threads : 0;
+    fc->max_threads = fc->pad_buf && fc->real_buf && fc->col_buf ? threads : 0;
     if (!fc->max_threads) return 0;
     memset(fc->pad_buf, 0, sizeof(float) * len);
     memset(fc->real_buf, 0, sizeof(float) * len);
@@ -204,8 +208,29 @@ static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float
     product_flops += 8.0 * fc->nfreq * cout * cin * m;
 }
 
-void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
-                      const float *b, int n, int threads) {
+/* One output plane from the c2r buffer: o = plane * scale + bias, and with sumsq the ReLU
+ * applied and the sum of squares returned (column partials, so the loops vectorise). */
+static double extract_plane(float *o, const float *plane, float scale, float bias, int h, int w,
+                            int px, int relu, float *colacc) {
+    if (!relu) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) o[y * w + x] = plane[(size_t)y * px + x] * scale + bias;
+        return 0.0;
+    }
+    for (int x = 0; x < w; x++) colacc[x] = 0.0f;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const float v = plane[(size_t)y * px + x] * scale + bias;
+            o[y * w + x] = v > 0.0f ? v : 0.0f;
+            colacc[x] += o[y * w + x] * o[y * w + x];
+        }
+    double total = 0.0;
+    for (int x = 0; x < w; x++) total += colacc[x];
+    return total;
+}
+
+static void forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                    const float *in, const float *b, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     const int tiles = tiles_of(n);
@@ -218,15 +243,25 @@ void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, c
         const int t = i / cout, co = i % cout, s0 = t * SPEC_LANES;
         const int len = n - s0 < SPEC_LANES ? n - s0 : SPEC_LANES;
         float *buf = thread_real(fc), *spec = yspec + (size_t)i * fc->cstride;
+        float *colacc = fc->col_buf + (size_t)omp_thread() * w;
         fftwf_execute_dft_c2r(fc->c2r, (fftwf_complex *)spec, buf);
         for (int j = 0; j < len; j++) {
-            const float *plane = buf + j * area;
-            float *o = out + ((size_t)(s0 + j) * cout + co) * h * w;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    o[y * w + x] = plane[(size_t)y * fc->px + x] * scale + b[co];
+            const size_t sc = (size_t)(s0 + j) * cout + co;
+            const double sq = extract_plane(out + sc * h * w, buf + j * area, scale, b[co], h, w,
+                                            fc->px, sumsq != NULL, colacc);
+            if (sumsq) sumsq[sc] = sq;
         }
     }
+}
+
+void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                      const float *b, int n, int threads) {
+    forward(fc, out, NULL, xspec, yspec, in, b, n, threads);
+}
+
+void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                           const float *in, const float *b, int n, int threads) {
+    forward(fc, out, sumsq, xspec, yspec, in, b, n, threads);
 }
 
 /* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x

@@ -36,6 +36,11 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
                       const float *b, int n, int threads);
 
+/* fft_conv_forward followed by the ReLU, in the same pass: out = relu(conv(in) + b), and
+ * sumsq[s * out + co] = the sum of squares of output channel co of sample s. */
+void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                           const float *in, const float *b, int n, int threads);
+
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
  * accumulated), with the input spectra from the last fft_conv_forward over n >= m samples.
  * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch. */

@@ -21,8 +21,12 @@ static double sum_squares(const float *x, size_t n) {
     return total;
 }
 
+float rms_factor_of_sum(double sum_sq, size_t n) {
+    return (float)(1.0 / (sqrt(sum_sq / (double)n) + 1e-8));
+}
+
 float rms_factor(const float *in, size_t n) {
-    return (float)(1.0 / (sqrt(sum_squares(in, n) / (double)n) + 1e-8));
+    return rms_factor_of_sum(sum_squares(in, n), n);
 }
 
 float rmsnorm_forward(float *out, const float *in, size_t n) {

@@ -33,8 +33,10 @@ void conv2d_forward(float *out, float *scratch, const float *in, const float *w,
 void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
                         const ff_conv_shape *s);
 
-/* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values. */
+/* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values; and the same from
+ * their sum of squares, when it is known already (a layer's goodness is its output's). */
 float rms_factor(const float *in, size_t n);
+float rms_factor_of_sum(double sum_sq, size_t n);
 
 /* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (METHOD.md §3); returns the factor. */
 float rmsnorm_forward(float *out, const float *in, size_t n);
