@@ -2,13 +2,40 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "ffcnn.h"
 
+/* The head's matrices are long (10 x 100k for 3 x 64 filters) and short (n <= a batch), so
+ * one sgemm is a memory-bound pass on one core. They are cut into fixed column chunks that the
+ * threads share; fixed, so the result does not depend on the thread count. */
+#define COLUMN_CHUNK 8192
+
+static int chunks_of(size_t len) {
+    return (int)((len + COLUMN_CHUNK - 1) / COLUMN_CHUNK);
+}
+
 void classifier_logits_accumulate(float *logits, const float *feat, const float *w_block, int n,
-                                  size_t len, size_t ld) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, FFCNN_CLASSES, (int)len, 1.0f, feat,
-                (int)len, w_block, (int)ld, 1.0f, logits, FFCNN_CLASSES);
+                                  size_t len, size_t ld, int threads) {
+    const int chunks = chunks_of(len);
+    float *partial = calloc((size_t)chunks * n * FFCNN_CLASSES, sizeof(float));
+    if (!partial) { /* no room to split: one pass */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, FFCNN_CLASSES, (int)len, 1.0f, feat,
+                    (int)len, w_block, (int)ld, 1.0f, logits, FFCNN_CLASSES);
+        return;
+    }
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int c = 0; c < chunks; c++) {
+        const size_t c0 = (size_t)c * COLUMN_CHUNK;
+        const int width = (int)(len - c0 < COLUMN_CHUNK ? len - c0 : COLUMN_CHUNK);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, FFCNN_CLASSES, width, 1.0f,
+                    feat + c0, (int)len, w_block + c0, (int)ld, 0.0f,
+                    partial + (size_t)c * n * FFCNN_CLASSES, FFCNN_CLASSES);
+    }
+    for (int c = 0; c < chunks; c++) /* in chunk order: fixed rounding */
+        for (int i = 0; i < n * FFCNN_CLASSES; i++)
+            logits[i] += partial[(size_t)c * n * FFCNN_CLASSES + i];
+    free(partial);
 }
 
 double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
@@ -31,9 +58,14 @@ double classifier_cross_entropy(float *dlogits, const float *logits, const uint8
 }
 
 void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
-                            size_t len, size_t ld) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, FFCNN_CLASSES, (int)len, n, 1.0f, dlogits,
-                FFCNN_CLASSES, feat, (int)len, 0.0f, dw_block, (int)ld);
+                            size_t len, size_t ld, int threads) {
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int c = 0; c < chunks_of(len); c++) {
+        const size_t c0 = (size_t)c * COLUMN_CHUNK;
+        const int width = (int)(len - c0 < COLUMN_CHUNK ? len - c0 : COLUMN_CHUNK);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, FFCNN_CLASSES, width, n, 1.0f, dlogits,
+                    FFCNN_CLASSES, feat + c0, (int)len, 0.0f, dw_block + c0, (int)ld);
+    }
 }
 
 int classifier_argmax(const float *scores) {

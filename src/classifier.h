@@ -7,18 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* logits[n][10] += feat[n][len] * w_block^T, w_block = 10 rows of len, row stride ld. */
+/* logits[n][10] += feat[n][len] * w_block^T, w_block = 10 rows of len, row stride ld; on up
+ * to `threads` threads, with the same result for any number. */
 void classifier_logits_accumulate(float *logits, const float *feat, const float *w_block, int n,
-                                  size_t len, size_t ld);
+                                  size_t len, size_t ld, int threads);
 
 /* Softmax cross-entropy: dlogits = (softmax - onehot) / n; returns the mean loss and counts
  * argmax hits in *correct. */
 double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
                                 int64_t *correct);
 
-/* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns. */
+/* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns; on
+ * up to `threads` threads, with the same result for any number. */
 void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
-                            size_t len, size_t ld);
+                            size_t len, size_t ld, int threads);
 
 /* Index of the largest of 10 scores (the first on ties). */
 int classifier_argmax(const float *scores);

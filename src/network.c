@@ -220,6 +220,7 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
     ff_workspace *ws = &net->ws;
     const int L = net->cfg.layers;
     const ff_conv_layer *last = &net->layer[L - 1];
+#pragma omp parallel for schedule(static) num_threads(net->threads)
     for (int s = first; s < first + n; s++)
         rmsnorm_forward(ws->last_norm + (size_t)s * last->out_len,
                         ws->y[L - 1] + (size_t)s * last->out_len, last->out_len);
@@ -230,7 +231,7 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
         const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
         const size_t len = net->layer[l].out_len;
         classifier_logits_accumulate(ws->logits, feat + (size_t)first * len, net->cls_w + col, n,
-                                     len, net->cls_in);
+                                     len, net->cls_in, net->threads);
         col += len;
     }
 }

@@ -10,7 +10,9 @@
 #define FF_ADAM_BETA2 0.999
 #define FF_ADAM_EPS 1e-8
 
-/* One step t (1-based) over n parameters p with gradient g and moments m, v. */
-void ff_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, int64_t t);
+/* One step t (1-based) over n parameters p with gradient g and moments m, v, on up to
+ * `threads` threads (element by element: the same result for any number). */
+void ff_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, int64_t t,
+                  int threads);
 
 #endif

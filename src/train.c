@@ -33,7 +33,8 @@ static int all_finite(const float *x, size_t n) {
 
 static void adam_update(ffcnn_net *net, float *p, size_t n, float lr) {
     const size_t off = (size_t)(p - net->params);
-    ff_adam_step(p, net->grads + off, net->adam_m + off, net->adam_v + off, n, lr, net->adam_t);
+    ff_adam_step(p, net->grads + off, net->adam_m + off, net->adam_v + off, n, lr, net->adam_t,
+                 net->threads);
 }
 
 /* Slots [0,B) positives, [B,2B) negatives, [2B,3B) neutral, all from the same B images. */
@@ -69,7 +70,7 @@ static int classifier_step(ffcnn_net *net, int B, float lr, ff_step_metrics *m, 
         const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
         const size_t len = net->layer[l].out_len;
         classifier_weight_grad(net->cls_dw + col, ws->dlogits, feat + (size_t)2 * B * len, B, len,
-                               net->cls_in);
+                               net->cls_in, net->threads);
         col += len;
     }
     adam_update(net, net->cls_w, FFCNN_CLASSES * net->cls_in, lr);

@@ -40,11 +40,11 @@ static void test_objective_hand_values(void) {
 
 static void test_adam_hand_values(void) {
     float p = 1.0f, g = 0.5f, m = 0.0f, v = 0.0f;
-    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 1);
+    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 1, 1);
     /* m_hat = 0.5, v_hat = 0.25: p = 1 - 0.1 * 0.5 / (0.5 + 1e-8) */
     CHECK_CLOSE(p, 0.9, 1e-6, "Adam step 1");
     g = -1.0f;
-    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 2);
+    ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 2, 1);
     /* m = -0.055, v = 0.00124975; m_hat = -0.289474, v_hat = 0.625188 */
     CHECK_CLOSE(p, 0.9 + 0.1 * (0.055 / 0.19) / sqrt(0.00124975 / 0.001999), 1e-6, "Adam step 2");
 }
