@@ -171,10 +171,10 @@ int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next)
            l->shape.out_ch == next->shape.in_ch;
 }
 
-void backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
-                                   const float *next_xspec, int m, ff_conv_scratch *sc) {
+int backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
+                                  const float *next_xspec, int m, ff_conv_scratch *sc) {
     float *scale = sc->dout; /* m floats of the gradient scratch, unused otherwise here */
     for (int s = 0; s < m; s++) scale[s] = coef[s] / rms_factor_of_sum(y_sumsq[s], l->out_len);
-    fft_conv_weight_grad_spectra(l->fft, l->dw, l->db, sc->gspec, next_xspec, scale, sc->xspec, m,
-                                 sc->threads);
+    return fft_conv_weight_grad_spectra(l->fft, l->dw, l->db, sc->gspec, next_xspec, scale,
+                                        sc->xspec, m, sc->threads);
 }

@@ -81,8 +81,8 @@ int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next)
  * next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec, so
  * dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's goodness),
  * as it did for the next layer. sc->xspec must still hold this layer's input spectra (the
- * workspace alternates them by layer parity). */
-void backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
-                                   const float *next_xspec, int m, ff_conv_scratch *sc);
+ * workspace alternates them by layer parity). Returns 0, or -1 when out of memory. */
+int backward_conv_layer_from_next(ff_conv_layer *l, const double *y_sumsq, const float *coef,
+                                  const float *next_xspec, int m, ff_conv_scratch *sc);
 
 #endif

@@ -102,8 +102,10 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         ff_net_forward_layer(net, l, 3 * B);
         if (pending >= 0) {
             ff_conv_scratch sc = ff_net_layer_scratch(net, pending);
-            backward_conv_layer_from_next(&net->layer[pending], ws->goodness[pending], ws->coef,
-                                          ff_net_layer_scratch(net, l).xspec, 2 * B, &sc);
+            if (backward_conv_layer_from_next(&net->layer[pending], ws->goodness[pending], ws->coef,
+                                              ff_net_layer_scratch(net, l).xspec, 2 * B, &sc) != 0)
+                return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient",
+                               pending + 1);
             if ((rc = update_layer(net, pending, lr, err))) return rc;
             pending = -1;
         }

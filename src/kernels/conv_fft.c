@@ -295,16 +295,17 @@ void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, f
     weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m, threads);
 }
 
-void fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
-                                  const float *yspec, const float *scale, const float *xspec, int m,
-                                  int threads) {
+int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                 const float *yspec, const float *scale, const float *xspec, int m,
+                                 int threads) {
     const int tiles = tiles_of(m);
     float *dscale = malloc(sizeof(float) * SPEC_FLOATS * (size_t)tiles);
-    if (!dscale) return;
+    if (!dscale) return -1;
     for (int i = 0; i < tiles * SPEC_LANES; i++)
         dscale[2 * i] = dscale[2 * i + 1] = i < m ? scale[i] : 0.0f;
     weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale, xspec, m, threads);
     free(dscale);
+    return 0;
 }
 
 /* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input

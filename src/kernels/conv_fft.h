@@ -58,10 +58,11 @@ void spectral_weight_grad(float complex *g, const float *d, const float *x, cons
 
 /* As fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
  * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
- * input spectra when dout is a multiple of this layer's output (METHOD.md §11). */
-void fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
-                                  const float *yspec, const float *scale, const float *xspec, int m,
-                                  int threads);
+ * input spectra when dout is a multiple of this layer's output (METHOD.md §11). Returns 0, or
+ * -1 when out of memory. */
+int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                 const float *yspec, const float *scale, const float *xspec, int m,
+                                 int threads);
 
 /* Transform size for a shape (the same as fft_conv_create picks). */
 void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);
