@@ -94,8 +94,8 @@ void ffcnn_net_free(ffcnn_net *net);
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net);
 void ffcnn_net_set_threads(ffcnn_net *net, int threads);
 
-/* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums; AUTO (the default) picks per
- * layer by a cost model. Both give the same results to float rounding. */
+/* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums; AUTO (the default)
+ * picks per layer by a cost model. Both give the same results to float rounding. */
 enum ffcnn_conv_path { FFCNN_CONV_AUTO = 0, FFCNN_CONV_IM2COL = 1, FFCNN_CONV_FFT = 2 };
 int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err);
 /* "im2col" or "fft": the path layer (0-based) uses. */

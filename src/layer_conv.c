@@ -151,7 +151,7 @@ static void backward_im2col(ff_conv_layer *l, const float *z, int m, ff_conv_scr
 }
 
 void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef, int m,
-                         int n, ff_conv_scratch *sc) {
+                         ff_conv_scratch *sc) {
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < m; s++) {
         const float *ys = y + (size_t)s * l->out_len;
@@ -159,7 +159,7 @@ void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const
         for (size_t i = 0; i < l->out_len; i++) d[i] = coef[s] * ys[i];
     }
     if (l->path == FF_CONV_FFT)
-        fft_conv_weight_grad(l->fft, l->dw, l->db, sc->yspec, sc->gspec, sc->dout, sc->xspec, m, n,
+        fft_conv_weight_grad(l->fft, l->dw, l->db, sc->yspec, sc->gspec, sc->dout, sc->xspec, m,
                              sc->threads);
     else
         backward_im2col(l, z, m, sc);

@@ -68,10 +68,10 @@ void forward_conv_layer_labelled(const ff_conv_layer *l, float *y, double *goodn
 
 /* dw, db = sum over the first m samples of (coef_s * y_s) (x) z_s: the local FF gradient, with
  * the ReLU derivative folded in because y is zero wherever the ReLU is off. Must follow the
- * forward_conv_layer of this layer over n >= m samples. With a fixed thread count the result
+ * forward_conv_layer of this layer over at least m samples. With a fixed thread count the result
  * is fixed. */
 void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const float *coef, int m,
-                         int n, ff_conv_scratch *sc);
+                         ff_conv_scratch *sc);
 
 /* Whether the next layer's input spectra can stand in for this layer's gradient spectra: both
  * on the FFT path with the same transforms. */

@@ -120,7 +120,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
             continue;
         }
         ff_conv_scratch sc = ff_net_layer_scratch(net, l);
-        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, 3 * B, &sc);
+        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, &sc);
         if ((rc = update_layer(net, l, lr, err))) return rc;
     }
     /* The head reads detached features, so its rate changes no FF layer (METHOD.md §6). */

@@ -177,8 +177,11 @@ void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
  * whichever thread computes it. A chunk's w or g stays in cache across all the tiles. */
 #define FREQ_CHUNK 8
 
-static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, int n,
-                             int threads) {
+/* The channel sums over n samples at every frequency: without dspec the forward products
+ * out = yspec from xspec, with it the gradient products out = gspec from dspec (scaled by
+ * dscale) and xspec. Timed for bench. */
+static void channel_sums(ff_fft_conv *fc, float *out, const float *xspec, const float *dspec,
+                         const float *dscale, int n, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch,
               chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
     const double t0 = ff_now_seconds();
@@ -186,26 +189,14 @@ static void forward_products(ff_fft_conv *fc, float *yspec, const float *xspec, 
     for (int c = 0; c < chunks; c++) {
         const size_t f0 = (size_t)c * FREQ_CHUNK;
         const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
-        spectral_forward(yspec, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
+        if (dspec)
+            spectral_weight_grad((float complex *)out, dspec, xspec, dscale, tiles_of(n), cin, cout,
+                                 fc->cstride, f0, f1);
+        else
+            spectral_forward(out, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
     }
     product_seconds += ff_now_seconds() - t0;
     product_flops += 8.0 * fc->nfreq * cout * cin * n;
-}
-
-static void gradient_products(ff_fft_conv *fc, float complex *gspec, const float *dspec,
-                              const float *dscale, const float *xspec, int m, int threads) {
-    const int cin = fc->s.in_ch, cout = fc->s.out_ch,
-              chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
-    const double t0 = ff_now_seconds();
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int c = 0; c < chunks; c++) {
-        const size_t f0 = (size_t)c * FREQ_CHUNK;
-        const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
-        spectral_weight_grad(gspec, dspec, xspec, dscale, tiles_of(m), cin, cout, fc->cstride, f0,
-                             f1);
-    }
-    product_seconds += ff_now_seconds() - t0;
-    product_flops += 8.0 * fc->nfreq * cout * cin * m;
 }
 
 /* One output plane from the c2r buffer: o = plane * scale + bias, and with sumsq the ReLU
@@ -235,7 +226,7 @@ static void forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, fl
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     const int tiles = tiles_of(n);
     batch_spectra(fc, xspec, in, n, cin, threads);
-    forward_products(fc, yspec, xspec, n, threads);
+    channel_sums(fc, yspec, xspec, NULL, NULL, n, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
     const size_t area = (size_t)fc->py * fc->px;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -272,7 +263,7 @@ static void weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, floa
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, tiles = tiles_of(m);
     /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
      * hold zero spectra in D (or a zero scale), so the samples m..n of X add nothing. */
-    gradient_products(fc, gspec, dspec, dscale, xspec, m, threads);
+    channel_sums(fc, (float *)gspec, xspec, dspec, dscale, m, threads);
     kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
                            1.0f / (float)(fc->py * fc->px), threads);
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
@@ -288,8 +279,7 @@ static void weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, floa
 }
 
 void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                          const float *dout, const float *xspec, int m, int n, int threads) {
-    (void)n;
+                          const float *dout, const float *xspec, int m, int threads) {
     if (!ensure_buffers(fc, threads)) return;
     batch_spectra(fc, dspec, dout, m, fc->s.out_ch, threads);
     weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m, threads);

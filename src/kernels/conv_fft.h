@@ -42,10 +42,10 @@ void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xs
                            const float *in, const float *b, int n, int threads);
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
- * accumulated), with the input spectra from the last fft_conv_forward over n >= m samples.
+ * accumulated), with the input spectra from the last fft_conv_forward over at least m samples.
  * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch. */
 void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                          const float *dout, const float *xspec, int m, int n, int threads);
+                          const float *dout, const float *xspec, int m, int threads);
 
 /* The channel sums, tile layout, frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
  * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
