@@ -375,6 +375,7 @@ static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, cha
     const double cg_gflops = cg_s > 0 ? cg_f / cg_s * 1e-9 : -1;
     printf("network: %d x %d filters %dx%d, batch %d, %d threads\n", o->cfg.layers, o->cfg.filters,
            o->cfg.kernel, o->cfg.kernel, B, o->threads);
+    printf("kernels: %s; OpenBLAS %s kernels\n", ffcnn_kernels(), ffcnn_blas_core());
     printf("training:  %.2f images/s  (%d steps, %.2f s), direct %.1f GFLOP/s, executed %.1f "
            "GFLOP/s\n",
            train_ips, o->steps, st.seconds, train_ips * cost.train_direct_flops * 1e-9,
@@ -398,6 +399,7 @@ static int run_bench(const train_opts *o, ffcnn_net *net, ffcnn_dataset *ds, cha
         for (int l = 0; l < o->cfg.layers; l++)
             printf("\"%s\"%s", ffcnn_net_layer_conv_path(net, l),
                    l + 1 < o->cfg.layers ? "," : "],");
+        printf("\"kernels\":\"%s\",\"blas_core\":\"%s\",", ffcnn_kernels(), ffcnn_blas_core());
         json_number("train_images_per_s", train_ips, 0);
         json_number("infer_goodness_images_per_s", infer_ips, 0);
         json_number("train_direct_gflops", train_ips * cost.train_direct_flops * 1e-9, 0);
@@ -496,7 +498,37 @@ static int cmd_info(int argc, char **argv) {
     return 0;
 }
 
+/* OpenBLAS chose slow kernels for a CPU it does not know (ffcnn_blas_better_core): run this
+ * program again with OPENBLAS_CORETYPE set, which OpenBLAS reads only when it loads. A set
+ * OPENBLAS_CORETYPE (the user's, or ours after the restart) is left alone. */
+static void restart_with_fast_blas(char **argv) {
+    const char *core = ffcnn_blas_better_core();
+    if (!core || getenv("OPENBLAS_CORETYPE")) return;
+    if (setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv); /* returns only on failure: go on with the slow kernels */
+    unsetenv("OPENBLAS_CORETYPE");
+}
+
+/* FFCNN_KERNELS, when set, must name kernels this binary and CPU have. */
+static int check_kernels_env(void) {
+    const char *want = getenv("FFCNN_KERNELS");
+    char err[FFCNN_ERR_LEN];
+    if (want && ffcnn_use_kernels(want, err) != FFCNN_OK) {
+        fprintf(stderr, "ffcnn: FFCNN_KERNELS: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    return 0;
+}
+
+static int cmd_version(void) {
+    printf("ffcnn %s\nkernels: %s\nblas: OpenBLAS, %s kernels%s\n", FFCNN_VERSION, ffcnn_kernels(),
+           ffcnn_blas_core(), getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    restart_with_fast_blas(argv);
+    if (check_kernels_env()) return EXIT_BAD_INPUT;
     if (argc < 2) {
         fputs("ffcnn: no command given (train, eval, bench, info, version; see ffcnn --help)\n",
               stderr);
@@ -507,7 +539,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "version")) return printf("ffcnn %s\n", FFCNN_VERSION), 0;
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) return cmd_version();
     fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, info, version)\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

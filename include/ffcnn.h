@@ -167,6 +167,18 @@ typedef struct ffcnn_cost {
 /* Direct-convolution flops (the shared yardstick) and the flops this build's conv paths
  * execute (FFT transforms estimated at 2.5 N log2 N). */
 void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *cost);
+/* The instruction set of the hot kernels in use: "avx512", "avx2" or "generic". The best the
+ * CPU runs is chosen at first use, unless the environment variable FFCNN_KERNELS or
+ * ffcnn_use_kernels names one ("auto" = the best). Call before training, from one thread;
+ * FFCNN_EINVAL for an unknown name or kernels this CPU or build lacks. */
+const char *ffcnn_kernels(void);
+int ffcnn_use_kernels(const char *name, char *err);
+/* The OpenBLAS kernels in use (its core name), and, when OpenBLAS did not recognise this CPU
+ * and fell back to slow kernels, the OPENBLAS_CORETYPE value that would give fast ones (else
+ * NULL). OpenBLAS reads that variable only when it loads, so a program must set it and
+ * restart itself (the CLI does). */
+const char *ffcnn_blas_core(void);
+const char *ffcnn_blas_better_core(void);
 /* Seconds and flops spent in the frequency-domain products since the last reset. */
 void ffcnn_fft_product_stats(double *seconds, double *flops, int reset);
 /* This machine's sgemm speed (2048^3, best of 3) on `threads` BLAS threads, GFLOP/s. */

@@ -1,11 +1,13 @@
 /* Kernels against independent truth: a naive direct convolution in double, hand-computed
  * RMS normalisation, and finite differences of the FF loss through a whole layer. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ff_objective.h"
 #include "kernels/conv_fft.h"
+#include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "layer_conv.h"
 #include "test_util.h"
@@ -254,8 +256,99 @@ static void test_layer_gradient_finite_differences(int path) {
     free(params), free(grads), free(a), free(y), free(z);
 }
 
+/* Every instruction set's copy of the channel sums (spectral_products.c) that this CPU runs,
+ * called directly, against the same sums in double: blocks and remainders of every copy's
+ * register tiling (cout, cin not multiples of 8, 4 or 2), several tiles, with and without
+ * the per-lane scale. */
+typedef void (*forward_fn)(float *, const float complex *, const float *, int, int, int, size_t,
+                           size_t, size_t);
+typedef void (*grad_fn)(float complex *, const float *, const float *, const float *, int, int, int,
+                        size_t, size_t, size_t);
+
+static void check_products(ff_isa isa, forward_fn fwd, grad_fn grad, int cin, int cout, int tiles,
+                           int use_scale) {
+    const size_t nf = 5, cstride = (nf + 1) * SPEC_FLOATS; /* as conv_fft: one spare frequency */
+    float *x = aligned_floats((size_t)tiles * cin * cstride);
+    float *d = aligned_floats((size_t)tiles * cout * cstride);
+    float *y = aligned_floats((size_t)tiles * cout * cstride);
+    float *scale = aligned_floats((size_t)tiles * SPEC_FLOATS);
+    float complex *w = malloc(sizeof(float complex) * nf * cout * cin);
+    float complex *g = malloc(sizeof(float complex) * nf * cout * cin);
+    test_fill_uniform(x, (size_t)tiles * cin * cstride, -1, 1, 71 + cin);
+    test_fill_uniform(d, (size_t)tiles * cout * cstride, -1, 1, 72 + cout);
+    test_fill_uniform((float *)w, 2 * nf * cout * cin, -1, 1, 73);
+    test_fill_uniform(scale, (size_t)tiles * SPEC_FLOATS, 0.5f, 2, 74);
+    for (int i = 0; i < tiles * SPEC_LANES; i++) scale[2 * i + 1] = scale[2 * i]; /* one per lane */
+    fwd(y, w, x, tiles, cin, cout, cstride, 1, nf); /* frequencies 1..nf-1: f0 is honoured */
+    grad(g, d, x, use_scale ? scale : NULL, tiles, cin, cout, cstride, 1, nf);
+    double worst_y = 0, worst_g = 0;
+    for (size_t f = 1; f < nf; f++)
+        for (int co = 0; co < cout; co++) {
+            for (int t = 0; t < tiles; t++)
+                for (int j = 0; j < SPEC_LANES; j++) { /* y = sum_ci w x, lane j of tile t */
+                    double re = 0, im = 0;
+                    for (int ci = 0; ci < cin; ci++) {
+                        const float *xp = x + ((size_t)t * cin + ci) * cstride + f * SPEC_FLOATS;
+                        const double wr = crealf(w[(f * cout + co) * cin + ci]);
+                        const double wi = cimagf(w[(f * cout + co) * cin + ci]);
+                        re += wr * xp[2 * j] - wi * xp[2 * j + 1];
+                        im += wr * xp[2 * j + 1] + wi * xp[2 * j];
+                    }
+                    const float *yp = y + ((size_t)t * cout + co) * cstride + f * SPEC_FLOATS;
+                    worst_y = fmax(worst_y, fmax(fabs(yp[2 * j] - re), fabs(yp[2 * j + 1] - im)));
+                }
+            for (int ci = 0; ci < cin; ci++) { /* g = sum over tiles and lanes of d conj(x) */
+                double re = 0, im = 0;
+                for (int t = 0; t < tiles; t++)
+                    for (int j = 0; j < SPEC_LANES; j++) {
+                        const float *xp = x + ((size_t)t * cin + ci) * cstride + f * SPEC_FLOATS;
+                        const float *dp = d + ((size_t)t * cout + co) * cstride + f * SPEC_FLOATS;
+                        const double sc = use_scale ? scale[(size_t)t * SPEC_FLOATS + 2 * j] : 1;
+                        const double dr = dp[2 * j] * sc, di = dp[2 * j + 1] * sc;
+                        re += dr * xp[2 * j] + di * xp[2 * j + 1];
+                        im += di * xp[2 * j] - dr * xp[2 * j + 1];
+                    }
+                const float complex gv = g[(f * cout + co) * cin + ci];
+                worst_g = fmax(worst_g, fmax(fabs(crealf(gv) - re), fabs(cimagf(gv) - im)));
+            }
+        }
+    /* float sums of cin (forward) or 16 tiles (gradient) terms of size ~1: error ~1e-6 * terms */
+    CHECK(worst_y < 1e-5 * cin && worst_g < 1e-5 * 16 * tiles,
+          "%s products cin %d cout %d tiles %d%s: forward off by %g, gradient by %g",
+          ff_isa_name(isa), cin, cout, tiles, use_scale ? " scaled" : "", worst_y, worst_g);
+    free(x), free(d), free(y), free(scale), free(w), free(g);
+}
+
+static void test_products_every_isa(void) {
+    const struct {
+        ff_isa isa;
+        forward_fn fwd;
+        grad_fn grad;
+    } copies[] = {
+        {FF_ISA_GENERIC, spectral_forward_generic, spectral_weight_grad_generic},
+#if defined(FFCNN_X86_KERNELS)
+        {FF_ISA_AVX2, spectral_forward_avx2, spectral_weight_grad_avx2},
+        {FF_ISA_AVX512, spectral_forward_avx512, spectral_weight_grad_avx512},
+#endif
+    };
+    static const int shapes[][3] = {{1, 1, 1},   {3, 5, 2}, {2, 8, 1}, {7, 9, 3},
+                                    {16, 16, 2}, {5, 4, 1}, {6, 13, 2}};
+    for (size_t c = 0; c < sizeof copies / sizeof *copies; c++) {
+        if (!ff_isa_available(copies[c].isa)) {
+            printf("(%s kernels: not run, this CPU lacks them)\n", ff_isa_name(copies[c].isa));
+            continue;
+        }
+        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+            for (int sc = 0; sc < 2; sc++)
+                check_products(copies[c].isa, copies[c].fwd, copies[c].grad, shapes[i][0],
+                               shapes[i][1], shapes[i][2], sc);
+    }
+}
+
 int main(void) {
     ff_blas_single_thread();
+    printf("kernels in use: %s\n", ff_isa_name(ff_isa_active()));
+    test_products_every_isa();
     test_conv_shapes();
     test_rmsnorm_relu();
     test_layer_gradient_finite_differences(FF_CONV_IM2COL);

@@ -167,9 +167,9 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
     }
 }
 
-void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
-    kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py, fc->px,
-                           threads);
+int fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
+    return kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py,
+                                  fc->px, threads);
 }
 
 /* Frequencies go to the threads in chunks, first come first served: the two cores of a
@@ -257,15 +257,16 @@ void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xs
 
 /* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x
  * SPEC_FLOATS, each sample's factor twice, zero past m) and of the input (xspec). */
-static void weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float complex *gspec,
-                                     const float *dspec, const float *dscale, const float *xspec,
-                                     int m, int threads) {
+static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float complex *gspec,
+                                    const float *dspec, const float *dscale, const float *xspec,
+                                    int m, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, tiles = tiles_of(m);
     /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
      * hold zero spectra in D (or a zero scale), so the samples m..n of X add nothing. */
     channel_sums(fc, (float *)gspec, xspec, dspec, dscale, m, threads);
-    kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
-                           1.0f / (float)(fc->py * fc->px), threads);
+    if (kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
+                               1.0f / (float)(fc->py * fc->px), threads) != 0)
+        return -1;
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
     for (int co = 0; co < cout; co++) {
         double acc = 0.0;
@@ -276,13 +277,15 @@ static void weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, floa
         }
         db[co] = (float)acc;
     }
+    return 0;
 }
 
-void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                          const float *dout, const float *xspec, int m, int threads) {
-    if (!ensure_buffers(fc, threads)) return;
+int fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                         const float *dout, const float *xspec, int m, int threads) {
+    if (!ensure_buffers(fc, threads)) return -1;
     batch_spectra(fc, dspec, dout, m, fc->s.out_ch, threads);
-    weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m, threads);
+    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m,
+                                    threads);
 }
 
 int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
@@ -293,9 +296,10 @@ int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *g
     if (!dscale) return -1;
     for (int i = 0; i < tiles * SPEC_LANES; i++)
         dscale[2 * i] = dscale[2 * i + 1] = i < m ? scale[i] : 0.0f;
-    weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale, xspec, m, threads);
+    const int rc = weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale,
+                                            xspec, m, threads);
     free(dscale);
-    return 0;
+    return rc;
 }
 
 /* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input

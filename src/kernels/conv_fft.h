@@ -28,8 +28,9 @@ void fft_conv_free(ff_fft_conv *fc);
 /* Complex values (pairs of floats) in one spectrum: transform height x (width / 2 + 1). */
 size_t fft_conv_freqs(const ff_fft_conv *fc);
 
-/* Transforms the weights [out][in][k][k]; call after every change of w. */
-void fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
+/* Transforms the weights [out][in][k][k]; call after every change of w. Returns 0, or -1 when
+ * out of memory. */
+int fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 
 /* out[n][out][H][W] = conv(in) + b for n samples. xspec (fft_conv_spectra_len(n, in)) receives
  * the input spectra, which fft_conv_weight_grad reuses; yspec (n x out) is scratch. */
@@ -43,11 +44,13 @@ void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xs
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
  * accumulated), with the input spectra from the last fft_conv_forward over at least m samples.
- * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch. */
-void fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                          const float *dout, const float *xspec, int m, int threads);
+ * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch.
+ * Returns 0, or -1 when out of memory. */
+int fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                         const float *dout, const float *xspec, int m, int threads);
 
-/* The channel sums, tile layout, frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
+/* The channel sums, tile layout (spectral_products.c, one copy per instruction set behind
+ * these dispatching names: isa.h), frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
  * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
  * of d[t][co][f] conj(x[t][ci][f]), d scaled lane by lane by dscale[t] (SPEC_FLOATS factors
  * per tile, matching the interleaved floats) unless it is NULL. */
@@ -75,11 +78,12 @@ double conv_fft_product_flops(const ff_conv_shape *s);
 
 /* Spectra of n k x k kernels centred at 0 in a py x px transform (the conjugate DFT, as a
  * correlation needs), into spec[freq][n]; and back: w = scale * inverse of conj(spec) at the
- * k x k taps. Separable DFTs, cheaper than FFTs of the mostly-zero padded kernels. */
-void kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
-                            int threads);
-void kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
-                            float scale, int threads);
+ * k x k taps. Separable DFTs, cheaper than FFTs of the mostly-zero padded kernels. Both
+ * return 0, or -1 when out of memory. */
+int kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
+                           int threads);
+int kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
+                           float scale, int threads);
 
 /* Estimated cost of each path for one sample (arbitrary units, comparable). */
 double conv_cost_im2col(const ff_conv_shape *s);

@@ -6,13 +6,15 @@
  * transform overhead. The network's weight spectra (C^2 kernels, once per optimiser step) and
  * the weight gradient's way back are this shape; FFTs of the padded kernels cost about three
  * times as much here. Kernels are processed in blocks of BLOCK, innermost, so the loops
- * vectorise across kernels. */
+ * vectorise across kernels. Compiled once per instruction set, like spectral_products.c
+ * (isa.h); both copies return -1 when out of memory. */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "../util.h"
 #include "conv_fft.h"
+#include "isa.h"
 
 #define BLOCK 64
 
@@ -48,10 +50,13 @@ static void free_tables(tables *t) {
 
 /* spec[(u fx + v) n + i] = sum_ab w_i[a][b] e^{+2 pi i (u (a-pad) / py + v (b-pad) / px)},
  * i.e. the conjugate of the DFT of kernel i placed centred at 0: what a correlation needs. */
-void kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
-                            int threads) {
+int FF_KERNEL(kernel_spectra_forward)(float complex *spec, const float *w, int n, int k, int py,
+                                      int px, int threads) {
     tables tb;
-    if (!make_tables(&tb, k, py, px)) return free_tables(&tb);
+    if (!make_tables(&tb, k, py, px)) {
+        free_tables(&tb);
+        return -1;
+    }
     const int fx = px / 2 + 1, kk = k * k, blocks = (n + BLOCK - 1) / BLOCK;
 #pragma omp parallel num_threads(threads)
     {
@@ -89,15 +94,19 @@ void kernel_spectra_forward(float complex *spec, const float *w, int n, int k, i
         }
     }
     free_tables(&tb);
+    return 0;
 }
 
 /* w_i[a][b] = scale * (inverse real DFT of conj(spec_i)) at tap (a - pad, b - pad): the taps of
  * a correlation whose spectrum is conj(spec), reading only the k x k taps it needs. The
  * half-spectrum stands for the whole: columns 0 and px/2 count once, the others twice. */
-void kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
-                            float scale, int threads) {
+int FF_KERNEL(kernel_spectra_inverse)(float *w, const float complex *spec, int n, int k, int py,
+                                      int px, float scale, int threads) {
     tables tb;
-    if (!make_tables(&tb, k, py, px)) return free_tables(&tb);
+    if (!make_tables(&tb, k, py, px)) {
+        free_tables(&tb);
+        return -1;
+    }
     const int fx = px / 2 + 1, kk = k * k, blocks = (n + BLOCK - 1) / BLOCK;
 #pragma omp parallel num_threads(threads)
     {
@@ -135,4 +144,5 @@ void kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, i
         }
     }
     free_tables(&tb);
+    return 0;
 }

@@ -2,49 +2,81 @@
  * (conv_fft.h): SPEC_LANES samples side by side per frequency as interleaved complex numbers.
  *
  * With the samples in the vector lanes, the forward product broadcasts one complex weight and
- * multiplies a whole vector of samples by it, and the FFTs read and write the spectra where they
- * lie: no transposition to a [freq][channel][sample] layout and no GEMM packing, which together
- * cost about a quarter of a training step with per-frequency cgemm calls. GCC and Clang vector
- * extensions keep this portable; on AVX-512 one vector is one register. */
+ * multiplies a run of samples by it, and the FFTs read and write the spectra where they lie: no
+ * transposition to a [freq][channel][sample] layout and no GEMM packing, which together cost
+ * about a quarter of a training step with per-frequency cgemm calls.
+ *
+ * This file is compiled once per instruction set (CMake sets FF_BUILD_AVX512, FF_BUILD_AVX2 or
+ * neither, and the matching -march), and isa.c picks one at run time. The vector code is sized
+ * to the target's registers: a tile frequency is SPEC_FLOATS = 32 floats, that is two AVX-512
+ * vectors or four AVX2 vectors, and the register blocks below are chosen so that accumulators,
+ * inputs and broadcasts fit the register file (32 zmm, 16 ymm) without spilling. Without
+ * either macro the file is plain C11 (no vector extensions), which any compiler builds and
+ * auto-vectorises for its own target (SSE2, NEON, ...). */
 #include <string.h>
 
 #include "conv_fft.h"
+#include "isa.h"
 
-/* Half a tile's frequency: SPEC_LANES / 2 complex numbers, (re, im) pairs. */
-typedef float lanes __attribute__((vector_size(SPEC_LANES * sizeof(float))));
+#if defined(FF_BUILD_AVX512)
+#define VF 16       /* floats per vector */
+#define FWD_ROWS 8  /* output channels per forward block: 8 x 2 accumulators + 4 inputs */
+#define FWD_PART 32 /* floats of a tile frequency per forward pass (all of it) */
+#define GRAD_RO 4   /* gradient block: 4 outputs x 2 inputs x 2 = 16 accumulators */
+#define GRAD_RI 2
+#elif defined(FF_BUILD_AVX2)
+#define VF 8
+#define FWD_ROWS 4  /* 4 x 2 accumulators + 2 inputs + 2 swapped + 2 broadcasts = 14 of 16 */
+#define FWD_PART 16 /* half a tile frequency per pass */
+#define GRAD_RO 2   /* 2 x 2 x 2 = 8 accumulators + 2 inputs + 2 swapped + 1 d = 13 of 16 */
+#define GRAD_RI 2
+#endif
 
-/* (re, im) -> (im, re) in every pair, and the sign that makes w x from wr x + wi swap(x). */
-static inline lanes swap_pairs(lanes v) {
-    return __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-}
-static const lanes alternate = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
+#ifdef VF
+/* ---------------------------------------------------------------- vector-extension kernels */
 
-static inline lanes load(const float *p) {
-    lanes v;
+typedef float vec __attribute__((vector_size(VF * sizeof(float))));
+#define NV (SPEC_FLOATS / VF) /* vectors per tile frequency */
+#define PV (FWD_PART / VF)    /* vectors per forward pass */
+
+#if VF == 16
+#define SWAP_PAIRS(v)                                                                              \
+    __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)
+static const vec alternate = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
+#else
+#define SWAP_PAIRS(v) __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6)
+static const vec alternate = {-1, 1, -1, 1, -1, 1, -1, 1};
+#endif
+
+static inline vec load(const float *p) {
+    vec v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void store(float *p, lanes v) {
+static inline void store(float *p, vec v) {
     memcpy(p, &v, sizeof v);
 }
 
-static inline lanes zero(void) {
-    const lanes z = {0};
+static inline vec zero(void) {
+    const vec z = {0};
     return z;
 }
 
-#if SPEC_LANES != 16
-#error "sum_16 below is written for 16 lanes"
-#endif
+static inline float lane_sum(vec v) {
+    float s = 0.0f;
+    for (int i = 0; i < VF; i++) s += v[i];
+    return s;
+}
 
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#if VF == 16
 /* out[i] = the sum of v[i]'s lanes, for 16 vectors at once: four rounds that each add the two
  * halves of every vector's live lanes while packing two vectors into one (about one shuffle-add
  * per vector, where summing each vector alone costs about sixteen). Vector i's sum ends in
  * lane bitreverse(i). */
-static void sum_16(float out[16], const lanes v[16]) {
-#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-    lanes r1[8], r2[4], r3[2], r4;
+static void sum_vf(float out[16], const vec v[16]) {
+    vec r1[8], r2[4], r3[2], r4;
     for (int i = 0; i < 8; i++)
         r1[i] =
             SHUF(v[2 * i], v[2 * i + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
@@ -62,100 +94,117 @@ static void sum_16(float out[16], const lanes v[16]) {
                      30, 31);
     r4 = SHUF(r3[0], r3[1], 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30) +
          SHUF(r3[0], r3[1], 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-#undef SHUF
     static const int bitreverse[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
     for (int i = 0; i < 16; i++) out[i] = r4[bitreverse[i]];
 }
-
-static inline float lane_sum(lanes v) {
-    float s = 0.0f;
-    for (int i = 0; i < SPEC_LANES; i++) s += v[i];
-    return s;
+#else
+/* The same tree for 8 vectors of 8 lanes, in three rounds; vector i's sum ends in lane
+ * bitreverse(i) of three bits. */
+static void sum_vf(float out[8], const vec v[8]) {
+    vec r1[4], r2[2], r3;
+    for (int i = 0; i < 4; i++)
+        r1[i] = SHUF(v[2 * i], v[2 * i + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
+                SHUF(v[2 * i], v[2 * i + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+    for (int i = 0; i < 2; i++)
+        r2[i] = SHUF(r1[2 * i], r1[2 * i + 1], 0, 1, 8, 9, 4, 5, 12, 13) +
+                SHUF(r1[2 * i], r1[2 * i + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+    r3 = SHUF(r2[0], r2[1], 0, 8, 2, 10, 4, 12, 6, 14) +
+         SHUF(r2[0], r2[1], 1, 9, 3, 11, 5, 13, 7, 15);
+    static const int bitreverse[8] = {0, 4, 2, 6, 1, 5, 3, 7};
+    for (int i = 0; i < 8; i++) out[i] = r3[bitreverse[i]];
 }
+#endif
+#undef SHUF
 
-/* ROWS output channels from co of one tile at one frequency: y = sum_ci w[co][ci] x[ci], as
- * wr x + wi (alternate swap(x)) on interleaved pairs, the sign on the x side so that it is
- * paid once per input channel, not once per output. ROWS is a constant in each instance,
- * so the accumulators stay in registers. */
-#define DEFINE_FORWARD_ROWS(ROWS)                                                                  \
+/* ROWS output channels from co of one tile at one frequency, FWD_PART floats at a time:
+ * y = sum_ci w[co][ci] x[ci], as wr x + wi (alternate swap(x)) on interleaved pairs, the sign
+ * on the x side so that it is paid once per input channel, not once per output. ROWS is a
+ * constant in each instance, so the accumulators stay in registers. */
+#define DEFINE_FORWARD_ROWS_(ROWS)                                                                 \
     static void forward_rows_##ROWS(float *y, const float complex *w, const float *x, int cin,     \
                                     size_t cstride) {                                              \
-        lanes acc[ROWS][2];                                                                        \
-        for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = zero();                             \
-        for (int ci = 0; ci < cin; ci++) {                                                         \
-            const lanes x0 = load(x + ci * cstride), x1 = load(x + ci * cstride + SPEC_LANES);     \
-            const lanes s0 = swap_pairs(x0) * alternate, s1 = swap_pairs(x1) * alternate;          \
-            for (int r = 0; r < ROWS; r++) {                                                       \
-                const float wr = crealf(w[(size_t)r * cin + ci]);                                  \
-                const float wi = cimagf(w[(size_t)r * cin + ci]);                                  \
-                acc[r][0] += wr * x0; /* one multiply-add each */                                  \
-                acc[r][0] += wi * s0;                                                              \
-                acc[r][1] += wr * x1;                                                              \
-                acc[r][1] += wi * s1;                                                              \
+        for (int p = 0; p < SPEC_FLOATS; p += FWD_PART) {                                          \
+            vec acc[ROWS][PV];                                                                     \
+            for (int r = 0; r < ROWS; r++)                                                         \
+                for (int v = 0; v < PV; v++) acc[r][v] = zero();                                   \
+            for (int ci = 0; ci < cin; ci++) {                                                     \
+                vec xv[PV], sv[PV];                                                                \
+                for (int v = 0; v < PV; v++) {                                                     \
+                    xv[v] = load(x + ci * cstride + p + v * VF);                                   \
+                    sv[v] = SWAP_PAIRS(xv[v]) * alternate;                                         \
+                }                                                                                  \
+                for (int r = 0; r < ROWS; r++) {                                                   \
+                    const float wr = crealf(w[(size_t)r * cin + ci]);                              \
+                    const float wi = cimagf(w[(size_t)r * cin + ci]);                              \
+                    for (int v = 0; v < PV; v++) {                                                 \
+                        acc[r][v] += wr * xv[v]; /* one multiply-add each */                       \
+                        acc[r][v] += wi * sv[v];                                                   \
+                    }                                                                              \
+                }                                                                                  \
             }                                                                                      \
-        }                                                                                          \
-        for (int r = 0; r < ROWS; r++) {                                                           \
-            store(y + r * cstride, acc[r][0]);                                                     \
-            store(y + r * cstride + SPEC_LANES, acc[r][1]);                                        \
+            for (int r = 0; r < ROWS; r++)                                                         \
+                for (int v = 0; v < PV; v++) store(y + r * cstride + p + v * VF, acc[r][v]);       \
         }                                                                                          \
     }
-DEFINE_FORWARD_ROWS(8)
+#define DEFINE_FORWARD_ROWS(ROWS) DEFINE_FORWARD_ROWS_(ROWS) /* expands FWD_ROWS first */
+DEFINE_FORWARD_ROWS(FWD_ROWS)
 DEFINE_FORWARD_ROWS(1)
+#define FORWARD_BLOCK_(R) forward_rows_##R
+#define FORWARD_BLOCK(R) FORWARD_BLOCK_(R)
 
-void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
-                      int cout, size_t cstride, size_t f0, size_t f1) {
+void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
+                                 int cin, int cout, size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++)
         for (int t = 0; t < tiles; t++) {
             const float *xt = x + (size_t)t * cin * cstride + f * SPEC_FLOATS;
             float *yt = y + (size_t)t * cout * cstride + f * SPEC_FLOATS;
             const float complex *wf = w + f * cout * cin;
             int co = 0;
-            for (; co + 8 <= cout; co += 8)
-                forward_rows_8(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride);
+            for (; co + FWD_ROWS <= cout; co += FWD_ROWS)
+                FORWARD_BLOCK(FWD_ROWS)(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride);
             for (; co < cout; co++)
                 forward_rows_1(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride);
         }
 }
 
 /* g[co..co+ro][ci..ci+ri] at one frequency = sum over tiles and lanes of d conj(x): with
- * a = d x and b = d swap(x) lane by lane, Re = sum of a, Im = sum of b * alternate. */
+ * a = d x and b = d swap(x) lane by lane, Re = sum of a, Im = sum of b * alternate. The NV
+ * vectors of a tile frequency all add into the same accumulators. */
 static inline __attribute__((always_inline)) void grad_block(float complex *g, const float *d,
                                                              const float *x, const float *dscale,
                                                              int ro, int ri, int tiles, int cin,
                                                              int cout, size_t cstride) {
-    lanes a[4][2], b[4][2];
+    vec a[GRAD_RO][GRAD_RI], b[GRAD_RO][GRAD_RI];
     for (int o = 0; o < ro; o++)
         for (int i = 0; i < ri; i++) a[o][i] = b[o][i] = zero();
     for (int t = 0; t < tiles; t++) {
         const float *dt = d + (size_t)t * cout * cstride, *xt = x + (size_t)t * cin * cstride;
-        lanes x0[2], x1[2], s0[2], s1[2];
-        for (int i = 0; i < ri; i++) {
-            x0[i] = load(xt + i * cstride);
-            x1[i] = load(xt + i * cstride + SPEC_LANES);
-            s0[i] = swap_pairs(x0[i]), s1[i] = swap_pairs(x1[i]);
-        }
-        for (int o = 0; o < ro; o++) {
-            lanes d0 = load(dt + o * cstride), d1 = load(dt + o * cstride + SPEC_LANES);
-            if (dscale) {
-                d0 *= load(dscale + (size_t)t * SPEC_FLOATS);
-                d1 *= load(dscale + (size_t)t * SPEC_FLOATS + SPEC_LANES);
-            }
+        for (int v = 0; v < NV; v++) {
+            vec xv[GRAD_RI], sv[GRAD_RI];
             for (int i = 0; i < ri; i++) {
-                a[o][i] += d0 * x0[i];
-                a[o][i] += d1 * x1[i];
-                b[o][i] += d0 * s0[i];
-                b[o][i] += d1 * s1[i];
+                xv[i] = load(xt + i * cstride + v * VF);
+                sv[i] = SWAP_PAIRS(xv[i]);
+            }
+            for (int o = 0; o < ro; o++) {
+                vec dv = load(dt + o * cstride + v * VF);
+                if (dscale) dv *= load(dscale + (size_t)t * SPEC_FLOATS + v * VF);
+                for (int i = 0; i < ri; i++) {
+                    a[o][i] += dv * xv[i];
+                    b[o][i] += dv * sv[i];
+                }
             }
         }
     }
-    if (ro == 4 && ri == 2) { /* the full block: its 16 sums at once */
-        lanes all[16];
-        float sums[16];
-        for (int k = 0; k < 8; k++)
-            all[2 * k] = a[k / 2][k % 2], all[2 * k + 1] = b[k / 2][k % 2] * alternate;
-        sum_16(sums, all);
-        for (int k = 0; k < 8; k++)
-            g[(size_t)(k / 2) * cin + k % 2] = sums[2 * k] + I * sums[2 * k + 1];
+    if (ro == GRAD_RO && ri == GRAD_RI) { /* the full block: its VF sums at once */
+        vec all[VF];
+        float sums[VF];
+        for (int k = 0; k < GRAD_RO * GRAD_RI; k++) {
+            all[2 * k] = a[k / GRAD_RI][k % GRAD_RI];
+            all[2 * k + 1] = b[k / GRAD_RI][k % GRAD_RI] * alternate;
+        }
+        sum_vf(sums, all);
+        for (int k = 0; k < GRAD_RO * GRAD_RI; k++)
+            g[(size_t)(k / GRAD_RI) * cin + k % GRAD_RI] = sums[2 * k] + I * sums[2 * k + 1];
         return;
     }
     for (int o = 0; o < ro; o++)
@@ -163,23 +212,93 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
             g[(size_t)o * cin + i] = lane_sum(a[o][i]) + I * lane_sum(b[o][i] * alternate);
 }
 
-void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
-                          int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+#if 2 * GRAD_RO * GRAD_RI != VF
+#error "the full gradient block must fill sum_vf's VF vectors"
+#endif
+
+void FF_KERNEL(spectral_weight_grad)(float complex *g, const float *d, const float *x,
+                                     const float *dscale, int tiles, int cin, int cout,
+                                     size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++) {
         const float *df = d + f * SPEC_FLOATS, *xf = x + f * SPEC_FLOATS;
         float complex *gf = g + f * cout * cin;
-        for (int co = 0; co < cout; co += 4) {
-            const int ro = cout - co < 4 ? cout - co : 4;
+        for (int co = 0; co < cout; co += GRAD_RO) {
+            const int ro = cout - co < GRAD_RO ? cout - co : GRAD_RO;
             const float *dc = df + co * cstride;
             int ci = 0;
-            if (ro == 4)
-                for (; ci + 2 <= cin; ci += 2)
-                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, dscale, 4, 2,
-                               tiles, cin, cout, cstride);
+            if (ro == GRAD_RO)
+                for (; ci + GRAD_RI <= cin; ci += GRAD_RI)
+                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, dscale, GRAD_RO,
+                               GRAD_RI, tiles, cin, cout, cstride);
             for (; ci < cin; ci++)
-                for (int a = 0; a < ro; a++)
-                    grad_block(gf + (size_t)(co + a) * cin + ci, dc + a * cstride,
+                for (int o = 0; o < ro; o++)
+                    grad_block(gf + (size_t)(co + o) * cin + ci, dc + o * cstride,
                                xf + ci * cstride, dscale, 1, 1, tiles, cin, cout, cstride);
         }
     }
 }
+
+#else
+/* ---------------------------------------------------------------- portable C11 kernels */
+
+#define ROWS 4 /* output channels per forward block */
+
+/* s[j] = the sign-swapped partner of x[j] in its pair: (re, im) -> (-im, re). */
+static void swap_sign_pairs(float s[SPEC_FLOATS], const float *x) {
+    for (int j = 0; j < SPEC_FLOATS; j += 2) s[j] = -x[j + 1], s[j + 1] = x[j];
+}
+
+static void forward_rows(float *y, const float complex *w, const float *x, int rows, int cin,
+                         size_t cstride) {
+    float acc[ROWS][SPEC_FLOATS] = {{0}};
+    for (int ci = 0; ci < cin; ci++) {
+        const float *xc = x + ci * cstride;
+        float s[SPEC_FLOATS];
+        swap_sign_pairs(s, xc);
+        for (int r = 0; r < rows; r++) {
+            const float wr = crealf(w[(size_t)r * cin + ci]), wi = cimagf(w[(size_t)r * cin + ci]);
+            for (int j = 0; j < SPEC_FLOATS; j++) acc[r][j] += wr * xc[j] + wi * s[j];
+        }
+    }
+    for (int r = 0; r < rows; r++) memcpy(y + r * cstride, acc[r], sizeof acc[r]);
+}
+
+void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
+                                 int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+    for (size_t f = f0; f < f1; f++)
+        for (int t = 0; t < tiles; t++) {
+            const float *xt = x + (size_t)t * cin * cstride + f * SPEC_FLOATS;
+            float *yt = y + (size_t)t * cout * cstride + f * SPEC_FLOATS;
+            const float complex *wf = w + f * cout * cin;
+            for (int co = 0; co < cout; co += ROWS) {
+                const int rows = cout - co < ROWS ? cout - co : ROWS;
+                forward_rows(yt + co * cstride, wf + (size_t)co * cin, xt, rows, cin, cstride);
+            }
+        }
+}
+
+void FF_KERNEL(spectral_weight_grad)(float complex *g, const float *d, const float *x,
+                                     const float *dscale, int tiles, int cin, int cout,
+                                     size_t cstride, size_t f0, size_t f1) {
+    for (size_t f = f0; f < f1; f++)
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++) {
+                float re[SPEC_FLOATS] = {0}, im[SPEC_FLOATS] = {0};
+                for (int t = 0; t < tiles; t++) {
+                    const float *dt = d + ((size_t)t * cout + co) * cstride + f * SPEC_FLOATS;
+                    const float *xt = x + ((size_t)t * cin + ci) * cstride + f * SPEC_FLOATS;
+                    const float *sc = dscale ? dscale + (size_t)t * SPEC_FLOATS : NULL;
+                    float s[SPEC_FLOATS];
+                    swap_sign_pairs(s, xt);
+                    for (int j = 0; j < SPEC_FLOATS; j++) {
+                        const float dv = sc ? dt[j] * sc[j] : dt[j];
+                        re[j] += dv * xt[j]; /* Re(d conj x) = dr xr + di xi */
+                        im[j] += dv * s[j];  /* Im(d conj x) = di xr - dr xi */
+                    }
+                }
+                float sr = 0.0f, si = 0.0f;
+                for (int j = 0; j < SPEC_FLOATS; j++) sr += re[j], si += im[j];
+                g[f * cout * cin + (size_t)co * cin + ci] = sr + I * si;
+            }
+}
+#endif
