@@ -201,19 +201,22 @@ static void channel_sums(ff_fft_conv *fc, float *out, const float *xspec, const 
 
 /* One output plane from the c2r buffer: o = plane * scale + bias, and with sumsq the ReLU
  * applied and the sum of squares returned (column partials, so the loops vectorise). */
-static double extract_plane(float *o, const float *plane, float scale, float bias, int h, int w,
-                            int px, int relu, float *colacc) {
+static double extract_plane(float *restrict o, const float *restrict plane, float scale, float bias,
+                            int h, int w, int px, int relu, float *restrict colacc) {
     if (!relu) {
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) o[y * w + x] = plane[(size_t)y * px + x] * scale + bias;
         return 0.0;
     }
+    /* restrict, the ReLU in a local and -fno-trapping-math let the compiler vectorise across
+     * x (it would not when o, read back for the square, might alias colacc) */
     for (int x = 0; x < w; x++) colacc[x] = 0.0f;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             const float v = plane[(size_t)y * px + x] * scale + bias;
-            o[y * w + x] = v > 0.0f ? v : 0.0f;
-            colacc[x] += o[y * w + x] * o[y * w + x];
+            const float r = v > 0.0f ? v : 0.0f;
+            o[y * w + x] = r;
+            colacc[x] += r * r;
         }
     double total = 0.0;
     for (int x = 0; x < w; x++) total += colacc[x];

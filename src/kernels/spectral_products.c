@@ -20,13 +20,13 @@
 
 #if defined(FF_BUILD_AVX512)
 #define VF 16       /* floats per vector */
-#define FWD_ROWS 8  /* output channels per forward block: 8 x 2 accumulators + 4 inputs */
+#define FWD_ROWS 8  /* output channels per forward block: 8 x 2 accumulators + 2 inputs */
 #define FWD_PART 32 /* floats of a tile frequency per forward pass (all of it) */
 #define GRAD_RO 4   /* gradient block: 4 outputs x 2 inputs x 2 = 16 accumulators */
 #define GRAD_RI 2
 #elif defined(FF_BUILD_AVX2)
 #define VF 8
-#define FWD_ROWS 4  /* 4 x 2 accumulators + 2 inputs + 2 swapped + 2 broadcasts = 14 of 16 */
+#define FWD_ROWS 4  /* 4 x 2 accumulators + 2 inputs + 1 broadcast = 11 of 16 */
 #define FWD_PART 16 /* half a tile frequency per pass */
 #define GRAD_RO 2   /* 2 x 2 x 2 = 8 accumulators + 2 inputs + 2 swapped + 1 d = 13 of 16 */
 #define GRAD_RI 2
@@ -118,8 +118,11 @@ static void sum_vf(float out[8], const vec v[8]) {
 
 /* ROWS output channels from co of one tile at one frequency, FWD_PART floats at a time:
  * y = sum_ci w[co][ci] x[ci], as wr x + wi (alternate swap(x)) on interleaved pairs, the sign
- * on the x side so that it is paid once per input channel, not once per output. ROWS is a
- * constant in each instance, so the accumulators stay in registers. */
+ * on the x side so that it is paid once per input channel, not once per output. In effect a
+ * real GEMM with 2 cin terms per output, each input vector feeding ROWS multiply-adds. The
+ * swapped inputs replace the inputs in the same registers once the real parts are done, so
+ * that AVX2's 16 registers hold 6 rows x 2 vectors of accumulators. ROWS is a constant in
+ * each instance, so the accumulators stay in registers. */
 #define DEFINE_FORWARD_ROWS_(ROWS)                                                                 \
     static void forward_rows_##ROWS(float *y, const float complex *w, const float *x, int cin,     \
                                     size_t cstride) {                                              \
@@ -128,18 +131,16 @@ static void sum_vf(float out[8], const vec v[8]) {
             for (int r = 0; r < ROWS; r++)                                                         \
                 for (int v = 0; v < PV; v++) acc[r][v] = zero();                                   \
             for (int ci = 0; ci < cin; ci++) {                                                     \
-                vec xv[PV], sv[PV];                                                                \
-                for (int v = 0; v < PV; v++) {                                                     \
-                    xv[v] = load(x + ci * cstride + p + v * VF);                                   \
-                    sv[v] = SWAP_PAIRS(xv[v]) * alternate;                                         \
-                }                                                                                  \
+                vec xv[PV];                                                                        \
+                for (int v = 0; v < PV; v++) xv[v] = load(x + ci * cstride + p + v * VF);          \
                 for (int r = 0; r < ROWS; r++) {                                                   \
                     const float wr = crealf(w[(size_t)r * cin + ci]);                              \
+                    for (int v = 0; v < PV; v++) acc[r][v] += wr * xv[v];                          \
+                }                                                                                  \
+                for (int v = 0; v < PV; v++) xv[v] = SWAP_PAIRS(xv[v]) * alternate;                \
+                for (int r = 0; r < ROWS; r++) {                                                   \
                     const float wi = cimagf(w[(size_t)r * cin + ci]);                              \
-                    for (int v = 0; v < PV; v++) {                                                 \
-                        acc[r][v] += wr * xv[v]; /* one multiply-add each */                       \
-                        acc[r][v] += wi * sv[v];                                                   \
-                    }                                                                              \
+                    for (int v = 0; v < PV; v++) acc[r][v] += wi * xv[v];                          \
                 }                                                                                  \
             }                                                                                      \
             for (int r = 0; r < ROWS; r++)                                                         \
@@ -148,6 +149,10 @@ static void sum_vf(float out[8], const vec v[8]) {
     }
 #define DEFINE_FORWARD_ROWS(ROWS) DEFINE_FORWARD_ROWS_(ROWS) /* expands FWD_ROWS first */
 DEFINE_FORWARD_ROWS(FWD_ROWS)
+#if FWD_ROWS != 4
+DEFINE_FORWARD_ROWS(4)
+#endif
+DEFINE_FORWARD_ROWS(2)
 DEFINE_FORWARD_ROWS(1)
 #define FORWARD_BLOCK_(R) forward_rows_##R
 #define FORWARD_BLOCK(R) FORWARD_BLOCK_(R)
@@ -162,7 +167,11 @@ void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *
             int co = 0;
             for (; co + FWD_ROWS <= cout; co += FWD_ROWS)
                 FORWARD_BLOCK(FWD_ROWS)(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride);
-            for (; co < cout; co++)
+            if (cout - co >= 4) /* the remainder in blocks of 4, 2, 1 */
+                forward_rows_4(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride), co += 4;
+            if (cout - co >= 2)
+                forward_rows_2(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride), co += 2;
+            if (cout - co >= 1)
                 forward_rows_1(yt + co * cstride, wf + (size_t)co * cin, xt, cin, cstride);
         }
 }
