@@ -32,7 +32,8 @@ static const char *TRAIN_USAGE =
     "  --classifier-lr X    the linear head's rate (0: same as --lr, the paper's choice)\n"
     "  --seed S             seed for init, shuffling and negative labels\n"
     "  --threads T          worker threads (default: all cores)\n"
-    "  --conv PATH          auto (default: per layer by cost) | im2col | fft\n"
+    "  --conv PATH          auto (default: time both on each layer, keep the faster) | im2col |\n"
+    "                       fft, or one per layer: im2col,fft,fft\n"
     "  --train-limit N      use only the first N training images\n"
     "  --val-limit N        use only the first N validation images (0: no validation)\n"
     "  --final-eval MODE    goodness | linear | both | none on validation at the end (both)\n"
@@ -52,7 +53,8 @@ static const char *EVAL_USAGE =
     "  --mode M             goodness | linear | both (default)\n"
     "  --eval-limit N       evaluate only the first N images\n"
     "  --threads T          worker threads (default: all cores)\n"
-    "  --conv PATH          auto (default: per layer by cost) | im2col | fft\n"
+    "  --conv PATH          auto (default: time both on each layer, keep the faster) | im2col |\n"
+    "                       fft, or one per layer: im2col,fft,fft\n"
     "  --json               last line of output: one JSON object with the figures\n";
 
 static const char *MAIN_USAGE =
@@ -114,11 +116,28 @@ static void print_config(const train_opts *o, const ffcnn_dataset *train,
             c->epochs, (double)c->lr, (unsigned long long)c->seed, o->threads);
 }
 
+/* --conv as parsed (conv_n 0: not given = auto for all) onto the network. */
+static int apply_conv(ffcnn_net *net, const int *conv, int conv_n, char *err) {
+    enum ffcnn_conv_path paths[FFCNN_MAX_LAYERS] = {FFCNN_CONV_AUTO};
+    for (int i = 0; i < conv_n; i++) paths[i] = (enum ffcnn_conv_path)conv[i];
+    return ffcnn_net_set_conv_paths(net, paths, conv_n ? conv_n : 1, err);
+}
+
+/* Each layer's path, with the times that chose it under auto; and the --conv that repeats
+ * the choice (same-seed runs give the same bits only on the same paths). */
 static void print_paths(const ffcnn_net *net) {
+    const int L = ffcnn_net_config(net)->layers;
     fprintf(stderr, "convolution:");
-    for (int l = 0; l < ffcnn_net_config(net)->layers; l++)
-        fprintf(stderr, " layer %d %s%s", l + 1, ffcnn_net_layer_conv_path(net, l),
-                l + 1 < ffcnn_net_config(net)->layers ? "," : "\n");
+    for (int l = 0; l < L; l++) {
+        double ti, tf;
+        fprintf(stderr, " layer %d %s", l + 1, ffcnn_net_layer_conv_path(net, l));
+        if (ffcnn_net_layer_conv_timing(net, l, &ti, &tf) == 0)
+            fprintf(stderr, " (im2col %.1f ms, fft %.1f ms)", ti * 1e3, tf * 1e3);
+        fputs(l + 1 < L ? "," : "", stderr);
+    }
+    fprintf(stderr, "; kernels %s\nrepeat with: --conv ", ffcnn_kernels());
+    for (int l = 0; l < L; l++)
+        fprintf(stderr, "%s%s", ffcnn_net_layer_conv_path(net, l), l + 1 < L ? "," : "\n");
 }
 
 /* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */
@@ -201,7 +220,7 @@ static int save_after_signal(const train_run *r, char *err) {
 static int make_net(const train_opts *o, ffcnn_net **net, char *err) {
     int rc = o->resume ? ffcnn_load(net, o->resume, o->threads, err)
                        : ffcnn_net_create(net, &o->cfg, o->threads, err);
-    if (!rc) rc = ffcnn_net_set_conv_path(*net, (enum ffcnn_conv_path)o->conv, err);
+    if (!rc) rc = apply_conv(*net, o->conv, o->conv_n, err);
     return rc;
 }
 
@@ -283,7 +302,7 @@ static int cmd_eval(int argc, char **argv) {
     if (rc) return fail(err, rc);
     ffcnn_net *net = NULL;
     if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
-    if ((rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err))) {
+    if ((rc = apply_conv(net, o.conv, o.conv_n, err))) {
         ffcnn_net_free(net);
         return fail(err, rc);
     }
@@ -430,7 +449,7 @@ static int cmd_bench(int argc, char **argv) {
         return fail("out of memory for the benchmark images", FFCNN_ENOMEM);
     ffcnn_net *net = NULL;
     rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
-    if (!rc) rc = ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)o.conv, err);
+    if (!rc) rc = apply_conv(net, o.conv, o.conv_n, err);
     if (!rc) print_paths(net);
     if (!rc) rc = run_bench(&o, net, &ds, err);
     ffcnn_net_free(net);
@@ -482,6 +501,11 @@ static int cmd_info(int argc, char **argv) {
            c->epochs, (double)c->lr, (unsigned long long)c->seed, ffcnn_net_epochs_done(net),
            ffcnn_net_step_in_epoch(net), sha);
     if (val >= 0) printf("validation accuracy (linear) after the last epoch: %.4f\n", val);
+    char paths[FFCNN_MAX_LAYERS * 8] = "";
+    for (int l = 0; ffcnn_net_conv_paths_settled(net) && l < c->layers; l++)
+        snprintf(paths + strlen(paths), sizeof paths - strlen(paths), "%s%s",
+                 ffcnn_net_layer_conv_path(net, l), l + 1 < c->layers ? "," : "");
+    printf("convolution paths: %s\n", paths[0] ? paths : "not recorded (measured on the next run)");
     if (json) {
         printf("{\"command\":\"info\",\"layers\":%d,\"filters\":%d,\"kernel\":%d,"
                "\"channels\":%d,\"height\":%d,\"width\":%d,\"label_set\":\"%s\",\"label_k\":%g,"
@@ -492,7 +516,7 @@ static int cmd_info(int argc, char **argv) {
                (double)c->lr, (unsigned long long)c->seed, ffcnn_net_epochs_done(net),
                ffcnn_net_step_in_epoch(net));
         json_number("val_accuracy_linear", val, 0);
-        printf("\"weights_sha256\":\"%s\"}\n", sha);
+        printf("\"conv\":\"%s\",\"weights_sha256\":\"%s\"}\n", paths, sha);
     }
     ffcnn_net_free(net);
     return 0;

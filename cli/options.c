@@ -36,18 +36,26 @@ static int parse_label_set(const char *text, int32_t *kind, char *err) {
     return parse_int("--label-set", text, 1, 2, kind, err);
 }
 
-int parse_conv(const char *text, int *path, char *err) {
-    if (!strcmp(text, "auto"))
-        *path = FFCNN_CONV_AUTO;
-    else if (!strcmp(text, "im2col"))
-        *path = FFCNN_CONV_IM2COL;
-    else if (!strcmp(text, "fft"))
-        *path = FFCNN_CONV_FFT;
-    else {
-        snprintf(err, FFCNN_ERR_LEN, "--conv: '%s' is not auto, im2col or fft", text);
-        return FFCNN_EINVAL;
+int parse_conv(const char *text, int *paths, int *n, char *err) {
+    static const char *const names[] = {"auto", "im2col", "fft"};
+    *n = 0;
+    for (const char *p = text;; p++) {
+        const size_t len = strcspn(p, ",");
+        int found = -1;
+        for (int i = 0; i < 3; i++)
+            if (len == strlen(names[i]) && !strncmp(p, names[i], len)) found = i;
+        if (found < 0 || *n == FFCNN_MAX_LAYERS) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     found < 0 ? "--conv: '%s' is not auto, im2col, fft or a comma-separated list "
+                                 "of them, one per layer"
+                               : "--conv: '%s' lists more paths than a network has layers",
+                     text);
+            return FFCNN_EINVAL;
+        }
+        paths[(*n)++] = found; /* FFCNN_CONV_AUTO, _IM2COL, _FFT in this order */
+        p += len;
+        if (!*p) return FFCNN_OK;
     }
-    return FFCNN_OK;
 }
 
 /* --checkpoint-every N (epochs), Ne (epochs) or Ns (optimiser steps). */
@@ -99,7 +107,7 @@ static int parse_train_flag(train_opts *o, const char *flag, const char *v, char
         return FFCNN_OK;
     }
     if (!o->bench && !strcmp(flag, "--checkpoint-every")) return parse_checkpoint_every(v, o, err);
-    if (!strcmp(flag, "--conv")) return parse_conv(v, &o->conv, err);
+    if (!strcmp(flag, "--conv")) return parse_conv(v, o->conv, &o->conv_n, err);
     if (!strcmp(flag, "--data"))
         return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
     if (!strcmp(flag, "--threads")) return parse_int(flag, v, 1, 1024, &o->threads, err);
@@ -207,7 +215,7 @@ int parse_eval_args(int argc, char **argv, eval_opts *o, char *err) {
         else if (!strcmp(flag, "--threads"))
             rc = parse_int(flag, v, 1, 1024, &o->threads, err);
         else if (!strcmp(flag, "--conv"))
-            rc = parse_conv(v, &o->conv, err);
+            rc = parse_conv(v, o->conv, &o->conv_n, err);
         else
             rc = (snprintf(err, FFCNN_ERR_LEN,
                            "%s: unknown option for eval (see ffcnn eval --help)", flag),

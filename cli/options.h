@@ -11,7 +11,8 @@ typedef struct train_opts {
     ffcnn_config cfg;
     char data_dir[4096];
     const char *data_name, *out;
-    int threads, json, final_mode, conv;
+    int threads, json, final_mode;
+    int conv[FFCNN_MAX_LAYERS], conv_n; /* --conv: one path for all layers, or one per layer */
     int32_t train_limit, val_limit;
     int bench;               /* accept the bench flags below */
     const char *resume;      /* --resume FILE */
@@ -25,15 +26,17 @@ typedef struct train_opts {
 typedef struct eval_opts {
     char data_dir[4096];
     const char *data_name, *model;
-    int threads, json, mode, split, conv;
+    int threads, json, mode, split;
+    int conv[FFCNN_MAX_LAYERS], conv_n;
     int32_t limit;
 } eval_opts;
 
 int default_threads(void);
 /* goodness | linear | both (| none when allow_none) into enum ffcnn_eval_mode (0 = none). */
 int parse_mode(const char *flag, const char *text, int allow_none, int *mode, char *err);
-/* auto | im2col | fft into enum ffcnn_conv_path. */
-int parse_conv(const char *text, int *path, char *err);
+/* auto | im2col | fft, or a comma-separated list of them (one per layer), into enum
+ * ffcnn_conv_path values; *n = how many. */
+int parse_conv(const char *text, int *paths, int *n, char *err);
 /* train and bench (bench = 1 also accepts --steps, --warmup, --infer-images). */
 int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err);
 int parse_eval_args(int argc, char **argv, eval_opts *o, char *err);

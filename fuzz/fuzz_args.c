@@ -42,7 +42,9 @@ static void fuzz_train(int argc, char **argv, int bench) {
     FZ_CHECK(o.out != NULL);
     FZ_CHECK(o.threads >= 1 && o.threads <= 1024);
     FZ_CHECK(o.final_mode >= 0 && o.final_mode <= FFCNN_EVAL_BOTH);
-    FZ_CHECK(o.conv >= FFCNN_CONV_AUTO && o.conv <= FFCNN_CONV_FFT);
+    FZ_CHECK(o.conv_n >= 0 && o.conv_n <= FFCNN_MAX_LAYERS);
+    for (int i = 0; i < o.conv_n; i++)
+        FZ_CHECK(o.conv[i] >= FFCNN_CONV_AUTO && o.conv[i] <= FFCNN_CONV_FFT);
     FZ_CHECK(o.train_limit >= 0 && o.val_limit >= -1);
     FZ_CHECK(o.json == 0 || o.json == 1);
     FZ_CHECK(o.bench == bench);
@@ -65,7 +67,9 @@ static void fuzz_eval(int argc, char **argv) {
     FZ_CHECK(o.model != NULL);
     FZ_CHECK(o.mode >= FFCNN_EVAL_GOODNESS && o.mode <= FFCNN_EVAL_BOTH);
     FZ_CHECK(o.split == FFCNN_SPLIT_VAL || o.split == FFCNN_SPLIT_TEST);
-    FZ_CHECK(o.conv >= FFCNN_CONV_AUTO && o.conv <= FFCNN_CONV_FFT);
+    FZ_CHECK(o.conv_n >= 0 && o.conv_n <= FFCNN_MAX_LAYERS);
+    for (int i = 0; i < o.conv_n; i++)
+        FZ_CHECK(o.conv[i] >= FFCNN_CONV_AUTO && o.conv[i] <= FFCNN_CONV_FFT);
     FZ_CHECK(o.threads >= 1 && o.threads <= 1024);
     FZ_CHECK(o.limit == -1 || o.limit >= 1);
 }

@@ -94,12 +94,24 @@ void ffcnn_net_free(ffcnn_net *net);
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net);
 void ffcnn_net_set_threads(ffcnn_net *net, int threads);
 
-/* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums; AUTO (the default)
- * picks per layer by a cost model. Both give the same results to float rounding. */
+/* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums. Both give the same
+ * results to float rounding. AUTO (the default) times both paths on each layer's shape, batch
+ * and thread count and keeps the faster (about a second for the paper's network; remembered
+ * for the process); a settled choice (a loaded model's paths, or one made before) is kept.
+ * Training settles unsettled paths itself. The paths are saved in model files, so a resumed
+ * run takes the same ones; same-seed runs give the same bits only on the same paths, so
+ * for a bit-identical re-run force the paths the first run printed. */
 enum ffcnn_conv_path { FFCNN_CONV_AUTO = 0, FFCNN_CONV_IM2COL = 1, FFCNN_CONV_FFT = 2 };
 int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err);
+/* One path per layer (n = layers), or one for all (n = 1). */
+int ffcnn_net_set_conv_paths(ffcnn_net *net, const enum ffcnn_conv_path *paths, int n, char *err);
 /* "im2col" or "fft": the path layer (0-based) uses. */
 const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer);
+/* Whether the paths are settled (forced, measured, or read from a version-2 model file). */
+int ffcnn_net_conv_paths_settled(const ffcnn_net *net);
+/* The times auto measured for one step's work of a layer on each path; -1 if not measured. */
+int ffcnn_net_layer_conv_timing(const ffcnn_net *net, int layer, double *im2col_seconds,
+                                double *fft_seconds);
 /* Epochs completed so far, and steps done in the unfinished one (the resume point). */
 int ffcnn_net_epochs_done(const ffcnn_net *net);
 int ffcnn_net_step_in_epoch(const ffcnn_net *net);

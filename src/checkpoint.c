@@ -19,9 +19,11 @@
 #endif
 
 #define CKPT_MAGIC "FFCNNCKP"
-#define CKPT_VERSION 1u
-/* magic 8, version 4, config 60, position 16, metrics 8, n_params 8 */
-#define CKPT_HEADER_BYTES 104u
+#define CKPT_VERSION 2u
+/* version 1: magic 8, version 4, config 60, position 16, metrics 8, n_params 8; version 2
+ * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params */
+#define CKPT_HEADER_BYTES_V1 104u
+#define CKPT_HEADER_BYTES 120u
 
 typedef struct {
     uint8_t *p;
@@ -63,6 +65,10 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put(w, &c->classifier_lr, 4);
     put_i32(w, net->epochs_done), put_i32(w, net->step_in_epoch), put(w, &net->adam_t, 8);
     put(w, &net->last_val_linear, 8);
+    uint8_t paths[FFCNN_MAX_LAYERS] = {0}; /* 0: never settled (the next run measures) */
+    for (int l = 0; net->paths_settled && l < c->layers; l++)
+        paths[l] = (uint8_t)net->layer[l].path;
+    put(w, paths, sizeof paths);
     const uint64_t n = net->n_params;
     put(w, &n, 8);
 }
@@ -157,7 +163,7 @@ static int read_file(const char *path, uint8_t **out, size_t *len, char *err) {
         fclose(f);
         return ff_fail(err, FFCNN_EIO, "%s: not a regular file", path);
     }
-    if ((size_t)st.st_size < CKPT_HEADER_BYTES + 4) {
+    if ((size_t)st.st_size < CKPT_HEADER_BYTES_V1 + 4) {
         fclose(f);
         return ff_fail(err, FFCNN_EFORMAT, "%s: too short to be an ffcnn model (%lld bytes)", path,
                        (long long)st.st_size);
@@ -178,16 +184,16 @@ static int read_file(const char *path, uint8_t **out, size_t *len, char *err) {
     return FFCNN_OK;
 }
 
-static int parse_header(reader *r, const char *path, ffcnn_config *c, char *err) {
+static int parse_header(reader *r, const char *path, ffcnn_config *c, uint32_t *version,
+                        char *err) {
     char magic[8];
-    uint32_t version;
     get(r, magic, 8);
     if (memcmp(magic, CKPT_MAGIC, 8) != 0)
         return ff_fail(err, FFCNN_EFORMAT, "%s: not an ffcnn model (bad magic)", path);
-    get(r, &version, 4);
-    if (version != CKPT_VERSION)
-        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads %u", path,
-                       version, CKPT_VERSION);
+    get(r, version, 4);
+    if (*version != 1 && *version != CKPT_VERSION)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads 1 and %u",
+                       path, *version, CKPT_VERSION);
     memset(c, 0, sizeof *c);
     c->layers = get_i32(r), c->filters = get_i32(r), c->kernel = get_i32(r);
     c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);
@@ -208,23 +214,37 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
     reader r = {buf, 0};
     ffcnn_config cfg;
     uint64_t n_file = 0;
-    rc = parse_header(&r, path, &cfg, err);
+    uint32_t version = 0;
+    uint8_t paths[FFCNN_MAX_LAYERS] = {0};
+    size_t header = CKPT_HEADER_BYTES_V1;
+    rc = parse_header(&r, path, &cfg, &version, err);
     int32_t epochs_done = 0, step_in_epoch = 0;
     int64_t adam_t = 0;
     double last_val = -1.0;
     if (!rc) {
         epochs_done = get_i32(&r), step_in_epoch = get_i32(&r), get(&r, &adam_t, 8);
-        get(&r, &last_val, 8), get(&r, &n_file, 8);
+        get(&r, &last_val, 8);
+        if (version >= 2 && len < CKPT_HEADER_BYTES + 4)
+            return free(buf), ff_fail(err, FFCNN_EFORMAT, "%s: too short for a version %u header",
+                                      path, version);
+        if (version >= 2) get(&r, paths, sizeof paths), header = CKPT_HEADER_BYTES;
+        get(&r, &n_file, 8);
+        for (int l = 0; l < FFCNN_MAX_LAYERS; l++)
+            if (paths[l] > FF_CONV_FFT || (l >= cfg.layers && paths[l] != 0) ||
+                (l > 0 && l < cfg.layers && (paths[l] == 0) != (paths[0] == 0)))
+                rc = ff_fail(err, FFCNN_EFORMAT, "%s: bad convolution path %u for layer %d", path,
+                             paths[l], l + 1);
         const uint64_t n = ff_param_count(&cfg);
         /* Every size is checked against the file before anything is allocated. */
-        if (n_file != n)
+        if (rc)
+            ;
+        else if (n_file != n)
             rc = ff_fail(err, FFCNN_EFORMAT,
                          "%s: holds %llu parameters but its configuration needs %llu", path,
                          (unsigned long long)n_file, (unsigned long long)n);
-        else if (n > (SIZE_MAX - CKPT_HEADER_BYTES - 4) / 12 ||
-                 len != CKPT_HEADER_BYTES + 12 * n + 4)
+        else if (n > (SIZE_MAX - header - 4) / 12 || len != header + 12 * n + 4)
             rc = ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path,
-                         len, (unsigned long long)(CKPT_HEADER_BYTES + 12 * n + 4));
+                         len, (unsigned long long)(header + 12 * n + 4));
         else if (epochs_done < 0 || step_in_epoch < 0 || adam_t < 0)
             rc = ff_fail(err, FFCNN_EFORMAT, "%s: negative training position", path);
     }
@@ -245,7 +265,17 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
         net->adam_t = adam_t;
         net->step_in_epoch = step_in_epoch;
         net->last_val_linear = last_val;
+        if (paths[0] != 0) { /* the paths it was trained on (version 2) */
+            int p[FFCNN_MAX_LAYERS];
+            for (int l = 0; l < FFCNN_MAX_LAYERS; l++) p[l] = paths[l];
+            rc = ff_net_make_layers(net, p, err);
+            net->paths_settled = rc == FFCNN_OK;
+        }
+    }
+    if (!rc) {
         *out = net;
+    } else {
+        ffcnn_net_free(net);
     }
     free(buf);
     return rc;

@@ -24,13 +24,13 @@ size_t ff_param_count(const ffcnn_config *cfg) {
 
 static void workspace_free(ff_workspace *ws);
 
-int ff_net_make_layers(ffcnn_net *net, int path, char *err) {
+int ff_net_make_layers(ffcnn_net *net, const int *paths, char *err) {
     size_t off = 0;
     workspace_free(&net->ws); /* its sizes depend on the paths */
     for (int l = 0; l < net->cfg.layers; l++) {
         free_conv_layer(&net->layer[l]);
         if (make_conv_layer(&net->layer[l], layer_shape(&net->cfg, l), net->params + off,
-                            net->grads + off, path) != 0)
+                            net->grads + off, paths[l]) != 0)
             return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution", l + 1);
         off += net->layer[l].n_params;
     }
@@ -59,7 +59,8 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
         ffcnn_net_free(net);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating %zu parameters", n);
     }
-    rc = ff_net_make_layers(net, FF_CONV_AUTO, err);
+    const int guess[FFCNN_MAX_LAYERS] = {FF_CONV_AUTO};
+    rc = ff_net_make_layers(net, guess, err);
     if (rc) {
         ffcnn_net_free(net);
         return rc;
@@ -240,10 +241,64 @@ const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
     return &net->cfg;
 }
 
+/* Measures each layer's two paths for a training step of this network: the layer forward on
+ * 3B samples (positives, negatives, neutral images), its gradient on 2B unless it is frozen. */
+int ff_net_settle_paths(ffcnn_net *net, char *err) {
+    if (net->paths_settled) return FFCNN_OK;
+    int paths[FFCNN_MAX_LAYERS];
+    const int B = net->cfg.batch;
+    for (int l = 0; l < net->cfg.layers; l++) {
+        const ff_conv_shape s = layer_shape(&net->cfg, l);
+        const int rc = ff_conv_autotune(&net->timing[l], &s, 3 * B,
+                                        ff_layer_trained(net, l) ? 2 * B : 0, net->threads, err);
+        if (rc) return rc;
+        paths[l] = net->timing[l].path;
+    }
+    const int rc = ff_net_make_layers(net, paths, err);
+    net->paths_settled = rc == FFCNN_OK;
+    return rc;
+}
+
+int ffcnn_net_set_conv_paths(ffcnn_net *net, const enum ffcnn_conv_path *paths, int n, char *err) {
+    const int L = net->cfg.layers;
+    if (n != 1 && n != L)
+        return ff_fail(err, FFCNN_EINVAL, "--conv: %d paths for a network of %d layers", n, L);
+    int chosen[FFCNN_MAX_LAYERS], measure = 0;
+    for (int l = 0; l < L; l++) {
+        const enum ffcnn_conv_path p = paths[n == 1 ? 0 : l];
+        if (p < FFCNN_CONV_AUTO || p > FFCNN_CONV_FFT)
+            return ff_fail(err, FFCNN_EINVAL, "--conv: path %d is not auto, im2col or fft", (int)p);
+        if (p == FFCNN_CONV_AUTO) measure = 1;
+        /* auto keeps a settled path (a loaded model's, or an earlier measurement) */
+        chosen[l] = p != FFCNN_CONV_AUTO ? (int)p
+                    : net->paths_settled ? net->layer[l].path
+                                         : FF_CONV_AUTO;
+    }
+    if (measure && !net->paths_settled) {
+        int rc = ff_net_settle_paths(net, err); /* times every layer, then forced ones win */
+        if (rc) return rc;
+        for (int l = 0; l < L; l++)
+            if (chosen[l] == FF_CONV_AUTO) chosen[l] = net->layer[l].path;
+    }
+    const int rc = ff_net_make_layers(net, chosen, err);
+    net->paths_settled = rc == FFCNN_OK;
+    return rc;
+}
+
 int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err) {
-    if (path < FFCNN_CONV_AUTO || path > FFCNN_CONV_FFT)
-        return ff_fail(err, FFCNN_EINVAL, "--conv: path %d is not auto, im2col or fft", (int)path);
-    return ff_net_make_layers(net, (int)path, err);
+    return ffcnn_net_set_conv_paths(net, &path, 1, err);
+}
+
+int ffcnn_net_conv_paths_settled(const ffcnn_net *net) {
+    return net->paths_settled;
+}
+
+int ffcnn_net_layer_conv_timing(const ffcnn_net *net, int layer, double *im2col_seconds,
+                                double *fft_seconds) {
+    if (layer < 0 || layer >= net->cfg.layers || net->timing[layer].path == 0) return -1;
+    *im2col_seconds = net->timing[layer].im2col_seconds;
+    *fft_seconds = net->timing[layer].fft_seconds;
+    return 0;
 }
 
 const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer) {

@@ -5,6 +5,7 @@
 
 #include "ffcnn.h"
 #include "labels.h"
+#include "conv_autotune.h"
 #include "layer_conv.h"
 #include "rng.h"
 
@@ -36,7 +37,12 @@ struct ffcnn_net {
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
     ff_labels labels;
     ff_conv_layer layer[FFCNN_MAX_LAYERS];
-    size_t n_params; /* all conv layers, then the classifier */
+    /* Whether each layer's path is settled (forced, measured, or read from a model file);
+     * until then layers take the cost model's guess, and training measures first. */
+    int paths_settled;
+    ff_conv_timing timing[FFCNN_MAX_LAYERS]; /* the measurement, when auto measured (path 0:
+                                                not measured) */
+    size_t n_params;                         /* all conv layers, then the classifier */
     float *params, *grads, *adam_m, *adam_v;
     float *cls_w, *cls_dw; /* classifier [10][cls_in], bias-free */
     size_t cls_in;
@@ -57,8 +63,11 @@ static inline double ff_threshold(const ff_conv_layer *l) {
 
 /* Parameters of a validated config: conv weights and biases, then the classifier. */
 size_t ff_param_count(const ffcnn_config *cfg);
-/* (Re)makes every layer's convolution for `path` (enum ff_conv_path). */
-int ff_net_make_layers(ffcnn_net *net, int path, char *err);
+/* (Re)makes every layer's convolution, layer l on paths[l] (enum ff_conv_path; AUTO = the
+ * cost model's guess). */
+int ff_net_make_layers(ffcnn_net *net, const int *paths, char *err);
+/* Settles the paths still unsettled by timing both on each layer (conv_autotune.c). */
+int ff_net_settle_paths(ffcnn_net *net, char *err);
 /* Allocates the network with uninitialised-to-zero parameters (no random init). */
 int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err);
 /* Random init of every conv layer from cfg.seed; classifier zero. */

@@ -189,6 +189,7 @@ int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_da
                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
     int rc = ff_check_dataset(net, train, "training set", err);
     if (rc) return rc;
+    if ((rc = ff_net_settle_paths(net, err))) return rc; /* --conv auto: measure first */
     if (train->n < 1) return ff_fail(err, FFCNN_EINVAL, "training set: no images");
     const int epoch = net->epochs_done, B0 = net->cfg.batch;
     const int64_t batches = (train->n + B0 - 1) / B0;

@@ -5,8 +5,10 @@
 # same seed giving the same bits.
 source "$(dirname "$0")/lib.sh" "$@"
 
+# Paths forced: under --conv auto they are measured, and same-seed runs agree bit for bit
+# only on the same paths (the auto checks below).
 RUN=(--data "mnist:$DATA" --filters 8 --kernel 5 --train-limit 600 --val-limit 0 --epochs 4
-     --final-eval none --threads 2 --seed 7)
+     --final-eval none --threads 2 --seed 7 --conv im2col,fft,fft)
 sha() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed -n 's/.*"weights_sha256":"\([0-9a-f]*\)".*/\1/p'; }
 field() { "$FFCNN" info --model "$1" --json 2>/dev/null | tail -n 1 | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 
@@ -18,6 +20,19 @@ check '[ "$(sha "$tmp/again.ffm")" = "$ref" ]' "same seed, same threads -> same 
 "$FFCNN" train "${RUN[@]}" --epochs 1 --conv fft --out "$tmp/fft1.ffm" >/dev/null 2>&1
 "$FFCNN" train "${RUN[@]}" --epochs 1 --conv fft --out "$tmp/fft2.ffm" >/dev/null 2>&1
 check '[ "$(sha "$tmp/fft1.ffm")" = "$(sha "$tmp/fft2.ffm")" ]' "FFT path: same seed -> same weights"
+conv() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed -n 's/.*"conv":"\([a-z0-9,]*\)".*/\1/p'; }
+check '[ "$(conv "$tmp/fft1.ffm")" = "fft,fft,fft" ]' "forced paths are recorded in the model"
+
+# --conv auto: the measured paths are printed and recorded; forcing them repeats the run bit for
+# bit, and a resumed run keeps them.
+AUTO=("${RUN[@]:0:${#RUN[@]}-2}")
+"$FFCNN" train "${AUTO[@]}" --epochs 1 --out "$tmp/auto.ffm" >/dev/null 2>"$tmp/auto.err"
+measured=$(conv "$tmp/auto.ffm")
+check 'echo "$measured" | grep -Eq "^(im2col|fft),(im2col|fft),(im2col|fft)$"' "auto records its paths ($measured)"
+check 'grep -q "repeat with: --conv $measured" "$tmp/auto.err"' "auto prints the --conv that repeats it"
+check 'grep -Eq "layer 2 (im2col|fft) \(im2col [0-9.]+ ms, fft [0-9.]+ ms\)" "$tmp/auto.err"' "auto prints the times it measured"
+"$FFCNN" train "${AUTO[@]}" --epochs 1 --conv "$measured" --out "$tmp/forced.ffm" >/dev/null 2>&1
+check '[ "$(sha "$tmp/forced.ffm")" = "$(sha "$tmp/auto.ffm")" ]' "auto's paths forced -> the same weights"
 
 # Start a run that checkpoints every 2 steps; wait for its first checkpoint; stop it with $1.
 start_and_stop() {
@@ -48,6 +63,16 @@ for sig in INT TERM; do
     --final-eval none --threads 2 >/dev/null 2>&1
   check '[ "$(sha "$tmp/sig.ffm")" = "$ref" ]' "SIG$sig + --resume gives bit-identical weights"
 done
+
+# An auto run stopped mid-way resumes on the paths it recorded, without measuring again.
+SAVED=("${RUN[@]}"); RUN=("${AUTO[@]}")
+start_and_stop KILL "$tmp/autok.ffm"
+RUN=("${SAVED[@]}")
+measured=$(conv "$tmp/autok.ffm")
+"$FFCNN" train --resume "$tmp/autok.ffm" --data "mnist:$DATA" --train-limit 600 --val-limit 0 \
+  --final-eval none --threads 2 >/dev/null 2>"$tmp/resume.err"
+check '[ -n "$measured" ] && [ "$(conv "$tmp/autok.ffm")" = "$measured" ]' "a resumed auto run keeps the recorded paths ($measured)"
+check '! grep -q " ms, fft " "$tmp/resume.err"' "a resumed run measures nothing"
 
 out=$("$FFCNN" train --resume "$tmp/ref.ffm" --filters 16 2>&1); status=$?
 check '[ $status = 2 ] && [[ "$out" == *"--filters: cannot be changed with --resume"* ]]' "config flags refused with --resume: $out"

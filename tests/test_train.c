@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "ffcnn.h"
 #include "network.h"
 #include "test_util.h"
@@ -141,6 +143,69 @@ static void test_damaged_models(void) {
     ffcnn_net_free(net);
 }
 
+static uint8_t *read_model(long *n) {
+    *n = file_size(MODEL);
+    uint8_t *buf = malloc((size_t)*n);
+    FILE *f = fopen(MODEL, "rb");
+    CHECK(buf && f && fread(buf, 1, (size_t)*n, f) == (size_t)*n, "read back %s", MODEL);
+    if (f) fclose(f);
+    return buf;
+}
+
+/* Version 2 files record each layer's conv path; version-1 files (no paths) still load, with
+ * the paths unsettled; a path byte out of range is a format error. */
+static void test_model_versions_and_paths(void) {
+    ffcnn_config c = tiny_config();
+    c.layers = 3;
+    ffcnn_net *net = NULL, *back = NULL;
+    char err[FFCNN_ERR_LEN];
+    const enum ffcnn_conv_path want[3] = {FFCNN_CONV_IM2COL, FFCNN_CONV_FFT, FFCNN_CONV_IM2COL};
+    CHECK(ffcnn_net_create(&net, &c, 1, err) == 0, "create: %s", err);
+    CHECK(ffcnn_net_set_conv_paths(net, want, 3, err) == 0, "set paths: %s", err);
+    CHECK(ffcnn_net_set_conv_paths(net, want, 2, err) == FFCNN_EINVAL && strstr(err, "--conv"),
+          "two paths for three layers refused: %s", err);
+    CHECK(ffcnn_save(net, MODEL, err) == 0, "save: %s", err);
+    CHECK(ffcnn_load(&back, MODEL, 1, err) == 0, "load: %s", err);
+    CHECK(back && ffcnn_net_conv_paths_settled(back) &&
+              !strcmp(ffcnn_net_layer_conv_path(back, 0), "im2col") &&
+              !strcmp(ffcnn_net_layer_conv_path(back, 1), "fft") &&
+              !strcmp(ffcnn_net_layer_conv_path(back, 2), "im2col"),
+          "version 2 keeps the paths im2col,fft,im2col");
+    ffcnn_net_free(back);
+    back = NULL;
+
+    long n;
+    uint8_t *buf = read_model(&n);
+    uint32_t version;
+    memcpy(&version, buf + 8, 4);
+    CHECK(version == 2 && buf[96] == 1 && buf[97] == 2 && buf[98] == 1 && buf[99] == 0,
+          "version 2 header: path bytes at offset 96 (docs/checkpoint-format.md)");
+    uint8_t *v1 = malloc((size_t)n - 16); /* the same model as version 1 wrote it */
+    memcpy(v1, buf, 96);
+    memcpy(v1 + 96, buf + 112, (size_t)n - 112);
+    version = 1;
+    memcpy(v1 + 8, &version, 4);
+    const uint32_t crc = (uint32_t)crc32_z(0L, v1 + 8, (size_t)n - 16 - 12);
+    memcpy(v1 + n - 16 - 4, &crc, 4);
+    test_write_file("/tmp/ffcnn_test_v1.ffm", v1, (size_t)n - 16);
+    CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_v1.ffm", 1, err) == 0, "version 1 loads: %s", err);
+    CHECK(back && !ffcnn_net_conv_paths_settled(back) && same_state(net, back),
+          "version 1: same weights and state, paths unsettled");
+    ffcnn_net_free(back);
+    back = NULL;
+
+    buf[97] = 7;
+    const uint32_t crc2 = (uint32_t)crc32_z(0L, buf + 8, (size_t)n - 12);
+    memcpy(buf + n - 4, &crc2, 4);
+    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
+    CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_bad.ffm", 1, err) == FFCNN_EFORMAT &&
+              strstr(err, "convolution path 7 for layer 2"),
+          "bad path byte refused: %s", err);
+    free(buf);
+    free(v1);
+    ffcnn_net_free(net);
+}
+
 /* Layer 1 under ten labels from two convolutions == ten ordinary forward passes. */
 static void test_label_reuse(int label_kind, int path) {
     ffcnn_config c = tiny_config();
@@ -187,5 +252,6 @@ int main(void) {
     test_label_reuse(FFCNN_LABEL_FOURIER2, FFCNN_CONV_FFT);
     test_determinism_and_resume();
     test_damaged_models();
+    test_model_versions_and_paths();
     return test_summary();
 }
