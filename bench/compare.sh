@@ -4,6 +4,13 @@
 #   bench/compare.sh           full run (each run roughly 20-60 s on a quiet 2-core machine)
 #   bench/compare.sh quick     smoke test (tiny step counts; the numbers mean nothing)
 #
+# ISA=avx2 makes an AVX-512 machine stand in for an AVX2 one, on both sides: ffcnn runs its
+# AVX2 kernels (FFCNN_KERNELS=avx2; give FFCNN=build-avx2/ffcnn, built with
+# -DFFCNN_NATIVE=OFF -DCMAKE_C_FLAGS=-march=x86-64-v3, so the rest of ffcnn has no AVX-512
+# either), OpenBLAS its Haswell kernels, PyTorch's oneDNN AVX2 (ONEDNN_MAX_CPU_ISA=AVX2,
+# checked from ONEDNN_VERBOSE) and ATen its AVX2 kernels. PATHS=1 also times ffcnn with each
+# convolution path forced (--conv im2col, --conv fft), to check that auto picks well.
+#
 # Environment: THREADS (default 2), BATCH (50), FFCNN (build/ffcnn), PYTHON (/usr/bin/python3,
 # Debian's python3-torch), FFCNN_ARGS (extra flags for `ffcnn bench`), TORCH_ARGS (extra flags
 # for torch_ff.py), TIMEOUT (seconds per run, default 900), LOGDIR (where each run's full output
@@ -21,17 +28,31 @@ FFCNN_ARGS=${FFCNN_ARGS:-}
 TORCH_ARGS=${TORCH_ARGS:-}
 TIMEOUT=${TIMEOUT:-900}
 LOGDIR=${LOGDIR:-$(mktemp -d /tmp/ffcnn-compare.XXXXXX)}
+ISA=${ISA:-native}
+PATHS=${PATHS:-0}
 mkdir -p "$LOGDIR"
+case "$ISA" in
+  native) ;;
+  avx2) export FFCNN_KERNELS=avx2 OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 ;;
+  *) echo "ISA must be native or avx2" >&2; exit 2 ;;
+esac
 
 # filters kernel steps warmup infer-images
 # Full counts aim at 20-60 s per PyTorch run at the rates measured here (2 threads):
-# 128x7x7 ~16 train / 8 infer img/s, 64x7x7 ~66 / 36, 32x5x5 ~331 / 228.
+# 128x7x7 ~16 train / 8 infer img/s, 64x7x7 ~66 / 36, 32x5x5 ~331 / 228, 16x5x5 ~650 / 390.
 case "$MODE" in
-  quick) CONFIGS=("128 7 2 1 20" "64 7 2 1 20" "32 5 2 1 20") ;;
-  full|"") CONFIGS=("128 7 8 1 160" "64 7 30 2 600" "32 5 120 3 3000") ;;
+  quick) CONFIGS=("128 7 2 1 20" "64 7 2 1 20" "32 5 2 1 20" "16 5 2 1 20") ;;
+  full|"") CONFIGS=("128 7 8 1 160" "64 7 30 2 600" "32 5 120 3 3000" "16 5 200 3 4000") ;;
   *) echo "usage: $0 [quick]" >&2; exit 2 ;;
 esac
 LAYERS=3
+
+# Where OpenBLAS does not know this CPU, ffcnn restarts itself with OPENBLAS_CORETYPE naming
+# fast kernels (ffcnn version says so); PyTorch's BLAS (the linear head) gets the same.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  core=$("$FFCNN" version 2>/dev/null | sed -n 's/^blas: OpenBLAS, \(.*\) kernels (OPENBLAS_CORETYPE)$/\1/p')
+  [ -n "$core" ] && export OPENBLAS_CORETYPE="$core"
+fi
 
 echo "# ffcnn vs PyTorch: Forward-Forward CNN training and goodness inference"
 echo
@@ -39,13 +60,17 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "- nproc: $(nproc)"
 echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//')"
 echo "- torch: $("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo 'not found')"
-FFV=$("$FFCNN" version 2>/dev/null | head -1)
+FFV=$("$FFCNN" version 2>/dev/null | tr '\n' ';' | sed 's/;$//; s/;/; /g')
 echo "- ffcnn: $FFCNN ${FFV:-(version: not available)}"
+echo "- CPU vector extensions: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512vl|avx512bw)$' | tr '\n' ' ')"
+echo "- ISA mode: $ISA${FFCNN_KERNELS:+ (FFCNN_KERNELS=$FFCNN_KERNELS ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA ATEN_CPU_CAPABILITY=$ATEN_CPU_CAPABILITY)}; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} for both"
+echo "- PyTorch oneDNN: $(ONEDNN_VERBOSE=1 "$PY" -c 'import torch; torch.nn.functional.conv2d(torch.ones(2,16,28,28), torch.ones(16,16,5,5), padding=2)' 2>/dev/null | grep -m1 'info,cpu,isa' | sed 's/.*isa://')"
 echo "- threads $THREADS, batch $BATCH, $LAYERS layers, mode $MODE; logs in $LOGDIR"
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 ROWS=()
+PROWS=()
 for cfg in "${CONFIGS[@]}"; do
   read -r C K N W M <<<"$cfg"
   tag="${LAYERS}x${C}_k${K}"
@@ -54,6 +79,15 @@ for cfg in "${CONFIGS[@]}"; do
   timeout "$TIMEOUT" "$FFCNN" bench --filters "$C" --kernel "$K" --layers "$LAYERS" --batch "$BATCH" \
     --threads "$THREADS" --steps "$N" --infer-images "$M" --json $FFCNN_ARGS \
     >"$LOGDIR/ffcnn_$tag.log" 2>"$LOGDIR/ffcnn_$tag.err" || echo "  ffcnn bench failed (exit $?), see $LOGDIR/ffcnn_$tag.{log,err}" >&2
+  if [ "$PATHS" = 1 ]; then
+    for P in im2col fft; do
+      echo "running $tag: ffcnn --conv $P ..." >&2
+      # shellcheck disable=SC2086
+      timeout "$TIMEOUT" "$FFCNN" bench --filters "$C" --kernel "$K" --layers "$LAYERS" --batch "$BATCH" \
+        --threads "$THREADS" --steps "$N" --infer-images "$M" --json --conv $P $FFCNN_ARGS \
+        >"$LOGDIR/ffcnn_${tag}_$P.log" 2>&1 || echo "  ffcnn bench --conv $P failed" >&2
+    done
+  fi
   echo "running $tag: PyTorch ($W warm-up + $N steps, $M inference images) ..." >&2
   # shellcheck disable=SC2086
   timeout "$TIMEOUT" "$PY" bench/torch_ff.py --filters "$C" --kernel "$K" --layers "$LAYERS" --batch "$BATCH" \
@@ -79,14 +113,43 @@ for k in ("train_images_per_s", "infer_goodness_images_per_s"):
     a, b = num(f, k), num(t, k)
     cells += [fmt(a), fmt(b), ratio(a, b)]
 cells += [fmt(num(f, "peak_rss_mb")), fmt(num(t, "peak_rss_mb"))]
+g, peak = num(f, "fft_product_gflops"), num(f, "sgemm_peak_gflops")
+cells += [",".join(f.get("conv", [])) or "n/a",
+          "n/a" if not g or g < 0 or not peak else f"{g:.0f} ({100 * g / peak:.0f} % of {peak:.0f})"]
 print("| " + " | ".join(cells) + " |")
 ' "$LOGDIR/ffcnn_$tag.log" "$LOGDIR/torch_$tag.log" "$C" "$K"
   )")
+  [ "$PATHS" = 1 ] && PROWS+=("$(
+    "$PY" -c '
+import json, sys
+def last_json(path):
+    try:
+        return json.loads([l for l in open(path) if l.strip()][-1])
+    except Exception:
+        return {}
+a, i, f = (last_json(p) for p in sys.argv[1:4])
+cells = [f"3 × {sys.argv[4]}, {sys.argv[5]}×{sys.argv[5]}", ",".join(a.get("conv", [])) or "n/a"]
+for k in ("train_images_per_s", "infer_goodness_images_per_s"):
+    v = [d.get(k) for d in (a, i, f)]
+    cells += ["n/a" if x is None else f"{x:.1f}" for x in v]
+    best = max((x for x in v[1:] if x), default=None)
+    cells.append("n/a" if not v[0] or not best else f"{100 * (v[0] / best - 1):+.0f} %")
+print("| " + " | ".join(cells) + " |")
+' "$LOGDIR/ffcnn_$tag.log" "$LOGDIR/ffcnn_${tag}_im2col.log" "$LOGDIR/ffcnn_${tag}_fft.log" "$C" "$K"
+  )")
 done
 
-echo "| network | ffcnn train img/s | PyTorch train img/s | ratio | ffcnn infer img/s | PyTorch infer img/s | ratio | ffcnn peak MB | PyTorch peak MB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| network | ffcnn train img/s | PyTorch train img/s | ratio | ffcnn infer img/s | PyTorch infer img/s | ratio | ffcnn peak MB | PyTorch peak MB | ffcnn paths (auto) | FFT products GFLOP/s (share of sgemm peak) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
+if [ "$PATHS" = 1 ]; then
+  echo
+  echo "ffcnn's --conv auto against each path forced (img/s; auto vs the faster forced path):"
+  echo
+  echo "| network | auto paths | train auto | train im2col | train fft | auto vs best | infer auto | infer im2col | infer fft | auto vs best |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${PROWS[@]}"
+fi
 echo
 echo "One training image = its positive + negative (+ the neutral image for the linear classifier);"
 echo "inference = goodness inference, all 10 labels superimposed. ratio = ffcnn / PyTorch."

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch anchor for ffcnn's speed: Forward-Forward training of a CNN.
 
-The same training step and goodness inference as ffcnn (docs: /work/shared/METHOD.md
+The same training step and goodness inference as ffcnn (docs/method.md
 sections 2-6), written the way the paper's authors would run it: idiomatic PyTorch,
 nn.Conv2d with "same" padding, autograd, one torch.optim.Adam over all trained
 parameters, one optimizer step per batch.
@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 IMG = 28
 K_DEFAULT = 0.35
-# Set 1 label modes (ky, kx) for classes 0..9 (METHOD.md section 2).
+# Set 1 label modes (ky, kx) for classes 0..9 (docs/method.md section 2).
 SET1 = [(0, 6), (2, 0), (0, 4), (0, 2), (6, 0), (4, 0), (1, -1), (2, -2), (2, 2), (1, 1)]
 
 
@@ -62,7 +62,7 @@ class FFCNN(nn.Module):
         self.convs = nn.ModuleList(
             nn.Conv2d(in_ch if l == 0 else filters, filters, kernel, stride=1, padding=kernel // 2, bias=True)
             for l in range(layers))
-        # PyTorch's default Conv2d init is U(+-1/sqrt(fan_in)) for weights and bias (METHOD.md s3).
+        # PyTorch's default Conv2d init is U(+-1/sqrt(fan_in)) for weights and bias (docs/method.md s3).
         self.train_first = train_first
         if not train_first:
             for p in self.convs[0].parameters():
@@ -243,7 +243,7 @@ def run_bench(args):
 
 
 def consistency_checks(net, tr, x, y):
-    """Cheap exact checks of the pieces against direct re-computations from METHOD.md."""
+    """Cheap exact checks of the pieces against direct re-computations from docs/method.md."""
     B, K = x.shape[0], tr.K
     # Labels: set-1 formula at a few pixels.
     for c, (ky, kx) in enumerate(SET1):

@@ -17,7 +17,7 @@
 
 static const char *TRAIN_USAGE =
     "usage: ffcnn train [options]\n"
-    "Trains a CNN with the Forward-Forward algorithm (METHOD.md) and saves it.\n"
+    "Trains a CNN with the Forward-Forward algorithm (docs/method.md) and saves it.\n"
     "  --preset NAME        default | paper | tiny (applied first; other flags override)\n"
     "  --data SET[:DIR]     mnist (default, from data/mnist or $FFCNN_DATA/mnist) | fashion\n"
     "  --layers N           conv layers (default 3)\n"

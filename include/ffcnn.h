@@ -29,7 +29,7 @@ enum ffcnn_status {
     FFCNN_EINTERRUPTED = -6 /* training stopped on request; the network holds the resume point */
 };
 
-/* Label pattern superimposed on the image (METHOD.md §2). */
+/* Label pattern superimposed on the image (docs/method.md §2). */
 enum ffcnn_label_kind {
     FFCNN_LABEL_FOURIER1 = 1, /* paper's set 1: four orientations, three frequencies */
     FFCNN_LABEL_FOURIER2 = 2, /* paper's set 2: one frequency band, ten orientations */
@@ -61,7 +61,7 @@ void ffcnn_config_default(ffcnn_config *cfg);
 int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err);
 /* Checks every field; FFCNN_EINVAL with a message naming the first bad one. */
 int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
-/* Learning rate of 0-based epoch e: linear cool-down in the second half (METHOD.md §5). */
+/* Learning rate of 0-based epoch e: linear cool-down in the second half (docs/method.md §5). */
 float ffcnn_lr_at_epoch(const ffcnn_config *cfg, int epoch);
 
 /* ---- data ---- */
@@ -79,7 +79,7 @@ enum ffcnn_split { FFCNN_SPLIT_TRAIN = 0, FFCNN_SPLIT_VAL = 1, FFCNN_SPLIT_TEST 
 int ffcnn_dataset_load_idx(ffcnn_dataset *ds, const char *images_path, const char *labels_path,
                            char *err);
 /* Loads one split of MNIST-layout data from dir: train = first 50k of the 60k training images,
- * val = the last 10k, test = the 10k test images (METHOD.md §5). Finds plain or .gz files. */
+ * val = the last 10k, test = the 10k test images (docs/method.md §5). Finds plain or .gz files. */
 int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_split split, char *err);
 /* Keeps only the first n images (n <= ds->n). */
 void ffcnn_dataset_truncate(ffcnn_dataset *ds, int32_t n);

@@ -1,4 +1,4 @@
-/* The linear head (METHOD.md §6): bias-free, zero-initialised, from the RMS-normalised
+/* The linear head (docs/method.md §6): bias-free, zero-initialised, from the RMS-normalised
  * activations of the trained layers to 10 logits, trained with cross-entropy on detached
  * features. The weight matrix is [10][cls_in]; each layer owns a block of columns. */
 #ifndef FFCNN_CLASSIFIER_H

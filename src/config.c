@@ -5,7 +5,7 @@
 #include "ffcnn.h"
 #include "util.h"
 
-/* METHOD.md §3-§5: the paper's best network and schedule. */
+/* docs/method.md §3-§5: the paper's best network and schedule. */
 static void paper_preset(ffcnn_config *c) {
     c->layers = 3;
     c->filters = 128;
@@ -98,8 +98,8 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
 
 float ffcnn_lr_at_epoch(const ffcnn_config *c, int e) {
     const int E = c->epochs;
-    /* METHOD.md §5: constant, then for e > E/2 lr * 2 (1 + E - e) / E, which falls linearly
-     * to 2 lr / E in the last epoch. Capped at lr so odd E never raises it. */
+    /* docs/method.md §5: constant, then for e > E/2 lr * 2 (1 + E - e) / E, which falls linearly
+     * to 4 lr / E in the last epoch (e = E - 1). Capped at lr so odd E never raises it. */
     if (2 * e <= E) return c->lr;
     double f = 2.0 * (1.0 + E - e) / E;
     return (float)(c->lr * (f < 1.0 ? f : 1.0));

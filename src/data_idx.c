@@ -1,5 +1,5 @@
 /* IDX reader (MNIST, Fashion-MNIST), plain or gzip'd through zlib, and the train/val/test
- * split of METHOD.md §5. Every size in a header is checked against the bytes really present
+ * split of docs/method.md §5. Every size in a header is checked against the bytes really present
  * before the dataset is allocated. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +154,7 @@ static void keep_rows(ffcnn_dataset *ds, int32_t from, int32_t n) {
     ds->n = n;
 }
 
-#define VALIDATION_SIZE 10000 /* METHOD.md §5: the last 10k training images */
+#define VALIDATION_SIZE 10000 /* docs/method.md §5: the last 10k training images */
 
 int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_split split,
                              char *err) {

@@ -1,4 +1,4 @@
-/* Inference (METHOD.md §6): goodness over all ten labels, and the linear head on the neutral
+/* Inference (docs/method.md §6): goodness over all ten labels, and the linear head on the neutral
  * image; accuracy and confusion matrices. */
 #include <string.h>
 

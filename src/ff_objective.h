@@ -1,4 +1,4 @@
-/* The Forward-Forward objective of one layer (METHOD.md §4): goodness G = sum y^2, logit
+/* The Forward-Forward objective of one layer (docs/method.md §4): goodness G = sum y^2, logit
  * G - theta with theta = N, binary cross-entropy against positive / negative. */
 #ifndef FFCNN_FF_OBJECTIVE_H
 #define FFCNN_FF_OBJECTIVE_H

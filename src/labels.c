@@ -5,7 +5,7 @@
 
 #include "util.h"
 
-/* Modes measured from the paper's figures (METHOD.md §2), (ky, kx) per class. */
+/* Modes measured from the paper's figures (docs/method.md §2), (ky, kx) per class. */
 static const int SET1[FFCNN_CLASSES][2] = {{0, 6}, {2, 0},  {0, 4},  {0, 2}, {6, 0},
                                            {4, 0}, {1, -1}, {2, -2}, {2, 2}, {1, 1}};
 static const int SET2[FFCNN_CLASSES][2] = {{0, 6}, {6, 0},  {3, -3}, {3, 3},  {4, -2},

@@ -1,4 +1,4 @@
-/* Label patterns and their overlay on images (METHOD.md §2). Knows nothing of networks. */
+/* Label patterns and their overlay on images (docs/method.md §2). Knows nothing of networks. */
 #ifndef FFCNN_LABELS_H
 #define FFCNN_LABELS_H
 

@@ -1,4 +1,4 @@
-/* One FF conv layer: RMS-normalise its input, convolve, ReLU, goodness (METHOD.md §3). Its
+/* One FF conv layer: RMS-normalise its input, convolve, ReLU, goodness (docs/method.md §3). Its
  * weights live in the network's single parameter block; the layer only points into it. */
 #ifndef FFCNN_LAYER_CONV_H
 #define FFCNN_LAYER_CONV_H
@@ -41,7 +41,7 @@ int make_conv_layer(ff_conv_layer *l, ff_conv_shape shape, float *params, float 
 void free_conv_layer(ff_conv_layer *l);
 size_t conv_layer_param_count(ff_conv_shape shape);
 
-/* The framework default: weights and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), METHOD.md §3. */
+/* The framework default: weights and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), docs/method.md §3. */
 void init_conv_layer(ff_conv_layer *l, ff_rng *rng);
 
 /* Scratch sizes in floats: per thread, and for n samples (spectra) of this layer. */
@@ -77,7 +77,7 @@ void backward_conv_layer(ff_conv_layer *l, const float *y, const float *z, const
  * on the FFT path with the same transforms. */
 int conv_layers_share_spectra(const ff_conv_layer *l, const ff_conv_layer *next);
 
-/* backward_conv_layer without transforming dout (METHOD.md §11): dout_s = coef_s y_s, and the
+/* backward_conv_layer without transforming dout (docs/method.md §11): dout_s = coef_s y_s, and the
  * next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec, so
  * dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's goodness),
  * as it did for the next layer. sc->xspec must still hold this layer's input spectra (the

@@ -56,7 +56,7 @@ static inline int ff_first_trained(const ffcnn_net *net) {
 static inline int ff_layer_trained(const ffcnn_net *net, int l) {
     return l >= ff_first_trained(net);
 }
-/* threshold theta = N = C*H*W of the layer's output (METHOD.md §4). */
+/* threshold theta = N = C*H*W of the layer's output (docs/method.md §4). */
 static inline double ff_threshold(const ff_conv_layer *l) {
     return (double)l->out_len;
 }
@@ -88,7 +88,7 @@ void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n);
 void ff_net_label_convolutions(ffcnn_net *net);
 /* Layer 1 for the ten labelled copies of m images (slots 10 i + c, images in ws.image, the
  * labelled inputs in ws.input): two convolutions per image instead of ten, exact up to
- * rounding (METHOD.md §11: only what depends on the label is recomputed). Needs
+ * rounding (docs/method.md §11: only what depends on the label is recomputed). Needs
  * ff_net_label_convolutions first. */
 void ff_net_first_layer_all_labels(ffcnn_net *net, int m);
 /* Classifier logits of samples [first, first+n) into ws.logits rows [0, n); computes the last

@@ -95,7 +95,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     ff_workspace *ws = &net->ws;
     build_ff_batch(net, ds, rows, neg_labels, B);
     net->adam_t++;
-    /* A layer whose gradient waits for the next layer's input spectra (METHOD.md §11). The
+    /* A layer whose gradient waits for the next layer's input spectra (docs/method.md §11). The
      * layers are detached, so updating it after the next layer's forward changes nothing. */
     int pending = -1;
     for (int l = 0; l < net->cfg.layers; l++) {
@@ -109,7 +109,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
             if ((rc = update_layer(net, pending, lr, err))) return rc;
             pending = -1;
         }
-        if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: METHOD.md §4 */
+        if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: docs/method.md §4 */
         ff_conv_layer *ly = &net->layer[l];
         double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B, ff_threshold(ly));
         if (!isfinite(loss))
@@ -123,7 +123,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
         backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, &sc);
         if ((rc = update_layer(net, l, lr, err))) return rc;
     }
-    /* The head reads detached features, so its rate changes no FF layer (METHOD.md §6). */
+    /* The head reads detached features, so its rate changes no FF layer (docs/method.md §6). */
     const float head_lr =
         net->cfg.classifier_lr > 0 ? lr * (net->cfg.classifier_lr / net->cfg.lr) : lr;
     rc = classifier_step(net, B, head_lr, m, err);

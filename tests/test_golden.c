@@ -408,7 +408,7 @@ int main(int argc, char **argv) {
     /* Two threads: the per-thread gradient partials are summed, a different rounding path. */
     run_case("", 1, 2, FFCNN_CONV_AUTO);
     /* Every layer in the frequency domain: layer 2's gradient then comes from layer 3's input
-     * spectra (METHOD.md §11), layer 3's from its own transform. Not the "hot." case: it sits
+     * spectra (docs/method.md §11), layer 3's from its own transform. Not the "hot." case: it sits
      * where Adam's second step turns the FFT's float rounding (1e-7 relative) of near-zero
      * gradient elements into weight differences of ~2e-4, over its 1e-5 tolerance. */
     run_case("", 1, 2, FFCNN_CONV_FFT);

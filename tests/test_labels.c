@@ -1,4 +1,4 @@
-/* Label patterns against values computed by hand from METHOD.md §2, and negative labels. */
+/* Label patterns against values computed by hand from docs/method.md §2, and negative labels. */
 #include <math.h>
 #include <string.h>
 
@@ -7,7 +7,7 @@
 #include "test_util.h"
 #include "train.h"
 
-/* METHOD.md §2, copied from the document (not from src/labels.c). */
+/* docs/method.md §2, copied from the document (not from src/labels.c). */
 static const int SET1[10][2] = {{0, 6}, {2, 0},  {0, 4},  {0, 2}, {6, 0},
                                 {4, 0}, {1, -1}, {2, -2}, {2, 2}, {1, 1}};
 static const int SET2[10][2] = {{0, 6}, {6, 0},  {3, -3}, {3, 3},  {4, -2},

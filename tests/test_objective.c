@@ -31,7 +31,7 @@ static void test_objective_hand_values(void) {
     CHECK_CLOSE(coef[1], 2.0 * (1.0 / (1.0 + exp(2.0)) - 1.0) / 4.0, 1e-6, "coef pos -2");
     CHECK_CLOSE(coef[2], 2.0 * (1.0 / (1.0 + exp(-3.0))) / 4.0, 1e-6, "coef neg +3");
     CHECK_CLOSE(coef[3], 2.0 * (1.0 / (1.0 + exp(4.0))) / 4.0, 1e-6, "coef neg -4");
-    /* saturated logits of order N (METHOD.md §9) stay finite */
+    /* saturated logits of order N (docs/method.md §9) stay finite */
     const double big[2] = {0.0, 60000.0};
     loss = ff_objective(coef, &m, big, 1, 1, 30000.0);
     CHECK_CLOSE(loss, 30000.0, 1e-9, "saturated loss (30000 + 30000) / 2");
@@ -68,7 +68,7 @@ static void test_presets(void) {
     CHECK(ffcnn_config_preset(&c, "paper", err) == 0 && c.layers == 3 && c.filters == 128 &&
               c.kernel == 7 && c.batch == 50 && c.train_from == 2 &&
               c.label_kind == FFCNN_LABEL_FOURIER1 && fabsf(c.label_k - 0.35f) < 1e-7f,
-          "paper preset is METHOD.md's best network");
+          "paper preset is docs/method.md's best network");
     CHECK(ffcnn_config_preset(&c, "nope", err) == FFCNN_EINVAL, "unknown preset rejected");
     ffcnn_config_default(&c);
     CHECK(ffcnn_config_validate(&c, err) == 0, "default preset valid");

@@ -1,5 +1,5 @@
 /* Convolution in the frequency domain (FFTW + complex GEMM): for wide layers with large
- * kernels it does far less arithmetic than im2col (METHOD.md §11). Same maths as
+ * kernels it does far less arithmetic than im2col (docs/method.md §11). Same maths as
  * conv2d_forward / conv2d_weight_grad, batched over n samples. */
 #ifndef FFCNN_CONV_FFT_H
 #define FFCNN_CONV_FFT_H
@@ -61,7 +61,7 @@ void spectral_weight_grad(float complex *g, const float *d, const float *x, cons
 
 /* As fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
  * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
- * input spectra when dout is a multiple of this layer's output (METHOD.md §11). Returns 0, or
+ * input spectra when dout is a multiple of this layer's output (docs/method.md §11). Returns 0, or
  * -1 when out of memory. */
 int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
                                  const float *yspec, const float *scale, const float *xspec, int m,

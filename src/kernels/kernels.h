@@ -38,10 +38,10 @@ void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout,
 float rms_factor(const float *in, size_t n);
 float rms_factor_of_sum(double sum_sq, size_t n);
 
-/* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (METHOD.md §3); returns the factor. */
+/* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (docs/method.md §3); returns the factor. */
 float rmsnorm_forward(float *out, const float *in, size_t n);
 
-/* In place y = max(y, 0); returns sum of y^2 (the goodness, METHOD.md §4) in double. */
+/* In place y = max(y, 0); returns sum of y^2 (the goodness, docs/method.md §4) in double. */
 double relu_goodness_forward(float *y, size_t n);
 
 /* Best of three n x n x n sgemm runs on `threads` BLAS threads, in GFLOP/s. */

@@ -2,7 +2,7 @@
 """Writes tests/golden/ff_step.bin: one (and a second) Forward-Forward training step computed
 with plain PyTorch, as an independent reference for tests/test_golden.c.
 
-The method (METHOD.md sections 2-6) is written here from the description, not from the C code:
+The method (docs/method.md sections 2-6) is written here from the description, not from the C code:
 F.conv2d with padding k//2, autograd for every gradient, torch.optim.Adam with default betas/eps.
 Everything is float32 on the CPU. Run it with Debian's python3-torch:
 
