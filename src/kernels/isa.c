@@ -75,47 +75,30 @@ const char *ffcnn_kernels(void) {
  * of frequencies, or a layer's kernel spectra). Without x86 copies the avx names are absent,
  * and ff_isa_active never returns them. */
 #if defined(FFCNN_X86_KERNELS)
-#define DISPATCH(call_generic, call_avx2, call_avx512)                                             \
-    switch (ff_isa_active()) {                                                                     \
-    case FF_ISA_AVX512:                                                                            \
-        return call_avx512;                                                                        \
-    case FF_ISA_AVX2:                                                                              \
-        return call_avx2;                                                                          \
-    default:                                                                                       \
-        return call_generic;                                                                       \
-    }
+#define PICK(fn)                                                                                   \
+    (ff_isa_active() == FF_ISA_AVX512 ? fn##_avx512                                                \
+     : ff_isa_active() == FF_ISA_AVX2 ? fn##_avx2                                                  \
+                                      : fn##_generic)
 #else
-#define DISPATCH(call_generic, call_avx2, call_avx512) return call_generic;
+#define PICK(fn) fn##_generic
 #endif
 
 void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
                       int cout, size_t cstride, size_t f0, size_t f1) {
-#define ARGS y, w, x, tiles, cin, cout, cstride, f0, f1
-    DISPATCH(spectral_forward_generic(ARGS), spectral_forward_avx2(ARGS),
-             spectral_forward_avx512(ARGS))
-#undef ARGS
+    PICK(spectral_forward)(y, w, x, tiles, cin, cout, cstride, f0, f1);
 }
 
 void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
                           int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
-#define ARGS g, d, x, dscale, tiles, cin, cout, cstride, f0, f1
-    DISPATCH(spectral_weight_grad_generic(ARGS), spectral_weight_grad_avx2(ARGS),
-             spectral_weight_grad_avx512(ARGS))
-#undef ARGS
+    PICK(spectral_weight_grad)(g, d, x, dscale, tiles, cin, cout, cstride, f0, f1);
 }
 
 int kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
                            int threads) {
-#define ARGS spec, w, n, k, py, px, threads
-    DISPATCH(kernel_spectra_forward_generic(ARGS), kernel_spectra_forward_avx2(ARGS),
-             kernel_spectra_forward_avx512(ARGS))
-#undef ARGS
+    return PICK(kernel_spectra_forward)(spec, w, n, k, py, px, threads);
 }
 
 int kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
                            float scale, int threads) {
-#define ARGS w, spec, n, k, py, px, scale, threads
-    DISPATCH(kernel_spectra_inverse_generic(ARGS), kernel_spectra_inverse_avx2(ARGS),
-             kernel_spectra_inverse_avx512(ARGS))
-#undef ARGS
+    return PICK(kernel_spectra_inverse)(w, spec, n, k, py, px, scale, threads);
 }
