@@ -148,7 +148,10 @@ typedef struct ffcnn_train_hooks {
  * checkpoint may stop mid-epoch); evaluates the linear head on val when non-NULL. Every random
  * draw depends only on (seed, epoch, step), so an interrupted and resumed run gives the same
  * bits as an uninterrupted one, given the same training set and thread count. The stats of a
- * resumed epoch cover the steps run in this call. */
+ * resumed epoch cover the steps run in this call. Training and evaluation run with denormal
+ * floats flushed to zero (x86 FTZ/DAZ, on the calling thread and the OpenMP workers; the
+ * previous mode is restored on return): late in training they would otherwise be computed
+ * many times slower. */
 int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err);
 

@@ -42,8 +42,19 @@ static void build_eval_chunk(ffcnn_net *net, const ffcnn_dataset *ds, int32_t st
     }
 }
 
+static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                    ffcnn_eval_result *res, char *err);
+
 int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                    ffcnn_eval_result *res, char *err) {
+    const unsigned fp_mode = ff_flush_denormals_begin(net->threads);
+    const int rc = evaluate(net, ds, mode, res, err);
+    ff_flush_denormals_end(fp_mode, net->threads);
+    return rc;
+}
+
+static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                    ffcnn_eval_result *res, char *err) {
     memset(res, 0, sizeof *res);
     res->accuracy_goodness = res->accuracy_linear = -1.0;
     if (mode < FFCNN_EVAL_GOODNESS || mode > FFCNN_EVAL_BOTH)

@@ -185,8 +185,19 @@ static int finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_tr
     return rc;
 }
 
+static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err);
+
 int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
+    const unsigned fp_mode = ff_flush_denormals_begin(net->threads);
+    const int rc = train_epoch(net, train, val, hooks, stats, err);
+    ff_flush_denormals_end(fp_mode, net->threads);
+    return rc;
+}
+
+static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                       const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
     int rc = ff_check_dataset(net, train, "training set", err);
     if (rc) return rc;
     if ((rc = ff_net_settle_paths(net, err))) return rc; /* --conv auto: measure first */

@@ -51,3 +51,33 @@ double ff_now_seconds(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define FTZ_DAZ 0x8040u /* MXCSR bits 15 (flush to zero) and 6 (denormals are zero) */
+
+static void set_mode_everywhere(unsigned bits, int threads) {
+#pragma omp parallel num_threads(threads)
+    _mm_setcsr((_mm_getcsr() & ~FTZ_DAZ) | bits);
+    _mm_setcsr((_mm_getcsr() & ~FTZ_DAZ) | bits);
+}
+
+unsigned ff_flush_denormals_begin(int threads) {
+    const unsigned saved = _mm_getcsr() & FTZ_DAZ;
+    set_mode_everywhere(FTZ_DAZ, threads);
+    return saved;
+}
+
+void ff_flush_denormals_end(unsigned saved, int threads) {
+    set_mode_everywhere(saved, threads);
+}
+#else
+unsigned ff_flush_denormals_begin(int threads) {
+    (void)threads;
+    return 0;
+}
+
+void ff_flush_denormals_end(unsigned saved, int threads) {
+    (void)saved, (void)threads;
+}
+#endif

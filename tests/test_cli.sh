@@ -32,6 +32,12 @@ expect_error 2 "--bogus: unknown option" -- train --bogus 1
 expect_error 2 "--preset: unknown preset 'fast'" -- train --preset fast
 expect_error 2 "--data: 'cifar' is not mnist or fashion" -- train --data cifar
 expect_error 2 "$tmp/nowhere/train-images-idx3-ubyte: cannot open" -- train --data "mnist:$tmp/nowhere"
+expect_error 2 "--conv: 'fft,foo' is not auto, im2col, fft or a comma-separated list" -- train --conv fft,foo
+expect_error 2 "--conv: 'fft,' is not auto" -- train --conv fft,
+expect_error 2 "--conv: 2 paths for a network of 3 layers" -- bench --conv fft,fft --steps 1
+FFCNN_KERNELS=avx1024 expect_error 2 "FFCNN_KERNELS: kernels 'avx1024'" -- version
+check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FFCNN_KERNELS=generic is honoured and reported"
+check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
 expect_error 2 "--model: required" -- eval
 expect_error 2 "$tmp/none.ffm: cannot open" -- eval --model "$tmp/none.ffm"
 expect_error 2 "--split: 'train' is not val or test" -- eval --model x --split train
