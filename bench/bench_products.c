@@ -26,7 +26,8 @@ static float *filled(size_t n) {
 }
 
 /* Best of reps timings of fn over all frequencies, in GFLOP/s (8 flops per complex MAC). */
-static void run(const char *isa, forward_fn fwd, grad_fn grad, int c, int reps, double peak) {
+static void run(const char *isa, ff_spectral_forward_fn fwd, ff_spectral_grad_fn grad, int c,
+                int reps, double peak) {
     const int tiles = 7;
     const size_t nf = 32 * 17, cstride = (nf + 1) * SPEC_FLOATS;
     float *x = filled((size_t)tiles * c * cstride), *d = filled((size_t)tiles * c * cstride);
@@ -58,22 +59,13 @@ int main(int argc, char **argv) {
     const int reps = argc > 1 ? atoi(argv[1]) : 5;
     const double peak = ff_sgemm_gflops(1, 1024);
     printf("one thread; sgemm peak %.1f GFLOP/s; %% = share of it\n", peak);
-    const struct {
-        ff_isa isa;
-        forward_fn fwd;
-        grad_fn grad;
-    } copies[] = {
-        {FF_ISA_GENERIC, spectral_forward_generic, spectral_weight_grad_generic},
-#if defined(FFCNN_X86_KERNELS)
-        {FF_ISA_AVX2, spectral_forward_avx2, spectral_weight_grad_avx2},
-        {FF_ISA_AVX512, spectral_forward_avx512, spectral_weight_grad_avx512},
-#endif
-    };
     static const int widths[] = {16, 32, 64, 128};
-    for (size_t i = 0; i < sizeof copies / sizeof *copies; i++) {
-        if (!ff_isa_available(copies[i].isa)) continue;
+    for (int isa = FF_ISA_GENERIC; isa <= FF_ISA_AVX512; isa++) {
+        ff_spectral_forward_fn fwd;
+        ff_spectral_grad_fn grad;
+        if (ff_isa_spectral_kernels((ff_isa)isa, &fwd, &grad) != 0) continue;
         for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
-            run(ff_isa_name(copies[i].isa), copies[i].fwd, copies[i].grad, widths[c], reps, peak);
+            run(ff_isa_name(isa), fwd, grad, widths[c], reps, peak);
     }
     return 0;
 }

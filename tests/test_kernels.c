@@ -265,8 +265,8 @@ typedef void (*forward_fn)(float *, const float complex *, const float *, int, i
 typedef void (*grad_fn)(float complex *, const float *, const float *, const float *, int, int, int,
                         size_t, size_t, size_t);
 
-static void check_products(ff_isa isa, forward_fn fwd, grad_fn grad, int cin, int cout, int tiles,
-                           int use_scale) {
+static void check_products(ff_isa isa, ff_spectral_forward_fn fwd, ff_spectral_grad_fn grad,
+                           int cin, int cout, int tiles, int use_scale) {
     const size_t nf = 5, cstride = (nf + 1) * SPEC_FLOATS; /* as conv_fft: one spare frequency */
     float *x = aligned_floats((size_t)tiles * cin * cstride);
     float *d = aligned_floats((size_t)tiles * cout * cstride);
@@ -320,28 +320,19 @@ static void check_products(ff_isa isa, forward_fn fwd, grad_fn grad, int cin, in
 }
 
 static void test_products_every_isa(void) {
-    const struct {
-        ff_isa isa;
-        forward_fn fwd;
-        grad_fn grad;
-    } copies[] = {
-        {FF_ISA_GENERIC, spectral_forward_generic, spectral_weight_grad_generic},
-#if defined(FFCNN_X86_KERNELS)
-        {FF_ISA_AVX2, spectral_forward_avx2, spectral_weight_grad_avx2},
-        {FF_ISA_AVX512, spectral_forward_avx512, spectral_weight_grad_avx512},
-#endif
-    };
     static const int shapes[][3] = {{1, 1, 1},   {3, 5, 2}, {2, 8, 1}, {7, 9, 3},
                                     {16, 16, 2}, {5, 4, 1}, {6, 13, 2}};
-    for (size_t c = 0; c < sizeof copies / sizeof *copies; c++) {
-        if (!ff_isa_available(copies[c].isa)) {
-            printf("(%s kernels: not run, this CPU lacks them)\n", ff_isa_name(copies[c].isa));
+    for (int isa = FF_ISA_GENERIC; isa <= FF_ISA_AVX512; isa++) {
+        ff_spectral_forward_fn fwd;
+        ff_spectral_grad_fn grad;
+        if (ff_isa_spectral_kernels((ff_isa)isa, &fwd, &grad) != 0) {
+            printf("(%s kernels: not run, not in this build or this CPU)\n", ff_isa_name(isa));
             continue;
         }
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
             for (int sc = 0; sc < 2; sc++)
-                check_products(copies[c].isa, copies[c].fwd, copies[c].grad, shapes[i][0],
-                               shapes[i][1], shapes[i][2], sc);
+                check_products((ff_isa)isa, fwd, grad, shapes[i][0], shapes[i][1], shapes[i][2],
+                               sc);
     }
 }
 

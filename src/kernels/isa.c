@@ -83,14 +83,33 @@ const char *ffcnn_kernels(void) {
 #define PICK(fn) fn##_generic
 #endif
 
+/* The copies of the channel sums, by ff_isa. */
+static const struct {
+    ff_spectral_forward_fn forward;
+    ff_spectral_grad_fn grad;
+} spectral_copies[] = {
+    {spectral_forward_generic, spectral_weight_grad_generic},
+#if defined(FFCNN_X86_KERNELS)
+    {spectral_forward_avx2, spectral_weight_grad_avx2},
+    {spectral_forward_avx512, spectral_weight_grad_avx512},
+#endif
+};
+
+int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral_grad_fn *grad) {
+    if (!ff_isa_available(isa)) return -1;
+    *fwd = spectral_copies[isa].forward;
+    *grad = spectral_copies[isa].grad;
+    return 0;
+}
+
 void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
                       int cout, size_t cstride, size_t f0, size_t f1) {
-    PICK(spectral_forward)(y, w, x, tiles, cin, cout, cstride, f0, f1);
+    spectral_copies[ff_isa_active()].forward(y, w, x, tiles, cin, cout, cstride, f0, f1);
 }
 
 void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
                           int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
-    PICK(spectral_weight_grad)(g, d, x, dscale, tiles, cin, cout, cstride, f0, f1);
+    spectral_copies[ff_isa_active()].grad(g, d, x, dscale, tiles, cin, cout, cstride, f0, f1);
 }
 
 int kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,

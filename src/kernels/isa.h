@@ -32,6 +32,16 @@ const char *ff_isa_name(ff_isa isa);
 /* Whether this build has kernels for isa and this CPU can run them. */
 int ff_isa_available(ff_isa isa);
 
+/* One copy's channel sums (the signatures of spectral_forward and spectral_weight_grad). */
+typedef void (*ff_spectral_forward_fn)(float *y, const float complex *w, const float *x, int tiles,
+                                       int cin, int cout, size_t cstride, size_t f0, size_t f1);
+typedef void (*ff_spectral_grad_fn)(float complex *g, const float *d, const float *x,
+                                    const float *dscale, int tiles, int cin, int cout,
+                                    size_t cstride, size_t f0, size_t f1);
+/* The channel-sum kernels of isa's copy, for tests and benchmarks that call each copy
+ * directly; 0, or -1 when isa is not available (ff_isa_available). */
+int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral_grad_fn *grad);
+
 /* The per-instruction-set copies behind spectral_forward / spectral_weight_grad /
  * kernel_spectra_forward / kernel_spectra_inverse (conv_fft.h), same arguments. */
 #define FF_DECLARE_KERNELS(sfx)                                                                    \
