@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define FFCNN_VERSION "0.1.0"
+#include "ffcnn_version.h"
 #define FFCNN_ERR_LEN 512
 #define FFCNN_MAX_LAYERS 16
 #define FFCNN_CLASSES 10
@@ -36,23 +36,49 @@ enum ffcnn_label_kind {
     FFCNN_LABEL_ONEHOT = 3    /* Hinton's one-hot in the first 10 pixels (baseline) */
 };
 
+/* One entry of the network's layer list (docs/method.md §3). A conv layer is an FF layer:
+ * RMS-normalise its input, convolve ("same" padding, stride 1), ReLU; its goodness and the
+ * linear head read its ReLU output. A max-pooling step takes the previous layer's output to the
+ * next layer's input (size x size windows, stride size, floor of odd sides as in PyTorch); it
+ * has no parameters and no goodness of its own. */
+enum ffcnn_layer_kind { FFCNN_LAYER_CONV = 1, FFCNN_LAYER_MAXPOOL = 2 };
+
+typedef struct ffcnn_layer_spec {
+    int32_t kind;    /* enum ffcnn_layer_kind */
+    int32_t filters; /* conv: output channels; pooling: 0 */
+    int32_t size;    /* conv: odd kernel size k (k x k); pooling: window side = stride */
+} ffcnn_layer_spec;
+
 /* Everything that defines a network and its training schedule. */
 typedef struct ffcnn_config {
-    int32_t layers;      /* number of conv layers */
-    int32_t filters;     /* filters per layer */
-    int32_t kernel;      /* odd kernel size k (k x k, "same" padding, stride 1) */
-    int32_t channels;    /* input image channels */
-    int32_t height;      /* input image height */
-    int32_t width;       /* input image width */
-    int32_t label_kind;  /* enum ffcnn_label_kind */
-    float label_k;       /* label intensity K in (0,1) */
-    int32_t train_from;  /* first trained layer, 1-based; layers before it keep their init */
+    int32_t n_layers;                         /* entries used in layer[] */
+    ffcnn_layer_spec layer[FFCNN_MAX_LAYERS]; /* first entry a conv layer */
+    int32_t channels;                         /* input image channels (from the data) */
+    int32_t height;                           /* input image height */
+    int32_t width;                            /* input image width */
+    int32_t classes;                          /* number of classes (FFCNN_CLASSES) */
+    int32_t label_kind;                       /* enum ffcnn_label_kind */
+    float label_k;                            /* label intensity K in (0,1) */
+    int32_t train_from;  /* first trained conv layer, 1-based; conv layers before it keep their
+                            init */
     int32_t batch;       /* positives per batch (as many negatives go with them) */
     int32_t epochs;      /* training epochs */
     float lr;            /* Adam learning rate before the cool-down */
     uint64_t seed;       /* seeds init, shuffling and negative labels */
     float classifier_lr; /* the linear head's rate (same cool-down); 0 = lr, as in the paper */
 } ffcnn_config;
+
+/* The uniform stack: `layers` conv layers of `filters` filters k x k, no pooling (the
+ * shorthand of --layers, --filters, --kernel). */
+int ffcnn_config_set_uniform(ffcnn_config *cfg, int layers, int filters, int kernel, char *err);
+/* Parses a layer list: entries separated by spaces or commas, "cFkK" a conv layer of F filters
+ * K x K (e.g. c32k7), "pS" S x S max pooling (e.g. p2); '#' starts a comment to the end of the
+ * line. FFCNN_EINVAL naming the bad entry. */
+int ffcnn_config_parse_net(ffcnn_config *cfg, const char *text, char *err);
+/* The layer list in the syntax of ffcnn_config_parse_net ("c16k5 c16k5 c16k5"). */
+void ffcnn_config_format_net(const ffcnn_config *cfg, char *buf, size_t len);
+/* Number of conv (FF) layers in the list. */
+int ffcnn_config_conv_layers(const ffcnn_config *cfg);
 
 /* Fills the default preset: the best MNIST network that trains and evaluates in 10 minutes on
  * a 2-core machine (README). */
@@ -84,6 +110,18 @@ int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_spli
 /* Keeps only the first n images (n <= ds->n). */
 void ffcnn_dataset_truncate(ffcnn_dataset *ds, int32_t n);
 void ffcnn_dataset_free(ffcnn_dataset *ds);
+
+/* What a model was trained on, kept in its file so that a resumed run takes the same images and
+ * an evaluation can warn about other data. */
+typedef struct ffcnn_data_identity {
+    char name[64];       /* the data set as the user named it ("mnist", "fashion"); "" unknown */
+    int32_t train_limit; /* first N training images used; -1 all */
+    int32_t val_limit;   /* first N validation images used; -1 all */
+    uint8_t fingerprint[32]; /* SHA-256 of the training set (shape, pixels, labels); 0s unknown */
+} ffcnn_data_identity;
+
+/* SHA-256 of the set's shape, pixels and labels. */
+void ffcnn_dataset_fingerprint(const ffcnn_dataset *ds, uint8_t fingerprint[32]);
 
 /* ---- network ---- */
 
@@ -119,6 +157,11 @@ int ffcnn_net_step_in_epoch(const ffcnn_net *net);
 double ffcnn_net_last_val_accuracy(const ffcnn_net *net);
 /* SHA-256 of the parameters (weights and biases, as stored), as 64 hex digits + NUL. */
 void ffcnn_net_weights_sha256(const ffcnn_net *net, char hex[65]);
+/* The training data's identity. Training records the fingerprint on the first epoch and
+ * refuses a training set whose fingerprint differs from a recorded one; name and limits are
+ * the caller's to set (the CLI does) and are saved with the model. */
+void ffcnn_net_set_data_identity(ffcnn_net *net, const ffcnn_data_identity *id);
+const ffcnn_data_identity *ffcnn_net_data_identity(const ffcnn_net *net);
 
 /* ---- training ---- */
 
@@ -172,16 +215,8 @@ typedef struct ffcnn_eval_result {
 int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                    ffcnn_eval_result *res, char *err);
 
-/* ---- cost and speed (ffcnn bench) ---- */
+/* ---- instruction sets (the bench functions are in ffcnn_bench.h) ---- */
 
-typedef struct ffcnn_cost {
-    double train_direct_flops, train_executed_flops; /* per training image */
-    double infer_direct_flops, infer_executed_flops; /* per goodness-inference image */
-} ffcnn_cost;
-
-/* Direct-convolution flops (the shared yardstick) and the flops this build's conv paths
- * execute (FFT transforms estimated at 2.5 N log2 N). */
-void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *cost);
 /* The instruction set of the hot kernels in use: "avx512", "avx2" or "generic". The best the
  * CPU runs is chosen at first use, unless the environment variable FFCNN_KERNELS or
  * ffcnn_use_kernels names one ("auto" = the best). Call before training, from one thread;
@@ -194,11 +229,6 @@ int ffcnn_use_kernels(const char *name, char *err);
  * restart itself (the CLI does). */
 const char *ffcnn_blas_core(void);
 const char *ffcnn_blas_better_core(void);
-/* Seconds and flops spent in the frequency-domain products since the last reset. */
-void ffcnn_fft_product_stats(double *seconds, double *flops, int reset);
-/* This machine's sgemm speed (2048^3, best of 3) on `threads` BLAS threads, GFLOP/s. */
-double ffcnn_sgemm_peak_gflops(int threads);
-
 /* ---- model files (docs/checkpoint-format.md) ---- */
 
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err);

@@ -19,11 +19,14 @@
 #endif
 
 #define CKPT_MAGIC "FFCNNCKP"
-#define CKPT_VERSION 2u
+#define CKPT_VERSION 3u
 /* version 1: magic 8, version 4, config 60, position 16, metrics 8, n_params 8; version 2
- * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params */
+ * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params;
+ * version 3 (docs/checkpoint-format.md) holds the layer list, the input shape and class count,
+ * and the training data's identity. */
 #define CKPT_HEADER_BYTES_V1 104u
-#define CKPT_HEADER_BYTES 120u
+#define CKPT_HEADER_BYTES_V2 120u
+#define CKPT_HEADER_BYTES 416u
 
 typedef struct {
     uint8_t *p;
@@ -55,20 +58,27 @@ static int32_t get_i32(reader *r) {
 
 static void put_header(writer *w, const ffcnn_net *net) {
     const ffcnn_config *c = &net->cfg;
-    const uint32_t version = CKPT_VERSION;
+    const uint32_t version = CKPT_VERSION, header = CKPT_HEADER_BYTES;
     put(w, CKPT_MAGIC, 8);
-    put(w, &version, 4);
-    put_i32(w, c->layers), put_i32(w, c->filters), put_i32(w, c->kernel);
-    put_i32(w, c->channels), put_i32(w, c->height), put_i32(w, c->width);
+    put(w, &version, 4), put(w, &header, 4);
+    put_i32(w, c->n_layers);
+    for (int i = 0; i < FFCNN_MAX_LAYERS; i++) {
+        const ffcnn_layer_spec none = {0, 0, 0}, *s = i < c->n_layers ? &c->layer[i] : &none;
+        put_i32(w, s->kind), put_i32(w, s->filters), put_i32(w, s->size);
+    }
+    put_i32(w, c->channels), put_i32(w, c->height), put_i32(w, c->width), put_i32(w, c->classes);
     put_i32(w, c->label_kind), put(w, &c->label_k, 4), put_i32(w, c->train_from);
     put_i32(w, c->batch), put_i32(w, c->epochs), put(w, &c->lr, 4), put(w, &c->seed, 8);
     put(w, &c->classifier_lr, 4);
     put_i32(w, net->epochs_done), put_i32(w, net->step_in_epoch), put(w, &net->adam_t, 8);
     put(w, &net->last_val_linear, 8);
     uint8_t paths[FFCNN_MAX_LAYERS] = {0}; /* 0: never settled (the next run measures) */
-    for (int l = 0; net->paths_settled && l < c->layers; l++)
-        paths[l] = (uint8_t)net->layer[l].path;
+    for (int j = 0; net->paths_settled && j < net->n_ff; j++)
+        paths[j] = (uint8_t)net->layer[net->ff_index[j]].conv.path;
     put(w, paths, sizeof paths);
+    put(w, net->data.name, sizeof net->data.name);
+    put_i32(w, net->data.train_limit), put_i32(w, net->data.val_limit);
+    put(w, net->data.fingerprint, sizeof net->data.fingerprint);
     const uint64_t n = net->n_params;
     put(w, &n, 8);
 }
@@ -184,26 +194,135 @@ static int read_file(const char *path, uint8_t **out, size_t *len, char *err) {
     return FFCNN_OK;
 }
 
-static int parse_header(reader *r, const char *path, ffcnn_config *c, uint32_t *version,
+/* What a header holds besides the configuration. */
+typedef struct header_fields {
+    uint32_t version;
+    size_t bytes; /* header length: where the parameters start */
+    int32_t epochs_done, step_in_epoch;
+    int64_t adam_t;
+    double last_val;
+    uint8_t paths[FFCNN_MAX_LAYERS];
+    ffcnn_data_identity data;
+    uint64_t n_params;
+} header_fields;
+
+/* Versions 1 and 2: a uniform stack of (layers, filters, kernel) on 10 classes. */
+static void get_config_v1(reader *r, ffcnn_config *c) {
+    const int32_t layers = get_i32(r), filters = get_i32(r), kernel = get_i32(r);
+    c->n_layers = layers >= 0 && layers <= FFCNN_MAX_LAYERS ? layers : -1;
+    for (int i = 0; i < c->n_layers; i++)
+        c->layer[i] = (ffcnn_layer_spec){FFCNN_LAYER_CONV, filters, kernel};
+    c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);
+    c->classes = FFCNN_CLASSES;
+}
+
+static void get_config_v3(reader *r, ffcnn_config *c) {
+    c->n_layers = get_i32(r);
+    for (int i = 0; i < FFCNN_MAX_LAYERS; i++) {
+        ffcnn_layer_spec *s = &c->layer[i];
+        s->kind = get_i32(r), s->filters = get_i32(r), s->size = get_i32(r);
+    }
+    c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);
+    c->classes = get_i32(r);
+}
+
+static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c, header_fields *h,
                         char *err) {
     char magic[8];
     get(r, magic, 8);
     if (memcmp(magic, CKPT_MAGIC, 8) != 0)
         return ff_fail(err, FFCNN_EFORMAT, "%s: not an ffcnn model (bad magic)", path);
-    get(r, version, 4);
-    if (*version != 1 && *version != CKPT_VERSION)
-        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads 1 and %u",
-                       path, *version, CKPT_VERSION);
+    memset(h, 0, sizeof *h);
+    get(r, &h->version, 4);
+    if (h->version < 1 || h->version > CKPT_VERSION)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads 1 to %u",
+                       path, h->version, CKPT_VERSION);
+    h->bytes = h->version == 1   ? CKPT_HEADER_BYTES_V1
+               : h->version == 2 ? CKPT_HEADER_BYTES_V2
+                                 : CKPT_HEADER_BYTES;
+    if (len < h->bytes + 4)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: too short for a version %u header", path,
+                       h->version);
     memset(c, 0, sizeof *c);
-    c->layers = get_i32(r), c->filters = get_i32(r), c->kernel = get_i32(r);
-    c->channels = get_i32(r), c->height = get_i32(r), c->width = get_i32(r);
+    if (h->version >= 3) {
+        uint32_t stated;
+        get(r, &stated, 4);
+        if (stated != CKPT_HEADER_BYTES)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: header of %u bytes, version 3 has %u", path,
+                           stated, CKPT_HEADER_BYTES);
+        get_config_v3(r, c);
+    } else {
+        get_config_v1(r, c);
+    }
     c->label_kind = get_i32(r), get(r, &c->label_k, 4), c->train_from = get_i32(r);
     c->batch = get_i32(r), c->epochs = get_i32(r), get(r, &c->lr, 4), get(r, &c->seed, 8);
     get(r, &c->classifier_lr, 4);
+    h->epochs_done = get_i32(r), h->step_in_epoch = get_i32(r), get(r, &h->adam_t, 8);
+    get(r, &h->last_val, 8);
+    if (h->version >= 2) get(r, h->paths, sizeof h->paths);
+    h->data.train_limit = h->data.val_limit = -1;
+    if (h->version >= 3) {
+        get(r, h->data.name, sizeof h->data.name);
+        h->data.name[sizeof h->data.name - 1] = '\0';
+        h->data.train_limit = get_i32(r), h->data.val_limit = get_i32(r);
+        get(r, h->data.fingerprint, sizeof h->data.fingerprint);
+    }
+    get(r, &h->n_params, 8);
     char why[FFCNN_ERR_LEN];
     if (ffcnn_config_validate(c, why) != FFCNN_OK)
         return ff_fail(err, FFCNN_EFORMAT, "%s: bad configuration in model (%s)", path, why);
     return FFCNN_OK;
+}
+
+/* Every size and count against the file, before anything is allocated. */
+static int check_header(const ffcnn_config *c, const header_fields *h, size_t len, const char *path,
+                        char *err) {
+    const int L = ffcnn_config_conv_layers(c);
+    for (int j = 0; j < FFCNN_MAX_LAYERS; j++)
+        if (h->paths[j] > FFCNN_CONV_FFT || (j >= L && h->paths[j] != 0) ||
+            (j > 0 && j < L && (h->paths[j] == 0) != (h->paths[0] == 0)))
+            return ff_fail(err, FFCNN_EFORMAT, "%s: bad convolution path %u for conv layer %d",
+                           path, h->paths[j], j + 1);
+    const uint64_t n = ff_param_count(c);
+    if (h->n_params != n)
+        return ff_fail(err, FFCNN_EFORMAT,
+                       "%s: holds %llu parameters but its configuration needs %llu", path,
+                       (unsigned long long)h->n_params, (unsigned long long)n);
+    if (n > (SIZE_MAX - h->bytes - 4) / 12 || len != h->bytes + 12 * n + 4)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path, len,
+                       (unsigned long long)(h->bytes + 12 * n + 4));
+    if (h->epochs_done < 0 || h->step_in_epoch < 0 || h->adam_t < 0)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: negative training position", path);
+    if (h->data.train_limit < -1 || h->data.val_limit < -1)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: bad data limits", path);
+    return FFCNN_OK;
+}
+
+static int check_crc(const uint8_t *buf, size_t len, const char *path, char *err) {
+    uint32_t crc;
+    memcpy(&crc, buf + len - 4, 4);
+    if (crc != (uint32_t)crc32_z(0L, buf + 8, len - 12))
+        return ff_fail(err, FFCNN_EFORMAT, "%s: checksum mismatch (file corrupted)", path);
+    return FFCNN_OK;
+}
+
+/* The payload and position into a network made from the file's configuration. */
+static int restore(ffcnn_net *net, reader *r, const header_fields *h, char *err) {
+    const size_t tensor = net->n_params * sizeof(float);
+    get(r, net->params, tensor);
+    get(r, net->adam_m, tensor);
+    get(r, net->adam_v, tensor);
+    net->epochs_done = h->epochs_done;
+    net->adam_t = h->adam_t;
+    net->step_in_epoch = h->step_in_epoch;
+    net->last_val_linear = h->last_val;
+    net->data = h->data;
+    if (h->paths[0] == 0) return FFCNN_OK; /* never settled: the next run chooses */
+    enum ffcnn_conv_path p[FFCNN_MAX_LAYERS];
+    for (int j = 0; j < FFCNN_MAX_LAYERS; j++) p[j] = (enum ffcnn_conv_path)h->paths[j];
+    const int rc = ff_net_make_layers(net, p, err); /* the paths it was trained on */
+    net->paths_settled = rc == FFCNN_OK;
+    return rc;
 }
 
 int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
@@ -213,64 +332,15 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
     if (rc) return rc;
     reader r = {buf, 0};
     ffcnn_config cfg;
-    uint64_t n_file = 0;
-    uint32_t version = 0;
-    uint8_t paths[FFCNN_MAX_LAYERS] = {0};
-    size_t header = CKPT_HEADER_BYTES_V1;
-    rc = parse_header(&r, path, &cfg, &version, err);
-    int32_t epochs_done = 0, step_in_epoch = 0;
-    int64_t adam_t = 0;
-    double last_val = -1.0;
-    if (!rc) {
-        epochs_done = get_i32(&r), step_in_epoch = get_i32(&r), get(&r, &adam_t, 8);
-        get(&r, &last_val, 8);
-        if (version >= 2 && len < CKPT_HEADER_BYTES + 4)
-            return free(buf), ff_fail(err, FFCNN_EFORMAT, "%s: too short for a version %u header",
-                                      path, version);
-        if (version >= 2) get(&r, paths, sizeof paths), header = CKPT_HEADER_BYTES;
-        get(&r, &n_file, 8);
-        for (int l = 0; l < FFCNN_MAX_LAYERS; l++)
-            if (paths[l] > FF_CONV_FFT || (l >= cfg.layers && paths[l] != 0) ||
-                (l > 0 && l < cfg.layers && (paths[l] == 0) != (paths[0] == 0)))
-                rc = ff_fail(err, FFCNN_EFORMAT, "%s: bad convolution path %u for layer %d", path,
-                             paths[l], l + 1);
-        const uint64_t n = ff_param_count(&cfg);
-        /* Every size is checked against the file before anything is allocated. */
-        if (rc)
-            ;
-        else if (n_file != n)
-            rc = ff_fail(err, FFCNN_EFORMAT,
-                         "%s: holds %llu parameters but its configuration needs %llu", path,
-                         (unsigned long long)n_file, (unsigned long long)n);
-        else if (n > (SIZE_MAX - header - 4) / 12 || len != header + 12 * n + 4)
-            rc = ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path,
-                         len, (unsigned long long)(header + 12 * n + 4));
-        else if (epochs_done < 0 || step_in_epoch < 0 || adam_t < 0)
-            rc = ff_fail(err, FFCNN_EFORMAT, "%s: negative training position", path);
-    }
-    if (!rc) {
-        uint32_t crc;
-        memcpy(&crc, buf + len - 4, 4);
-        if (crc != (uint32_t)crc32_z(0L, buf + 8, len - 12))
-            rc = ff_fail(err, FFCNN_EFORMAT, "%s: checksum mismatch (file corrupted)", path);
-    }
+    header_fields h;
+    rc = parse_header(&r, len, path, &cfg, &h, err);
+    if (!rc) rc = check_header(&cfg, &h, len, path, err);
+    if (!rc) rc = check_crc(buf, len, path, err);
     ffcnn_net *net = NULL;
     if (!rc) rc = ff_net_alloc(&net, &cfg, threads, err);
     if (!rc) {
-        const size_t tensor = net->n_params * sizeof(float);
-        get(&r, net->params, tensor);
-        get(&r, net->adam_m, tensor);
-        get(&r, net->adam_v, tensor);
-        net->epochs_done = epochs_done;
-        net->adam_t = adam_t;
-        net->step_in_epoch = step_in_epoch;
-        net->last_val_linear = last_val;
-        if (paths[0] != 0) { /* the paths it was trained on (version 2) */
-            int p[FFCNN_MAX_LAYERS];
-            for (int l = 0; l < FFCNN_MAX_LAYERS; l++) p[l] = paths[l];
-            rc = ff_net_make_layers(net, p, err);
-            net->paths_settled = rc == FFCNN_OK;
-        }
+        r.off = h.bytes;
+        rc = restore(net, &r, &h, err);
     }
     if (!rc) {
         *out = net;

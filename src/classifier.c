@@ -15,15 +15,13 @@ static int chunks_of(size_t len) {
     return (int)((len + COLUMN_CHUNK - 1) / COLUMN_CHUNK);
 }
 
-void classifier_logits_accumulate(float *logits, const float *feat, const float *w_block, int n,
-                                  size_t len, size_t ld, int threads) {
+size_t classifier_chunks(size_t len) {
+    return (size_t)chunks_of(len);
+}
+
+void classifier_logits_accumulate(float *logits, float *partial, const float *feat,
+                                  const float *w_block, int n, size_t len, size_t ld, int threads) {
     const int chunks = chunks_of(len);
-    float *partial = calloc((size_t)chunks * n * FFCNN_CLASSES, sizeof(float));
-    if (!partial) { /* no room to split: one pass */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, FFCNN_CLASSES, (int)len, 1.0f, feat,
-                    (int)len, w_block, (int)ld, 1.0f, logits, FFCNN_CLASSES);
-        return;
-    }
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int c = 0; c < chunks; c++) {
         const size_t c0 = (size_t)c * COLUMN_CHUNK;
@@ -35,7 +33,6 @@ void classifier_logits_accumulate(float *logits, const float *feat, const float 
     for (int c = 0; c < chunks; c++) /* in chunk order: fixed rounding */
         for (int i = 0; i < n * FFCNN_CLASSES; i++)
             logits[i] += partial[(size_t)c * n * FFCNN_CLASSES + i];
-    free(partial);
 }
 
 double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,

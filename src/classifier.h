@@ -7,10 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Column chunks the head cuts a block of len features into (the partials' count). */
+size_t classifier_chunks(size_t len);
+
 /* logits[n][10] += feat[n][len] * w_block^T, w_block = 10 rows of len, row stride ld; on up
- * to `threads` threads, with the same result for any number. */
-void classifier_logits_accumulate(float *logits, const float *feat, const float *w_block, int n,
-                                  size_t len, size_t ld, int threads);
+ * to `threads` threads, with the same result for any number. partial is scratch of
+ * classifier_chunks(len) x n x 10 floats. */
+void classifier_logits_accumulate(float *logits, float *partial, const float *feat,
+                                  const float *w_block, int n, size_t len, size_t ld, int threads);
 
 /* Softmax cross-entropy: dlogits = (softmax - onehot) / n; returns the mean loss and counts
  * argmax hits in *correct. */

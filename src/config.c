@@ -1,15 +1,24 @@
-/* The one place that owns the presets and the limits of every setting. */
+/* The one place that owns the presets, the layer-list syntax and the limits of every setting. */
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ffcnn.h"
+#include "network.h"
 #include "util.h"
 
 /* docs/method.md §3-§5: the paper's best network and schedule. */
+static void uniform_stack(ffcnn_config *c, int layers, int filters, int kernel) {
+    c->n_layers = layers;
+    for (int i = 0; i < layers; i++)
+        c->layer[i] = (ffcnn_layer_spec){FFCNN_LAYER_CONV, filters, kernel};
+}
+
 static void paper_preset(ffcnn_config *c) {
-    c->layers = 3;
-    c->filters = 128;
-    c->kernel = 7;
+    uniform_stack(c, 3, 128, 7);
+    c->classes = FFCNN_CLASSES;
     c->channels = 1;
     c->height = 28;
     c->width = 28;
@@ -29,8 +38,7 @@ static void paper_preset(ffcnn_config *c) {
  * the runs listed in the README. */
 static void default_preset(ffcnn_config *c) {
     paper_preset(c);
-    c->filters = 16;
-    c->kernel = 5;
+    uniform_stack(c, 3, 16, 5);
     c->epochs = 12;
     c->lr = 1e-3f;
     c->classifier_lr = 1e-4f;
@@ -49,9 +57,7 @@ int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err) {
         paper_preset(cfg);
     } else if (strcmp(name, "tiny") == 0) { /* smoke tests: seconds, not minutes */
         default_preset(cfg);
-        cfg->layers = 2;
-        cfg->filters = 8;
-        cfg->kernel = 3;
+        uniform_stack(cfg, 2, 8, 3);
         cfg->epochs = 1;
     } else {
         return ff_fail(err, FFCNN_EINVAL, "--preset: unknown preset '%s' (default, paper, tiny)",
@@ -60,29 +66,131 @@ int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err) {
     return FFCNN_OK;
 }
 
-int ffcnn_config_validate(const ffcnn_config *c, char *err) {
-    if (c->layers < 1 || c->layers > FFCNN_MAX_LAYERS)
-        return ff_fail(err, FFCNN_EINVAL, "--layers: %d is out of range 1..%d", c->layers,
+int ffcnn_config_conv_layers(const ffcnn_config *c) {
+    int n = 0;
+    for (int i = 0; i < c->n_layers && i < FFCNN_MAX_LAYERS; i++)
+        n += c->layer[i].kind == FFCNN_LAYER_CONV;
+    return n;
+}
+
+int ffcnn_config_set_uniform(ffcnn_config *c, int layers, int filters, int kernel, char *err) {
+    if (layers < 1 || layers > FFCNN_MAX_LAYERS)
+        return ff_fail(err, FFCNN_EINVAL, "--layers: %d is out of range 1..%d", layers,
                        FFCNN_MAX_LAYERS);
-    if (c->filters < 1 || c->filters > 4096)
-        return ff_fail(err, FFCNN_EINVAL, "--filters: %d is out of range 1..4096", c->filters);
-    if (c->kernel < 1 || c->kernel > 31 || c->kernel % 2 == 0)
+    if (filters < 1 || filters > 4096)
+        return ff_fail(err, FFCNN_EINVAL, "--filters: %d is out of range 1..4096", filters);
+    if (kernel < 1 || kernel > 31 || kernel % 2 == 0)
         return ff_fail(err, FFCNN_EINVAL,
                        "--kernel: %d must be odd and in 1..31 ('same' padding is symmetric)",
-                       c->kernel);
+                       kernel);
+    memset(c->layer, 0, sizeof c->layer);
+    uniform_stack(c, layers, filters, kernel);
+    return FFCNN_OK;
+}
+
+/* One entry: "c<filters>k<kernel>" or "p<size>". */
+static int parse_entry(const char *tok, size_t len, ffcnn_layer_spec *spec, char *err) {
+    char buf[32];
+    if (len >= sizeof buf) len = sizeof buf - 1;
+    memcpy(buf, tok, len);
+    buf[len] = '\0';
+    char *end = NULL;
+    long a = 0, b = 0;
+    if (buf[0] == 'c' && isdigit((unsigned char)buf[1])) {
+        a = strtol(buf + 1, &end, 10);
+        if (*end == 'k' && isdigit((unsigned char)end[1])) b = strtol(end + 1, &end, 10);
+        if (*end == '\0' && b > 0) {
+            *spec = (ffcnn_layer_spec){FFCNN_LAYER_CONV, (int32_t)(a < 100000 ? a : 100000),
+                                       (int32_t)(b < 1000 ? b : 1000)};
+            return FFCNN_OK;
+        }
+    } else if (buf[0] == 'p' && isdigit((unsigned char)buf[1])) {
+        a = strtol(buf + 1, &end, 10);
+        if (*end == '\0') {
+            *spec = (ffcnn_layer_spec){FFCNN_LAYER_MAXPOOL, 0, (int32_t)(a < 1000 ? a : 1000)};
+            return FFCNN_OK;
+        }
+    }
+    return ff_fail(err, FFCNN_EINVAL,
+                   "--net: '%s' is not a layer (cFkK: a conv layer of F filters K x K, e.g. "
+                   "c32k7; pS: S x S max pooling, e.g. p2)",
+                   buf);
+}
+
+int ffcnn_config_parse_net(ffcnn_config *c, const char *text, char *err) {
+    ffcnn_config parsed = *c;
+    memset(parsed.layer, 0, sizeof parsed.layer);
+    parsed.n_layers = 0;
+    const char *p = text;
+    while (*p) {
+        if (*p == '#') { /* a comment, to the end of the line */
+            p += strcspn(p, "\n");
+            continue;
+        }
+        if (isspace((unsigned char)*p) || *p == ',') {
+            p++;
+            continue;
+        }
+        const size_t len = strcspn(p, " \t\r\n,#");
+        if (parsed.n_layers == FFCNN_MAX_LAYERS)
+            return ff_fail(err, FFCNN_EINVAL, "--net: more than %d layers", FFCNN_MAX_LAYERS);
+        int rc = parse_entry(p, len, &parsed.layer[parsed.n_layers++], err);
+        if (rc) return rc;
+        p += len;
+    }
+    if (parsed.n_layers == 0) return ff_fail(err, FFCNN_EINVAL, "--net: no layers");
+    *c = parsed;
+    return FFCNN_OK;
+}
+
+void ffcnn_config_format_net(const ffcnn_config *c, char *buf, size_t len) {
+    size_t off = 0;
+    if (len) buf[0] = '\0';
+    for (int i = 0; i < c->n_layers && i < FFCNN_MAX_LAYERS && off < len; i++) {
+        const ffcnn_layer_spec *s = &c->layer[i];
+        const char *sep = i ? " " : "";
+        int k = s->kind == FFCNN_LAYER_CONV
+                    ? snprintf(buf + off, len - off, "%sc%dk%d", sep, s->filters, s->size)
+                    : snprintf(buf + off, len - off, "%sp%d", sep, s->size);
+        if (k < 0) return;
+        off += (size_t)k;
+    }
+}
+
+/* Every layer's own limits, and the shapes they make (docs/method.md §3). */
+static int validate_layers(const ffcnn_config *c, char *err) {
+    if (c->n_layers < 1 || c->n_layers > FFCNN_MAX_LAYERS)
+        return ff_fail(err, FFCNN_EINVAL, "--net: %d layers is out of range 1..%d", c->n_layers,
+                       FFCNN_MAX_LAYERS);
+    if (c->layer[0].kind != FFCNN_LAYER_CONV)
+        return ff_fail(err, FFCNN_EINVAL, "--net: the first layer must be a conv layer (cFkK)");
+    for (int i = 0; i + 1 < c->n_layers; i++)
+        if (c->layer[i].kind == FFCNN_LAYER_MAXPOOL && c->layer[i + 1].kind == FFCNN_LAYER_MAXPOOL)
+            return ff_fail(err, FFCNN_EINVAL, "layer %d: two pooling steps in a row", i + 2);
+    ff_dims dims[FFCNN_MAX_LAYERS]; /* each kind checks its own limits (layers/) */
+    return ff_net_dims(c, dims, err);
+}
+
+int ffcnn_config_validate(const ffcnn_config *c, char *err) {
     if (c->channels < 1 || c->channels > 64 || c->height < 1 || c->height > 4096 || c->width < 1 ||
         c->width > 4096)
         return ff_fail(err, FFCNN_EINVAL, "image shape %dx%dx%d is out of range", c->channels,
                        c->height, c->width);
+    int rc = validate_layers(c, err);
+    if (rc) return rc;
+    if (c->classes != FFCNN_CLASSES)
+        return ff_fail(err, FFCNN_EINVAL, "classes: %d, but this version supports %d", c->classes,
+                       FFCNN_CLASSES);
     if (c->label_kind < FFCNN_LABEL_FOURIER1 || c->label_kind > FFCNN_LABEL_ONEHOT)
         return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2 or onehot", c->label_kind);
     if (c->label_kind == FFCNN_LABEL_ONEHOT && c->height * c->width < FFCNN_CLASSES)
         return ff_fail(err, FFCNN_EINVAL, "--label-set onehot: image has fewer than 10 pixels");
     if (!(c->label_k > 0.0f && c->label_k < 1.0f))
         return ff_fail(err, FFCNN_EINVAL, "--label-k: %g must be in (0, 1)", (double)c->label_k);
-    if (c->train_from < 1 || c->train_from > c->layers)
-        return ff_fail(err, FFCNN_EINVAL, "--train-from: %d must be in 1..%d (the layer count)",
-                       c->train_from, c->layers);
+    if (c->train_from < 1 || c->train_from > ffcnn_config_conv_layers(c))
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--train-from: %d must be in 1..%d (the number of conv layers)",
+                       c->train_from, ffcnn_config_conv_layers(c));
     if (c->batch < 1 || c->batch > 65536)
         return ff_fail(err, FFCNN_EINVAL, "--batch: %d is out of range 1..65536", c->batch);
     if (c->epochs < 0 || c->epochs > 1000000)

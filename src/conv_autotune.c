@@ -43,18 +43,20 @@ static void remember(const timing_key *k, const ff_conv_timing *t) {
 
 /* Everything one layer's forward and gradient touch, for n samples. */
 typedef struct trial {
-    ff_conv_layer layer;
-    ff_conv_scratch sc;
+    ff_layer layer;
+    ff_scratch sc;
+    ff_layer_io io;
     float *params, *grads, *a, *y, *z, *coef;
     double *goodness;
 } trial;
 
 static void trial_free(trial *t) {
-    free_conv_layer(&t->layer);
+    ff_layer_free(&t->layer);
     ff_free(t->params), ff_free(t->grads), ff_free(t->a), ff_free(t->y), ff_free(t->z);
     ff_free(t->coef), ff_free(t->goodness);
     ff_free(t->sc.per_thread), ff_free(t->sc.partial), ff_free(t->sc.xspec);
-    ff_free(t->sc.yspec), ff_free(t->sc.gspec), ff_free(t->sc.dout), ff_free(t->sc.sumsq);
+    ff_free(t->sc.yspec), ff_free(t->sc.gspec), ff_free(t->sc.grad_out);
+    ff_free(t->sc.channel_sums);
     memset(t, 0, sizeof *t);
 }
 
@@ -68,41 +70,57 @@ static void fill(float *x, size_t n, float scale) {
     }
 }
 
-static int trial_make(trial *t, const ff_conv_shape *s, int path, int n, int threads) {
-    memset(t, 0, sizeof *t);
-    const size_t np = conv_layer_param_count(*s);
+/* A conv layer of shape s on its own, made as the network makes one (layers/layer.h). */
+static int trial_layer(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path path) {
+    const ffcnn_layer_spec spec = {FFCNN_LAYER_CONV, s->out_ch, s->kernel};
+    const ff_dims in = {s->in_ch, s->height, s->width};
+    const size_t np = ff_conv_layer_ops.param_count(&spec, in);
     t->params = ff_calloc(np, sizeof(float));
     t->grads = ff_calloc(np, sizeof(float));
-    if (!t->params || !t->grads || make_conv_layer(&t->layer, *s, t->params, t->grads, path) != 0)
-        return -1;
-    const ff_conv_layer *l = &t->layer;
-    fill(t->params, np, 2.0f / sqrtf((float)ff_conv_patch_len(s)));
+    if (!t->params || !t->grads) return -1;
+    char err[FFCNN_ERR_LEN];
+    return ff_layer_make(&t->layer, &spec, 0, in, t->params, t->grads, path, err) ? -1 : 0;
+}
+
+static int trial_make(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path path, int n,
+                      int threads) {
+    memset(t, 0, sizeof *t);
+    if (trial_layer(t, s, path)) return -1;
+    const ff_layer *l = &t->layer;
+    fill(t->params, l->n_params, 2.0f / sqrtf((float)ff_conv_patch_len(s)));
+    ff_scratch_need need;
+    memset(&need, 0, sizeof need);
+    l->ops->scratch(l, n, &need);
     t->sc.threads = threads;
     int ok = (t->a = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
              (t->z = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
              (t->y = ff_calloc((size_t)n, l->out_len * sizeof(float))) &&
              (t->coef = ff_calloc((size_t)n, sizeof(float))) &&
              (t->goodness = ff_calloc((size_t)n, sizeof(double))) &&
-             (t->sc.per_thread = ff_calloc((size_t)threads, conv_layer_scratch_len(l) * 4 + 4)) &&
-             (t->sc.partial = ff_calloc((size_t)threads, l->n_params * sizeof(float))) &&
-             (t->sc.xspec = ff_calloc(conv_layer_spectrum_len(l, n, 0) + 1, sizeof(float))) &&
-             (t->sc.yspec = ff_calloc(conv_layer_spectrum_len(l, n, 1) + 1, sizeof(float))) &&
-             (t->sc.gspec = ff_calloc(conv_layer_spectrum_len(l, n, 2) + 1, sizeof(float))) &&
-             (t->sc.dout = ff_calloc((size_t)n, l->out_len * sizeof(float))) &&
-             (t->sc.sumsq = ff_calloc((size_t)n, (size_t)s->out_ch * sizeof(double)));
+             (t->sc.per_thread = ff_calloc((size_t)threads, need.per_thread * 4 + 4)) &&
+             (t->sc.partial = ff_calloc((size_t)threads, need.partial * sizeof(float) + 4)) &&
+             (t->sc.xspec = ff_calloc(need.xspec + 1, sizeof(float))) &&
+             (t->sc.yspec = ff_calloc(need.yspec + 1, sizeof(float))) &&
+             (t->sc.gspec = ff_calloc(need.gspec + 1, sizeof(float))) &&
+             (t->sc.grad_out = ff_calloc(need.grad_out + 1, sizeof(float))) &&
+             (t->sc.channel_sums = ff_calloc((size_t)n, need.channel_sums * sizeof(double) + 8));
     if (!ok) return -1;
+    t->io = (ff_layer_io){t->a, NULL, t->y, t->goodness, t->z};
     fill(t->a, (size_t)n * l->in_len, 1.0f);
     for (int i = 0; i < n; i++) t->coef[i] = i % 2 ? 0.5f : -0.5f;
     return 0;
 }
 
 /* Seconds of one training step's work for this layer: forward on n, gradient on m (m = 0 for
- * a layer that does not learn). The weights count as changed, as after every Adam step. */
+ * a layer that does not learn). The weights count as changed, as after every Adam step.
+ * Negative when out of memory. */
 static double trial_run(trial *t, int n, int m) {
+    char err[FFCNN_ERR_LEN];
+    ff_layer *l = &t->layer;
     const double t0 = ff_now_seconds();
-    t->layer.weights_changed = 1;
-    forward_conv_layer(&t->layer, t->y, t->z, t->goodness, t->a, NULL, n, &t->sc);
-    if (m > 0) backward_conv_layer(&t->layer, t->y, t->z, t->coef, m, &t->sc);
+    l->ops->update(l);
+    if (l->ops->forward(l, &t->io, n, &t->sc, err)) return -1.0;
+    if (m > 0 && l->ops->backward(l, &t->io, t->coef, m, &t->sc, err)) return -1.0;
     return ff_now_seconds() - t0;
 }
 
@@ -111,14 +129,15 @@ static double trial_run(trial *t, int n, int m) {
 static int measure(ff_conv_timing *out, const ff_conv_shape *s, int n, int m, int threads) {
     trial t[2];
     memset(t, 0, sizeof t);
-    int rc = trial_make(&t[0], s, FF_CONV_IM2COL, n, threads) ||
-                     trial_make(&t[1], s, FF_CONV_FFT, n, threads)
+    int rc = trial_make(&t[0], s, FFCNN_CONV_IM2COL, n, threads) ||
+                     trial_make(&t[1], s, FFCNN_CONV_FFT, n, threads)
                  ? -1
                  : 0;
     double best[2] = {INFINITY, INFINITY};
     for (int round = 0; !rc && round < 4; round++) {
         for (int p = 0; p < 2; p++) {
             const double sec = trial_run(&t[p], n, m);
+            if (sec < 0) rc = -1;
             if (round > 0 && sec < best[p]) best[p] = sec; /* round 0 warms caches and plans */
         }
         if (round >= 1 && (best[0] > 1.5 * best[1] || best[1] > 1.5 * best[0])) break;
@@ -128,7 +147,7 @@ static int measure(ff_conv_timing *out, const ff_conv_shape *s, int n, int m, in
     if (rc) return -1;
     out->im2col_seconds = best[0];
     out->fft_seconds = best[1];
-    out->path = best[1] < best[0] ? FF_CONV_FFT : FF_CONV_IM2COL;
+    out->path = best[1] < best[0] ? FFCNN_CONV_FFT : FFCNN_CONV_IM2COL;
     return 0;
 }
 

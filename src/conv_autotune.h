@@ -2,11 +2,11 @@
 #ifndef FFCNN_CONV_AUTOTUNE_H
 #define FFCNN_CONV_AUTOTUNE_H
 
-#include "layer_conv.h"
+#include "layers/layer.h"
 
 typedef struct ff_conv_timing {
-    int path;              /* FF_CONV_IM2COL or FF_CONV_FFT, the faster */
-    double im2col_seconds; /* best time of one step's work on each path */
+    enum ffcnn_conv_path path; /* IM2COL or FFT, the faster; AUTO (0): not measured */
+    double im2col_seconds;     /* best time of one step's work on each path */
     double fft_seconds;
 } ff_conv_timing;
 

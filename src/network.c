@@ -4,35 +4,67 @@
 
 #include "classifier.h"
 #include "kernels/kernels.h"
+#include "optim_adam.h"
 #include "util.h"
 
-static ff_conv_shape layer_shape(const ffcnn_config *c, int l) {
-    ff_conv_shape s = {l == 0 ? c->channels : c->filters, c->filters, c->height, c->width,
-                       c->kernel};
-    return s;
+int ff_net_dims(const ffcnn_config *cfg, ff_dims *out, char *err) {
+    ff_dims d = {cfg->channels, cfg->height, cfg->width};
+    for (int i = 0; i < cfg->n_layers; i++) {
+        const ff_layer_ops *ops = ff_layer_kind(cfg->layer[i].kind);
+        if (!ops)
+            return ff_fail(err, FFCNN_EINVAL, "layer %d: unknown kind %d", i + 1,
+                           cfg->layer[i].kind);
+        const int rc = ops->out_dims(&cfg->layer[i], d, i + 1, &out[i], err);
+        if (rc) return rc;
+        d = out[i];
+    }
+    return FFCNN_OK;
 }
 
-static size_t classifier_inputs(const ffcnn_config *c) {
-    return (size_t)(c->layers - c->train_from + 1) * c->filters * c->height * c->width;
+/* The head reads the normalised output of every trained FF layer (docs/method.md §6). */
+static size_t head_inputs(const ffcnn_config *cfg, const ff_dims *dims) {
+    size_t n = 0;
+    for (int i = 0, j = 0; i < cfg->n_layers; i++)
+        if (cfg->layer[i].kind == FFCNN_LAYER_CONV && j++ >= cfg->train_from - 1)
+            n += ff_dims_len(dims[i]);
+    return n;
 }
 
 size_t ff_param_count(const ffcnn_config *cfg) {
-    size_t n = FFCNN_CLASSES * classifier_inputs(cfg);
-    for (int l = 0; l < cfg->layers; l++) n += conv_layer_param_count(layer_shape(cfg, l));
+    ff_dims dims[FFCNN_MAX_LAYERS];
+    char err[FFCNN_ERR_LEN];
+    if (ff_net_dims(cfg, dims, err)) return 0;
+    size_t n = (size_t)cfg->classes * head_inputs(cfg, dims);
+    ff_dims in = {cfg->channels, cfg->height, cfg->width};
+    for (int i = 0; i < cfg->n_layers; i++) {
+        n += ff_layer_kind(cfg->layer[i].kind)->param_count(&cfg->layer[i], in);
+        in = dims[i];
+    }
     return n;
 }
 
 static void workspace_free(ff_workspace *ws);
 
-int ff_net_make_layers(ffcnn_net *net, const int *paths, char *err) {
-    size_t off = 0;
+/* (Re)makes every layer from the config, conv layer j (FF index) on paths[j], with its slice
+ * of the parameter block; the head's slice follows. */
+int ff_net_make_layers(ffcnn_net *net, const enum ffcnn_conv_path *paths, char *err) {
     workspace_free(&net->ws); /* its sizes depend on the paths */
-    for (int l = 0; l < net->cfg.layers; l++) {
-        free_conv_layer(&net->layer[l]);
-        if (make_conv_layer(&net->layer[l], layer_shape(&net->cfg, l), net->params + off,
-                            net->grads + off, paths[l]) != 0)
-            return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution", l + 1);
-        off += net->layer[l].n_params;
+    const ffcnn_config *cfg = &net->cfg;
+    ff_dims in = {cfg->channels, cfg->height, cfg->width};
+    size_t off = 0;
+    net->n_layers = cfg->n_layers;
+    net->n_ff = 0;
+    for (int i = 0; i < cfg->n_layers; i++) {
+        ff_layer *l = &net->layer[i];
+        ff_layer_free(l);
+        const int is_ff = cfg->layer[i].kind == FFCNN_LAYER_CONV;
+        const enum ffcnn_conv_path p = is_ff ? paths[net->n_ff] : FFCNN_CONV_AUTO;
+        const int rc =
+            ff_layer_make(l, &cfg->layer[i], i, in, net->params + off, net->grads + off, p, err);
+        if (is_ff) net->ff_index[l->conv_index = net->n_ff++] = i;
+        if (rc) return rc;
+        off += l->n_params;
+        in = l->out;
     }
     net->cls_w = net->params + off;
     net->cls_dw = net->grads + off;
@@ -42,11 +74,15 @@ int ff_net_make_layers(ffcnn_net *net, const int *paths, char *err) {
 int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err) {
     int rc = ffcnn_config_validate(cfg, err);
     if (rc) return rc;
+    ff_dims dims[FFCNN_MAX_LAYERS];
+    if ((rc = ff_net_dims(cfg, dims, err))) return rc;
     ffcnn_net *net = ff_calloc(1, sizeof *net);
     if (!net) return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating the network");
     net->cfg = *cfg;
     net->threads = threads < 1 ? 1 : threads;
-    net->cls_in = classifier_inputs(cfg);
+    net->cls_in = head_inputs(cfg, dims);
+    net->pending_grad = -1;
+    net->data.train_limit = net->data.val_limit = -1;
     const size_t n = ff_param_count(cfg);
     net->n_params = n;
     net->params = ff_calloc(n, sizeof(float));
@@ -59,9 +95,8 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
         ffcnn_net_free(net);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating %zu parameters", n);
     }
-    const int guess[FFCNN_MAX_LAYERS] = {FF_CONV_AUTO};
-    rc = ff_net_make_layers(net, guess, err);
-    if (rc) {
+    const enum ffcnn_conv_path guess[FFCNN_MAX_LAYERS] = {FFCNN_CONV_AUTO};
+    if ((rc = ff_net_make_layers(net, guess, err))) {
         ffcnn_net_free(net);
         return rc;
     }
@@ -74,8 +109,8 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
 void ff_net_init_weights(ffcnn_net *net) {
     ff_rng init_rng;
     ff_rng_stream(&init_rng, net->cfg.seed, FF_STREAM_INIT, 0, 0);
-    for (int l = 0; l < net->cfg.layers; l++) init_conv_layer(&net->layer[l], &init_rng);
-    memset(net->cls_w, 0, sizeof(float) * FFCNN_CLASSES * net->cls_in);
+    for (int i = 0; i < net->n_layers; i++) net->layer[i].ops->init(&net->layer[i], &init_rng);
+    memset(net->cls_w, 0, sizeof(float) * (size_t)net->cfg.classes * net->cls_in);
 }
 
 int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err) {
@@ -88,30 +123,31 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->image);
     ff_free(ws->input);
     for (int l = 0; l < FFCNN_MAX_LAYERS; l++) {
-        ff_free(ws->z[l]);
-        ff_free(ws->y[l]);
-        ff_free(ws->goodness[l]);
+        ff_free(ws->out[l]);
+        ff_free(ws->sumsq[l]);
+        ff_free(ws->saved[l]);
+        ff_free(ws->norm_out[l]);
+        ff_free(ws->coef[l]);
     }
-    ff_free(ws->last_norm);
-    ff_free(ws->coef);
     ff_free(ws->labels);
     ff_free(ws->logits);
     ff_free(ws->dlogits);
-    ff_free(ws->scratch);
-    ff_free(ws->partial);
+    ff_free(ws->head_partial);
     ff_free(ws->xspec[0]);
     ff_free(ws->xspec[1]);
-    ff_free(ws->yspec);
-    ff_free(ws->gspec);
-    ff_free(ws->dout);
-    ff_free(ws->sumsq);
+    ff_free(ws->scratch.per_thread);
+    ff_free(ws->scratch.partial);
+    ff_free(ws->scratch.yspec);
+    ff_free(ws->scratch.gspec);
+    ff_free(ws->scratch.grad_out);
+    ff_free(ws->scratch.channel_sums);
     memset(ws, 0, sizeof *ws);
 }
 
 void ffcnn_net_free(ffcnn_net *net) {
     if (!net) return;
     workspace_free(&net->ws);
-    for (int l = 0; l < net->cfg.layers; l++) free_conv_layer(&net->layer[l]);
+    for (int i = 0; i < net->n_layers; i++) ff_layer_free(&net->layer[i]);
     ff_labels_free(&net->labels);
     ff_free(net->params);
     ff_free(net->grads);
@@ -120,46 +156,61 @@ void ffcnn_net_free(ffcnn_net *net) {
     ff_free(net);
 }
 
+/* Whether FF layer i's normalised output needs a buffer of its own: the head reads it and no
+ * conv layer's saved input already holds it. */
+static int needs_norm_out(const ffcnn_net *net, int i) {
+    return ff_layer_trained(net, i) &&
+           (i + 1 == net->n_layers || !ff_layer_is_ff(&net->layer[i + 1]));
+}
+
+static int alloc_layer_buffers(ffcnn_net *net, int i, size_t n) {
+    ff_workspace *ws = &net->ws;
+    const ff_layer *l = &net->layer[i];
+    const size_t saved = l->ops->saved_len(l);
+    return (ws->out[i] = ff_calloc(n, l->out_len * sizeof(float))) &&
+           (ws->sumsq[i] = ff_calloc(n, sizeof(double))) &&
+           (!saved || (ws->saved[i] = ff_calloc(n, saved * sizeof(float)))) &&
+           (!needs_norm_out(net, i) ||
+            (ws->norm_out[i] = ff_calloc(n, l->out_len * sizeof(float)))) &&
+           (!ff_layer_is_ff(l) || (ws->coef[i] = ff_calloc(n, sizeof(float))));
+}
+
 int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     ff_workspace *ws = &net->ws;
     if (n <= ws->capacity && net->threads == ws->threads) return FFCNN_OK;
     if (n < ws->capacity) n = ws->capacity;
     workspace_free(ws);
-    const int L = net->cfg.layers, T = net->threads;
-    const size_t img = net->labels.len;
-    size_t scratch = 0, partial = 0, xs = 0, ys = 0, gs = 0, out = 0;
-    int ok = (ws->image = ff_calloc((size_t)n, img * sizeof(float))) &&
-             (ws->input = ff_calloc((size_t)n, img * sizeof(float)));
-    for (int l = 0; ok && l < L; l++) {
-        const ff_conv_layer *ly = &net->layer[l];
-        ok = (ws->z[l] = ff_calloc((size_t)n, ly->in_len * sizeof(float))) &&
-             (ws->y[l] = ff_calloc((size_t)n, ly->out_len * sizeof(float))) &&
-             (ws->goodness[l] = ff_calloc((size_t)n, sizeof(double)));
-        if (conv_layer_scratch_len(ly) > scratch) scratch = conv_layer_scratch_len(ly);
-        if (ly->n_params > partial) partial = ly->n_params;
-        if (ly->out_len > out) out = ly->out_len;
-        if (conv_layer_spectrum_len(ly, n, 0) > xs) xs = conv_layer_spectrum_len(ly, n, 0);
-        if (conv_layer_spectrum_len(ly, n, 1) > ys) ys = conv_layer_spectrum_len(ly, n, 1);
-        if (conv_layer_spectrum_len(ly, n, 2) > gs) gs = conv_layer_spectrum_len(ly, n, 2);
+    const int T = net->threads, K = net->cfg.classes;
+    const size_t img = net->labels.len, N = (size_t)n;
+    ff_scratch_need need;
+    memset(&need, 0, sizeof need);
+    size_t head_chunks = 0;
+    int ok = (ws->image = ff_calloc(N, img * sizeof(float))) &&
+             (ws->input = ff_calloc(N, img * sizeof(float)));
+    for (int i = 0; ok && i < net->n_layers; i++) {
+        const ff_layer *l = &net->layer[i];
+        ok = alloc_layer_buffers(net, i, N);
+        l->ops->scratch(l, n, &need);
+        const size_t chunks = classifier_chunks(l->out_len);
+        if (chunks > head_chunks) head_chunks = chunks;
     }
-    ok = ok && (ws->last_norm = ff_calloc((size_t)n, net->layer[L - 1].out_len * sizeof(float))) &&
-         (ws->coef = ff_calloc((size_t)n, sizeof(float))) &&
-         (ws->labels = ff_calloc((size_t)n, 1)) &&
-         (ws->logits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
-         (ws->dlogits = ff_calloc((size_t)n * FFCNN_CLASSES, sizeof(float))) &&
-         (ws->scratch = ff_calloc((size_t)T, scratch * sizeof(float))) &&
-         (ws->partial = ff_calloc((size_t)T, partial * sizeof(float))) &&
-         (ws->xspec[0] = ff_calloc(xs, sizeof(float))) &&
-         (ws->xspec[1] = ff_calloc(xs, sizeof(float))) &&
-         (ws->yspec = ff_calloc(ys, sizeof(float))) && (ws->gspec = ff_calloc(gs, sizeof(float))) &&
-         (ws->dout = ff_calloc((size_t)n, out * sizeof(float))) &&
-         (ws->sumsq = ff_calloc((size_t)n, (size_t)net->cfg.filters * sizeof(double)));
+    ok = ok && (ws->labels = ff_calloc(N, 1)) && (ws->logits = ff_calloc(N * K, sizeof(float))) &&
+         (ws->dlogits = ff_calloc(N * K, sizeof(float))) &&
+         (ws->head_partial = ff_calloc(head_chunks * N * K, sizeof(float))) &&
+         (ws->xspec[0] = ff_calloc(need.xspec, sizeof(float))) &&
+         (ws->xspec[1] = ff_calloc(need.xspec, sizeof(float))) &&
+         (ws->scratch.per_thread = ff_calloc((size_t)T, need.per_thread * sizeof(float))) &&
+         (ws->scratch.partial = ff_calloc((size_t)T, need.partial * sizeof(float))) &&
+         (ws->scratch.yspec = ff_calloc(need.yspec, sizeof(float))) &&
+         (ws->scratch.gspec = ff_calloc(need.gspec, sizeof(float))) &&
+         (ws->scratch.grad_out = ff_calloc(need.grad_out, sizeof(float))) &&
+         (ws->scratch.channel_sums = ff_calloc(N, need.channel_sums * sizeof(double)));
     if (!ok) {
         workspace_free(ws);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for a workspace of %d samples", n);
     }
     ws->capacity = n;
-    ws->threads = T;
+    ws->threads = ws->scratch.threads = T;
     return FFCNN_OK;
 }
 
@@ -170,140 +221,163 @@ void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int
     for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
 }
 
-ff_conv_scratch ff_net_layer_scratch(ffcnn_net *net, int l) {
-    ff_workspace *ws = &net->ws;
-    ff_conv_scratch sc = {ws->scratch, ws->partial, ws->xspec[l & 1], ws->yspec,
-                          ws->gspec,   ws->dout,    ws->sumsq,        net->threads};
+/* The scratch as layer i sees it: input spectra alternate by parity, so that a layer's survive
+ * the next layer's forward (docs/method.md §11). */
+static ff_scratch layer_scratch(ffcnn_net *net, int i) {
+    ff_scratch sc = net->ws.scratch;
+    sc.xspec = net->ws.xspec[i & 1];
+    sc.threads = net->threads;
     return sc;
 }
 
-ff_conv_scratch ff_net_scratch(ffcnn_net *net) {
-    return ff_net_layer_scratch(net, 0);
-}
-
-void ff_net_forward_layer(ffcnn_net *net, int l, int n) {
-    ff_net_forward_layer_range(net, l, 0, n);
-}
-
-void ff_net_label_convolutions(ffcnn_net *net) {
-    ff_conv_scratch sc = ff_net_scratch(net);
-    conv_layer_linear(&net->layer[0], net->ws.dout, net->labels.patterns, FFCNN_CLASSES, &sc);
-}
-
-void ff_net_first_layer_all_labels(ffcnn_net *net, int m) {
+/* Layer i's buffers from sample `first`. */
+static ff_layer_io layer_io(ffcnn_net *net, int i, int first) {
     ff_workspace *ws = &net->ws;
-    ff_conv_layer *l0 = &net->layer[0];
+    const ff_layer *l = &net->layer[i];
+    const size_t f = (size_t)first;
+    ff_layer_io io = {
+        i == 0 ? ws->input + f * net->labels.len : ws->out[i - 1] + f * l->in_len,
+        i == 0 ? NULL : ws->sumsq[i - 1] + f, /* sum of squares of the input */
+        ws->out[i] + f * l->out_len,
+        ws->sumsq[i] + f,
+        ws->saved[i] ? ws->saved[i] + f * l->ops->saved_len(l) : NULL,
+    };
+    return io;
+}
+
+int ff_net_forward_range(ffcnn_net *net, int i, int first, int n, char *err) {
+    ff_layer *l = &net->layer[i];
+    const ff_layer_io io = layer_io(net, i, first);
+    ff_scratch sc = layer_scratch(net, i);
+    return l->ops->forward(l, &io, n, &sc, err);
+}
+
+int ff_net_forward(ffcnn_net *net, int i, int n, char *err) {
+    int rc = ff_net_forward_range(net, i, 0, n, err);
+    const int p = net->pending_grad;
+    if (rc || p < 0 || p != i - 1) return rc;
+    /* The layers are detached, so p's gradient is the same after this forward as before. */
+    net->pending_grad = -1;
+    ff_scratch sc = layer_scratch(net, p);
+    return backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
+                                         net->ws.xspec[i & 1], net->pending_m, &sc, err);
+}
+
+int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err) {
+    ff_layer *l = &net->layer[i];
+    if (i + 1 < net->n_layers && conv_layers_share_spectra(l, &net->layer[i + 1])) {
+        net->pending_grad = i; /* the next forward transforms what this gradient needs */
+        net->pending_m = m;
+        return FFCNN_OK;
+    }
+    const ff_layer_io io = layer_io(net, i, 0);
+    ff_scratch sc = layer_scratch(net, i);
+    return l->ops->backward(l, &io, net->ws.coef[i], m, &sc, err);
+}
+
+static int all_finite(const float *x, size_t n) {
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN or Inf poisons the sum */
+    return acc == 0.0f;
+}
+
+int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err) {
+    if (net->pending_grad >= 0)
+        return ff_fail(err, FFCNN_EINVAL, "layer %d: its gradient was never completed",
+                       net->pending_grad + 1);
+    net->adam_t++;
+    /* The trained layers' parameters are contiguous: every layer before them is frozen
+     * (docs/method.md §4) or has none. */
+    int first = net->n_layers;
+    for (int i = net->n_layers - 1; i >= 0; i--)
+        if (ff_layer_trained(net, i)) first = i;
+    if (first < net->n_layers) {
+        const size_t off = (size_t)(net->layer[first].params - net->params);
+        const size_t len = (size_t)(net->cls_w - net->layer[first].params);
+        ff_adam_step(net->params + off, net->grads + off, net->adam_m + off, net->adam_v + off, len,
+                     lr, net->adam_t, net->threads);
+    }
+    const size_t off = (size_t)(net->cls_w - net->params);
+    ff_adam_step(net->cls_w, net->grads + off, net->adam_m + off, net->adam_v + off,
+                 (size_t)net->cfg.classes * net->cls_in, head_lr, net->adam_t, net->threads);
+    for (int i = first; i < net->n_layers; i++) {
+        ff_layer *l = &net->layer[i];
+        l->ops->update(l);
+        if (!all_finite(l->params, l->n_params))
+            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
+                           i + 1, (long long)net->adam_t);
+    }
+    return FFCNN_OK;
+}
+
+int ff_net_label_convolutions(ffcnn_net *net, char *err) {
+    ff_scratch sc = layer_scratch(net, 0);
+    if (conv_layer_linear(&net->layer[0], sc.grad_out, net->labels.patterns, net->cfg.classes, &sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory convolving the labels");
+    return FFCNN_OK;
+}
+
+int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err) {
+    ff_workspace *ws = &net->ws;
+    ff_layer *l0 = &net->layer[0];
+    const int K = net->cfg.classes;
     const size_t len = net->labels.len;
-    float *base = ws->z[0], *base_conv = ws->dout + FFCNN_CLASSES * l0->out_len;
+    ff_scratch sc = layer_scratch(net, 0);
+    float *base = ws->saved[0], *base_conv = sc.grad_out + (size_t)K * l0->out_len;
+    float *scale = ws->coef[0];
     float alpha = 0.0f, beta = 0.0f;
     for (int i = 0; i < m; i++)
         ff_label_decompose(base + i * len, &alpha, &beta, ws->image + i * len, &net->labels);
-    ff_conv_scratch sc = ff_net_scratch(net);
-    conv_layer_linear(l0, base_conv, base, m, &sc);
-    for (int s = 0; s < FFCNN_CLASSES * m; s++) ws->coef[s] = rms_factor(ws->input + s * len, len);
-    forward_conv_layer_labelled(l0, ws->y[0], ws->goodness[0], base_conv, ws->dout, ws->coef, alpha,
-                                beta, m, &sc);
+    if (conv_layer_linear(l0, base_conv, base, m, &sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory in the forward pass");
+    for (int s = 0; s < K * m; s++) scale[s] = rms_factor(ws->input + s * len, len);
+    forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, sc.grad_out, scale, alpha,
+                                beta, m, K, &sc);
+    return FFCNN_OK;
 }
 
-void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n) {
-    ff_workspace *ws = &net->ws;
-    const ff_conv_layer *ly = &net->layer[l];
-    const float *a = l == 0 ? ws->input + (size_t)first * net->labels.len
-                            : ws->y[l - 1] + (size_t)first * net->layer[l - 1].out_len;
-    ff_conv_scratch sc = ff_net_layer_scratch(net, l);
-    const double *a_sumsq = l == 0 ? NULL : ws->goodness[l - 1] + first; /* sum of a^2 */
-    forward_conv_layer(&net->layer[l], ws->y[l] + (size_t)first * ly->out_len,
-                       ws->z[l] + (size_t)first * ly->in_len, ws->goodness[l] + first, a, a_sumsq,
-                       n, &sc);
+const float *ff_net_head_features(const ffcnn_net *net, int i) {
+    /* A layer's normalised output is the next conv layer's normalised input. */
+    return net->ws.norm_out[i] ? net->ws.norm_out[i] : net->ws.saved[i + 1];
 }
 
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
     ff_workspace *ws = &net->ws;
-    const int L = net->cfg.layers;
-    const ff_conv_layer *last = &net->layer[L - 1];
+    const int K = net->cfg.classes;
+    for (int i = 0; i < net->n_layers; i++) {
+        if (!ws->norm_out[i]) continue;
+        const size_t len = net->layer[i].out_len;
 #pragma omp parallel for schedule(static) num_threads(net->threads)
-    for (int s = first; s < first + n; s++)
-        rmsnorm_forward(ws->last_norm + (size_t)s * last->out_len,
-                        ws->y[L - 1] + (size_t)s * last->out_len, last->out_len);
-    memset(ws->logits, 0, sizeof(float) * (size_t)n * FFCNN_CLASSES);
+        for (int s = first; s < first + n; s++)
+            rmsnorm_forward(ws->norm_out[i] + (size_t)s * len, ws->out[i] + (size_t)s * len, len);
+    }
+    memset(ws->logits, 0, sizeof(float) * (size_t)n * K);
     size_t col = 0;
-    for (int l = ff_first_trained(net); l < L; l++) {
-        /* A layer's normalised output is the next layer's normalised input. */
-        const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
-        const size_t len = net->layer[l].out_len;
-        classifier_logits_accumulate(ws->logits, feat + (size_t)first * len, net->cls_w + col, n,
-                                     len, net->cls_in, net->threads);
+    for (int i = 0; i < net->n_layers; i++) {
+        if (!ff_layer_trained(net, i)) continue;
+        const size_t len = net->layer[i].out_len;
+        classifier_logits_accumulate(ws->logits, ws->head_partial,
+                                     ff_net_head_features(net, i) + (size_t)first * len,
+                                     net->cls_w + col, n, len, net->cls_in, net->threads);
         col += len;
     }
 }
 
+int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err) {
+    const ffcnn_config *c = &net->cfg;
+    if (ds->channels != c->channels || ds->height != c->height || ds->width != c->width)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "%s: images are %dx%dx%d but the network expects %dx%dx%d", what,
+                       ds->channels, ds->height, ds->width, c->channels, c->height, c->width);
+    for (int32_t i = 0; i < ds->n; i++)
+        if (ds->labels[i] >= c->classes)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: label %d of image %d is not in 0..%d", what,
+                           ds->labels[i], i, c->classes - 1);
+    return FFCNN_OK;
+}
+
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
     return &net->cfg;
-}
-
-/* Measures each layer's two paths for a training step of this network: the layer forward on
- * 3B samples (positives, negatives, neutral images), its gradient on 2B unless it is frozen. */
-int ff_net_settle_paths(ffcnn_net *net, char *err) {
-    if (net->paths_settled) return FFCNN_OK;
-    int paths[FFCNN_MAX_LAYERS];
-    const int B = net->cfg.batch;
-    for (int l = 0; l < net->cfg.layers; l++) {
-        const ff_conv_shape s = layer_shape(&net->cfg, l);
-        const int rc = ff_conv_autotune(&net->timing[l], &s, 3 * B,
-                                        ff_layer_trained(net, l) ? 2 * B : 0, net->threads, err);
-        if (rc) return rc;
-        paths[l] = net->timing[l].path;
-    }
-    const int rc = ff_net_make_layers(net, paths, err);
-    net->paths_settled = rc == FFCNN_OK;
-    return rc;
-}
-
-int ffcnn_net_set_conv_paths(ffcnn_net *net, const enum ffcnn_conv_path *paths, int n, char *err) {
-    const int L = net->cfg.layers;
-    if (n != 1 && n != L)
-        return ff_fail(err, FFCNN_EINVAL, "--conv: %d paths for a network of %d layers", n, L);
-    int chosen[FFCNN_MAX_LAYERS], measure = 0;
-    for (int l = 0; l < L; l++) {
-        const enum ffcnn_conv_path p = paths[n == 1 ? 0 : l];
-        if (p < FFCNN_CONV_AUTO || p > FFCNN_CONV_FFT)
-            return ff_fail(err, FFCNN_EINVAL, "--conv: path %d is not auto, im2col or fft", (int)p);
-        if (p == FFCNN_CONV_AUTO) measure = 1;
-        /* auto keeps a settled path (a loaded model's, or an earlier measurement) */
-        chosen[l] = p != FFCNN_CONV_AUTO ? (int)p
-                    : net->paths_settled ? net->layer[l].path
-                                         : FF_CONV_AUTO;
-    }
-    if (measure && !net->paths_settled) {
-        int rc = ff_net_settle_paths(net, err); /* times every layer, then forced ones win */
-        if (rc) return rc;
-        for (int l = 0; l < L; l++)
-            if (chosen[l] == FF_CONV_AUTO) chosen[l] = net->layer[l].path;
-    }
-    const int rc = ff_net_make_layers(net, chosen, err);
-    net->paths_settled = rc == FFCNN_OK;
-    return rc;
-}
-
-int ffcnn_net_set_conv_path(ffcnn_net *net, enum ffcnn_conv_path path, char *err) {
-    return ffcnn_net_set_conv_paths(net, &path, 1, err);
-}
-
-int ffcnn_net_conv_paths_settled(const ffcnn_net *net) {
-    return net->paths_settled;
-}
-
-int ffcnn_net_layer_conv_timing(const ffcnn_net *net, int layer, double *im2col_seconds,
-                                double *fft_seconds) {
-    if (layer < 0 || layer >= net->cfg.layers || net->timing[layer].path == 0) return -1;
-    *im2col_seconds = net->timing[layer].im2col_seconds;
-    *fft_seconds = net->timing[layer].fft_seconds;
-    return 0;
-}
-
-const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer) {
-    if (layer < 0 || layer >= net->cfg.layers) return "none";
-    return net->layer[layer].path == FF_CONV_FFT ? "fft" : "im2col";
 }
 
 void ffcnn_net_set_threads(ffcnn_net *net, int threads) {
@@ -320,4 +394,13 @@ int ffcnn_net_step_in_epoch(const ffcnn_net *net) {
 
 double ffcnn_net_last_val_accuracy(const ffcnn_net *net) {
     return net->last_val_linear;
+}
+
+void ffcnn_net_set_data_identity(ffcnn_net *net, const ffcnn_data_identity *id) {
+    net->data = *id;
+    net->data.name[sizeof net->data.name - 1] = '\0';
+}
+
+const ffcnn_data_identity *ffcnn_net_data_identity(const ffcnn_net *net) {
+    return &net->data;
 }

@@ -1,31 +1,38 @@
-/* The network: a stack of FF conv layers, the linear head, their parameters in one block, the
- * optimiser state and a workspace. Internal; the public face is ffcnn_net in ffcnn.h. */
+/* The network: a list of layers (layers/layer.h), the linear head, their parameters in one
+ * block, the optimiser state and a workspace. Internal; the public face is ffcnn_net in ffcnn.h.
+ *
+ * A training step runs, for each layer in order, ff_net_forward then (FF layers that learn)
+ * ff_net_weight_grad; then the head's gradient; then ff_net_update, the one optimiser step over
+ * the parameter block. Between the gradients and ff_net_update is where an all-reduce across
+ * processes, or a copy to a device, goes. */
 #ifndef FFCNN_NETWORK_H
 #define FFCNN_NETWORK_H
 
 #include "ffcnn.h"
-#include "labels.h"
 #include "conv_autotune.h"
-#include "layer_conv.h"
+#include "labels.h"
+#include "layers/layer.h"
 #include "rng.h"
 
 /* Buffers for one pass over `capacity` samples (the FF batch or an evaluation chunk). */
 typedef struct ff_workspace {
     int capacity, threads;
-    float *image;                       /* capacity x image len: pixels as floats */
-    float *input;                       /* capacity x image len: images with labels */
-    float *z[FFCNN_MAX_LAYERS];         /* normalised input of each layer */
-    float *y[FFCNN_MAX_LAYERS];         /* ReLU output of each layer */
-    double *goodness[FFCNN_MAX_LAYERS]; /* per sample */
-    float *last_norm;                   /* normalised output of the last layer */
-    float *coef;                        /* per-sample dL/dG * 2 */
-    uint8_t *labels;                    /* true label of each sample */
-    float *logits, *dlogits;            /* capacity x 10 */
-    float *scratch, *partial;           /* per-thread im2col and gradient partials */
-    float *xspec[2];             /* FFT-path input spectra by layer parity: a layer's survive the
-                                    next layer's forward, whose spectra give its gradient */
-    float *yspec, *gspec, *dout; /* FFT-path scratch spectra, pre-activation gradient */
-    double *sumsq;               /* capacity x filters: per-channel sums of squares */
+    float *image;                      /* capacity x image len: pixels as floats */
+    float *input;                      /* capacity x image len: images with labels */
+    float *out[FFCNN_MAX_LAYERS];      /* each layer's output (a conv layer's ReLU output) */
+    double *sumsq[FFCNN_MAX_LAYERS];   /* per sample, sum of squares of out (conv: goodness) */
+    float *saved[FFCNN_MAX_LAYERS];    /* what each layer's gradient needs (conv: normalised
+                                          input) */
+    float *norm_out[FFCNN_MAX_LAYERS]; /* a conv layer's normalised output for the head, when no
+                                          conv layer reads its output directly (else that
+                                          layer's saved input is the same thing) */
+    float *coef[FFCNN_MAX_LAYERS];     /* per sample dL/dG * 2 of each FF layer */
+    uint8_t *labels;                   /* true label of each sample */
+    float *logits, *dlogits;           /* capacity x classes */
+    float *head_partial;               /* the head's column-chunk partial logits */
+    float *xspec[2];    /* FFT-path input spectra by layer parity: a layer's survive the next
+                           layer's forward, whose spectra give its gradient */
+    ff_scratch scratch; /* the rest of the shared scratch (xspec set per layer) */
 } ff_workspace;
 
 struct ffcnn_net {
@@ -35,64 +42,79 @@ struct ffcnn_net {
     int32_t step_in_epoch;  /* optimiser steps done in the unfinished epoch (resume point) */
     int64_t adam_t;         /* optimiser steps taken */
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
+    ffcnn_data_identity data;
     ff_labels labels;
-    ff_conv_layer layer[FFCNN_MAX_LAYERS];
-    /* Whether each layer's path is settled (forced, measured, or read from a model file);
+    int n_layers; /* entries of layer[] (cfg.n_layers) */
+    ff_layer layer[FFCNN_MAX_LAYERS];
+    int n_ff;                       /* FF (conv) layers */
+    int ff_index[FFCNN_MAX_LAYERS]; /* list index of each FF layer */
+    /* Whether each conv layer's path is settled (forced, measured, or read from a model file);
      * until then layers take the cost model's guess, and training measures first. */
     int paths_settled;
-    ff_conv_timing timing[FFCNN_MAX_LAYERS]; /* the measurement, when auto measured (path 0:
-                                                not measured) */
-    size_t n_params;                         /* all conv layers, then the classifier */
+    ff_conv_timing timing[FFCNN_MAX_LAYERS]; /* by FF index: the measurement (path 0: none) */
+    size_t n_params;                         /* all layers, then the head */
     float *params, *grads, *adam_m, *adam_v;
-    float *cls_w, *cls_dw; /* classifier [10][cls_in], bias-free */
+    float *cls_w, *cls_dw; /* head [classes][cls_in], bias-free */
     size_t cls_in;
+    int pending_grad; /* list index of a layer whose gradient waits for the next layer's
+                         input spectra, or -1 (docs/method.md §11) */
+    int pending_m;    /* its sample count */
     ff_workspace ws;
 };
 
-/* Index of the first trained layer (0-based) and whether layer l learns. */
-static inline int ff_first_trained(const ffcnn_net *net) {
-    return net->cfg.train_from - 1;
-}
-static inline int ff_layer_trained(const ffcnn_net *net, int l) {
-    return l >= ff_first_trained(net);
+/* Whether list layer i learns: an FF layer at or after train_from (docs/method.md §4). */
+static inline int ff_layer_trained(const ffcnn_net *net, int i) {
+    const ff_layer *l = &net->layer[i];
+    return ff_layer_is_ff(l) && l->conv_index >= net->cfg.train_from - 1;
 }
 /* threshold theta = N = C*H*W of the layer's output (docs/method.md §4). */
-static inline double ff_threshold(const ff_conv_layer *l) {
+static inline double ff_threshold(const ff_layer *l) {
     return (double)l->out_len;
 }
 
-/* Parameters of a validated config: conv weights and biases, then the classifier. */
+/* Parameters of a validated config: every layer's, then the head's. */
 size_t ff_param_count(const ffcnn_config *cfg);
-/* (Re)makes every layer's convolution, layer l on paths[l] (enum ff_conv_path; AUTO = the
- * cost model's guess). */
-int ff_net_make_layers(ffcnn_net *net, const int *paths, char *err);
-/* Settles the paths still unsettled by timing both on each layer (conv_autotune.c). */
+/* The dims of every layer's output for a validated config (out[i] for layer i). */
+int ff_net_dims(const ffcnn_config *cfg, ff_dims *out, char *err);
+/* (Re)makes every layer; conv layer j (FF index) on paths[j] (AUTO = the cost model's guess). */
+int ff_net_make_layers(ffcnn_net *net, const enum ffcnn_conv_path *paths, char *err);
+/* Settles the paths still unsettled by timing both on each conv layer (conv_autotune.c). */
 int ff_net_settle_paths(ffcnn_net *net, char *err);
-/* Allocates the network with uninitialised-to-zero parameters (no random init). */
+/* Allocates the network with zero parameters (no random init). */
 int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *err);
-/* Random init of every conv layer from cfg.seed; classifier zero. */
+/* Random init of every layer from cfg.seed; head zero. */
 void ff_net_init_weights(ffcnn_net *net);
-/* Makes the workspace hold at least n samples. */
+/* Makes the workspace hold at least n samples: every buffer a pass needs, reserved at once. */
 int ff_net_reserve(ffcnn_net *net, int n, char *err);
 /* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
 void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
-/* The scratch view of the workspace that layer functions take (for layer 0, or layer l). */
-ff_conv_scratch ff_net_scratch(ffcnn_net *net);
-ff_conv_scratch ff_net_layer_scratch(ffcnn_net *net, int l);
-/* Runs layer l on n samples of the workspace (input or the previous layer's output). */
-void ff_net_forward_layer(ffcnn_net *net, int l, int n);
-/* Runs layer l on samples [first, first + n) of the workspace. */
-void ff_net_forward_layer_range(ffcnn_net *net, int l, int first, int n);
-/* Layer 1 applied (without bias) to the ten label patterns, into ws.dout rows 0..9; valid
- * until layer 1's weights change. */
-void ff_net_label_convolutions(ffcnn_net *net);
-/* Layer 1 for the ten labelled copies of m images (slots 10 i + c, images in ws.image, the
- * labelled inputs in ws.input): two convolutions per image instead of ten, exact up to
- * rounding (docs/method.md §11: only what depends on the label is recomputed). Needs
- * ff_net_label_convolutions first. */
-void ff_net_first_layer_all_labels(ffcnn_net *net, int m);
-/* Classifier logits of samples [first, first+n) into ws.logits rows [0, n); computes the last
- * layer's normalised output for them first. */
+
+/* Runs layer i on samples [first, first + n) of the workspace (the labelled inputs, or the
+ * previous layer's output). */
+int ff_net_forward_range(ffcnn_net *net, int i, int first, int n, char *err);
+/* ff_net_forward_range from sample 0, and then the gradient that waited for this layer's input
+ * spectra, if any. */
+int ff_net_forward(ffcnn_net *net, int i, int n, char *err);
+/* FF layer i's weight gradient over samples [0, m) from ws.coef[i]; on the FFT path it may wait
+ * for the next layer's forward (docs/method.md §11). */
+int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err);
+/* The optimiser step (Adam) over the parameter block: the trained layers at lr, the head at
+ * head_lr; then each layer's update. FFCNN_ENUMERIC if a weight became NaN or Inf. */
+int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err);
+
+/* Layer 1 applied (without bias) to the class label patterns, into the gradient scratch rows
+ * 0..classes-1; valid until layer 1's weights change. */
+int ff_net_label_convolutions(ffcnn_net *net, char *err);
+/* Layer 1 for the labelled copies of m images under every class (slots classes * i + c; images
+ * in ws.image, the labelled inputs in ws.input): two convolutions per image instead of one per
+ * class, exact up to rounding (docs/method.md §11). Needs ff_net_label_convolutions first. */
+int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err);
+/* Head logits of samples [first, first+n) into ws.logits rows [0, n). */
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n);
+/* The head's input features of FF layer i (normalised output), for samples from 0. */
+const float *ff_net_head_features(const ffcnn_net *net, int i);
+
+/* Fails unless ds holds images of the network's input shape with labels below the class count. */
+int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err);
 
 #endif

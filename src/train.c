@@ -8,33 +8,8 @@
 #include "optim_adam.h"
 #include "util.h"
 
-uint8_t ff_draw_negative_label(ff_rng *rng, int y) {
-    return (uint8_t)((y + 1 + (int)ff_rng_below(rng, FFCNN_CLASSES - 1)) % FFCNN_CLASSES);
-}
-
-int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err) {
-    const ffcnn_config *c = &net->cfg;
-    if (ds->channels != c->channels || ds->height != c->height || ds->width != c->width)
-        return ff_fail(err, FFCNN_EINVAL,
-                       "%s: images are %dx%dx%d but the network expects %dx%dx%d", what,
-                       ds->channels, ds->height, ds->width, c->channels, c->height, c->width);
-    for (int32_t i = 0; i < ds->n; i++)
-        if (ds->labels[i] >= FFCNN_CLASSES)
-            return ff_fail(err, FFCNN_EFORMAT, "%s: label %d of image %d is not in 0..9", what,
-                           ds->labels[i], i);
-    return FFCNN_OK;
-}
-
-static int all_finite(const float *x, size_t n) {
-    float acc = 0.0f;
-    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN or Inf poisons the sum */
-    return acc == 0.0f;
-}
-
-static void adam_update(ffcnn_net *net, float *p, size_t n, float lr) {
-    const size_t off = (size_t)(p - net->params);
-    ff_adam_step(p, net->grads + off, net->adam_m + off, net->adam_v + off, n, lr, net->adam_t,
-                 net->threads);
+uint8_t ff_draw_negative_label(ff_rng *rng, int y, int classes) {
+    return (uint8_t)((y + 1 + (int)ff_rng_below(rng, (uint32_t)(classes - 1))) % classes);
 }
 
 /* Slots [0,B) positives, [B,2B) negatives, [2B,3B) neutral, all from the same B images. */
@@ -54,87 +29,65 @@ static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
     }
 }
 
-static int classifier_step(ffcnn_net *net, int B, float lr, ff_step_metrics *m, char *err) {
+/* The head's gradient on the neutral copies [2B, 3B) (docs/method.md §6). */
+static int classifier_grad(ffcnn_net *net, int B, ff_step_metrics *m, char *err) {
     ff_workspace *ws = &net->ws;
-    const int L = net->cfg.layers;
     ff_net_classifier_logits(net, 2 * B, B);
     double loss =
         classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
-                       (long long)net->adam_t);
+                       (long long)net->adam_t + 1);
     m->classifier_loss_sum += loss;
     m->classifier_samples += B;
     size_t col = 0;
-    for (int l = ff_first_trained(net); l < L; l++) {
-        const float *feat = l + 1 < L ? ws->z[l + 1] : ws->last_norm;
-        const size_t len = net->layer[l].out_len;
-        classifier_weight_grad(net->cls_dw + col, ws->dlogits, feat + (size_t)2 * B * len, B, len,
+    for (int i = 0; i < net->n_layers; i++) {
+        if (!ff_layer_trained(net, i)) continue;
+        const size_t len = net->layer[i].out_len;
+        classifier_weight_grad(net->cls_dw + col, ws->dlogits,
+                               ff_net_head_features(net, i) + (size_t)2 * B * len, B, len,
                                net->cls_in, net->threads);
         col += len;
     }
-    adam_update(net, net->cls_w, FFCNN_CLASSES * net->cls_in, lr);
     return FFCNN_OK;
 }
 
-/* Adam on layer l's gradient, then the checks that keep a blown-up model from being saved. */
-static int update_layer(ffcnn_net *net, int l, float lr, char *err) {
-    ff_conv_layer *ly = &net->layer[l];
-    adam_update(net, ly->w, ly->n_params, lr);
-    ly->weights_changed = 1;
-    if (!all_finite(ly->w, ly->n_params))
-        return ff_fail(err, FFCNN_ENUMERIC, "layer %d: a weight became NaN or Inf at step %lld",
-                       l + 1, (long long)net->adam_t);
-    return FFCNN_OK;
+/* FF layer i's objective on the positives [0, B) and negatives [B, 2B), then its gradient. */
+static int ff_layer_grad(ffcnn_net *net, int i, int B, ff_step_metrics *m, char *err) {
+    ff_workspace *ws = &net->ws;
+    const ff_layer *l = &net->layer[i];
+    double loss =
+        ff_objective(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B, ff_threshold(l));
+    if (!isfinite(loss))
+        return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
+                       (long long)net->adam_t + 1);
+    return ff_net_weight_grad(net, i, 2 * B, err);
 }
 
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                   const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err) {
     int rc = ff_net_reserve(net, 3 * B, err);
     if (rc) return rc;
-    ff_workspace *ws = &net->ws;
     build_ff_batch(net, ds, rows, neg_labels, B);
-    net->adam_t++;
-    /* A layer whose gradient waits for the next layer's input spectra (docs/method.md §11). The
-     * layers are detached, so updating it after the next layer's forward changes nothing. */
-    int pending = -1;
-    for (int l = 0; l < net->cfg.layers; l++) {
-        ff_net_forward_layer(net, l, 3 * B);
-        if (pending >= 0) {
-            ff_conv_scratch sc = ff_net_layer_scratch(net, pending);
-            if (backward_conv_layer_from_next(&net->layer[pending], ws->goodness[pending], ws->coef,
-                                              ff_net_layer_scratch(net, l).xspec, 2 * B, &sc) != 0)
-                return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient",
-                               pending + 1);
-            if ((rc = update_layer(net, pending, lr, err))) return rc;
-            pending = -1;
-        }
-        if (!ff_layer_trained(net, l)) continue; /* layer 1 keeps its init: docs/method.md §4 */
-        ff_conv_layer *ly = &net->layer[l];
-        double loss = ff_objective(ws->coef, &m->layer[l], ws->goodness[l], B, B, ff_threshold(ly));
-        if (!isfinite(loss))
-            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", l + 1, loss,
-                           (long long)net->adam_t);
-        if (l + 1 < net->cfg.layers && conv_layers_share_spectra(ly, &net->layer[l + 1])) {
-            pending = l;
-            continue;
-        }
-        ff_conv_scratch sc = ff_net_layer_scratch(net, l);
-        backward_conv_layer(ly, ws->y[l], ws->z[l], ws->coef, 2 * B, &sc);
-        if ((rc = update_layer(net, l, lr, err))) return rc;
+    for (int i = 0; i < net->n_layers && !rc; i++) {
+        rc = ff_net_forward(net, i, 3 * B, err);
+        /* layers before train_from keep their init: docs/method.md §4 */
+        if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, B, m, err);
     }
+    if (!rc) rc = classifier_grad(net, B, m, err);
     /* The head reads detached features, so its rate changes no FF layer (docs/method.md §6). */
     const float head_lr =
         net->cfg.classifier_lr > 0 ? lr * (net->cfg.classifier_lr / net->cfg.lr) : lr;
-    rc = classifier_step(net, B, head_lr, m, err);
-    m->steps++;
+    if (!rc) rc = ff_net_update(net, lr, head_lr, err);
+    if (!rc) m->steps++;
+    net->pending_grad = -1;
     return rc;
 }
 
 static void fill_epoch_stats(const ffcnn_net *net, const ff_step_metrics *m,
                              ffcnn_epoch_stats *st) {
-    st->layers = net->cfg.layers;
-    for (int l = 0; l < net->cfg.layers; l++) {
+    st->layers = net->n_ff;
+    for (int l = 0; l < net->n_ff; l++) {
         const ff_layer_metrics *lm = &m->layer[l];
         st->loss[l] = lm->batches ? lm->loss_sum / lm->batches : -1.0;
         st->disc_acc[l] = lm->samples ? (double)lm->correct / lm->samples : -1.0;
@@ -157,7 +110,8 @@ static void step_negatives(const ffcnn_net *net, uint8_t *neg, const ffcnn_datas
                            const int32_t *rows, int B, int epoch, int64_t step) {
     ff_rng rng;
     ff_rng_stream(&rng, net->cfg.seed, FF_STREAM_NEGATIVES, (uint64_t)epoch, (uint64_t)step);
-    for (int s = 0; s < B; s++) neg[s] = ff_draw_negative_label(&rng, ds->labels[rows[s]]);
+    for (int s = 0; s < B; s++)
+        neg[s] = ff_draw_negative_label(&rng, ds->labels[rows[s]], net->cfg.classes);
 }
 
 static int finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_train_hooks *hooks,
@@ -196,10 +150,36 @@ int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_da
     return rc;
 }
 
+static int is_zero(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* The first epoch records the training set's fingerprint; later ones (a resumed run) must see
+ * the same images, or the model would silently differ from an uninterrupted run. */
+static int check_same_training_set(ffcnn_net *net, const ffcnn_dataset *train, char *err) {
+    uint8_t fp[32];
+    ffcnn_dataset_fingerprint(train, fp);
+    uint8_t *known = net->data.fingerprint;
+    if (is_zero(known, sizeof net->data.fingerprint) ||
+        net->epochs_done + net->step_in_epoch == 0) {
+        memcpy(known, fp, sizeof fp);
+        return FFCNN_OK;
+    }
+    if (memcmp(known, fp, sizeof fp) == 0) return FFCNN_OK;
+    return ff_fail(err, FFCNN_EINVAL,
+                   "training set: %d images that differ from the ones this model was trained on "
+                   "(fingerprint %02x%02x%02x%02x... against %02x%02x%02x%02x...); resume with the "
+                   "same data and limits",
+                   train->n, fp[0], fp[1], fp[2], fp[3], known[0], known[1], known[2], known[3]);
+}
+
 static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
                        const ffcnn_train_hooks *hooks, ffcnn_epoch_stats *stats, char *err) {
     int rc = ff_check_dataset(net, train, "training set", err);
     if (rc) return rc;
+    if ((rc = check_same_training_set(net, train, err))) return rc;
     if ((rc = ff_net_settle_paths(net, err))) return rc; /* --conv auto: measure first */
     if (train->n < 1) return ff_fail(err, FFCNN_EINVAL, "training set: no images");
     const int epoch = net->epochs_done, B0 = net->cfg.batch;
@@ -234,7 +214,7 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
         net->step_in_epoch = (int32_t)(b + 1);
         images += B;
         if (hooks && hooks->on_batch) {
-            const ff_layer_metrics *lm = &m->layer[net->cfg.layers - 1];
+            const ff_layer_metrics *lm = &m->layer[net->n_ff - 1];
             hooks->on_batch(hooks->user, epoch, b + 1, batches, lm->loss_sum / lm->batches);
         }
     }

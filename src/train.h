@@ -17,10 +17,7 @@ typedef struct ff_step_metrics {
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                   const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err);
 
-/* A wrong label for true label y, uniform over the other nine (docs/method.md §2). */
-uint8_t ff_draw_negative_label(ff_rng *rng, int y);
-
-/* Fails unless ds holds images of the network's shape with labels 0..9. */
-int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err);
+/* A wrong label for true label y, uniform over the other classes - 1 (docs/method.md §2). */
+uint8_t ff_draw_negative_label(ff_rng *rng, int y, int classes);
 
 #endif

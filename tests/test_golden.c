@@ -160,11 +160,15 @@ static void compare_f(const char *prefix, const char *what, const float *got, co
 
 /* ---- the case ---- */
 
+static size_t n_weights(const ff_conv_layer *c) {
+    return (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
+}
+
 static void make_config(ffcnn_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->layers = 3;
-    cfg->filters = 4;
-    cfg->kernel = 3;
+    char err[FFCNN_ERR_LEN];
+    CHECK(ffcnn_config_set_uniform(cfg, 3, 4, 3, err) == FFCNN_OK, "uniform stack: %s", err);
+    cfg->classes = FFCNN_CLASSES;
     cfg->channels = 1;
     cfg->height = 28;
     cfg->width = 28;
@@ -190,7 +194,9 @@ static void forward_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t
         ff_label_overlay(ws->input + (size_t)(2 * B + s) * len, img, &net->labels,
                          FF_NEUTRAL_LABEL);
     }
-    for (int l = 0; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, 3 * B);
+    char err[FFCNN_ERR_LEN];
+    for (int l = 0; l < net->n_layers; l++)
+        CHECK(ff_net_forward_range(net, l, 0, 3 * B, err) == FFCNN_OK, "forward: %s", err);
 }
 
 static int argmax_f(const float *v) {
@@ -222,10 +228,12 @@ static void check_inference(const char *p, ffcnn_net *net, const ffcnn_dataset *
             ff_label_overlay(ws->input + (size_t)s * len, ws->image + (size_t)s * len, &net->labels,
                              c);
         }
-        for (int l = 0; l < net->cfg.layers; l++) ff_net_forward_layer(net, l, B);
+        for (int l = 0; l < net->n_layers; l++)
+            CHECK(ff_net_forward_range(net, l, 0, B, err) == FFCNN_OK, "forward: %s", err);
         for (int s = 0; s < B; s++) {
             double g = 0.0;
-            for (int l = ff_first_trained(net); l < net->cfg.layers; l++) g += ws->goodness[l][s];
+            for (int l = 0; l < net->n_layers; l++)
+                if (ff_layer_trained(net, l)) g += ws->sumsq[l][s];
             scores[s * FFCNN_CLASSES + c] = g;
         }
     }
@@ -264,8 +272,8 @@ static void check_weights_after(const char *p, ffcnn_net *net, int step, const f
                                 const float *b1, int classifier) {
     char name[32];
     for (int l = 1; l < 3; l++) {
-        const ff_conv_layer *ly = &net->layer[l];
-        const size_t nw = ly->n_params - (size_t)ly->shape.out_ch;
+        const ff_conv_layer *ly = &net->layer[l].conv;
+        const size_t nw = n_weights(ly);
         snprintf(name, sizeof name, "w%d_%d", l + 1, step);
         compare_f(p, name, ly->w, gold(p, name, nw), nw, CMP_ABS, TOL_W);
         snprintf(name, sizeof name, "b%d_%d", l + 1, step);
@@ -278,8 +286,8 @@ static void check_weights_after(const char *p, ffcnn_net *net, int step, const f
         compare_f(p, name, net->cls_w, gold(p, name, n), n, CMP_ABS, TOL_W);
     }
     /* train_from = 2: layer 1 keeps its initial weights bit for bit. */
-    const ff_conv_layer *l0 = &net->layer[0];
-    const size_t nw0 = l0->n_params - (size_t)l0->shape.out_ch;
+    const ff_conv_layer *l0 = &net->layer[0].conv;
+    const size_t nw0 = n_weights(l0);
     if (w1 && b1)
         CHECK(memcmp(l0->w, w1, nw0 * 4) == 0 && memcmp(l0->b, b1, l0->shape.out_ch * 4) == 0,
               "%sstep %d: layer 1 weights changed although train_from = 2", p, step);
@@ -303,8 +311,8 @@ static void run_case(const char *p, int classifier, int threads, enum ffcnn_conv
     /* Initial weights from the fixture (PyTorch layout [out][in][k][k] is the library's). */
     const float *w0[3] = {0}, *b0[3] = {0};
     for (int l = 0; l < 3; l++) {
-        ff_conv_layer *ly = &net->layer[l];
-        const size_t nw = ly->n_params - (size_t)ly->shape.out_ch;
+        ff_conv_layer *ly = &net->layer[l].conv;
+        const size_t nw = n_weights(ly);
         char name[16];
         snprintf(name, sizeof name, "w%d", l + 1);
         w0[l] = gold(p, name, nw);
@@ -344,7 +352,7 @@ static void run_case(const char *p, int classifier, int threads, enum ffcnn_conv
     for (int l = 0; l < 3; l++) {
         char name[8];
         snprintf(name, sizeof name, "G%d", l + 1);
-        compare(p, name, net->ws.goodness[l], gold(p, name, 2 * B), 2 * B, CMP_REL, TOL_FWD);
+        compare(p, name, net->ws.sumsq[l], gold(p, name, 2 * B), 2 * B, CMP_REL, TOL_FWD);
     }
     if (classifier) {
         ff_net_classifier_logits(net, 2 * B, B);
@@ -372,8 +380,8 @@ static void run_case(const char *p, int classifier, int threads, enum ffcnn_conv
     if (classifier)
         compare(p, "ce", &m1.classifier_loss_sum, gold(p, "ce", 1), 1, CMP_REL, TOL_FWD);
     for (int l = 1; l < 3; l++) {
-        const ff_conv_layer *ly = &net->layer[l];
-        const size_t nw = ly->n_params - (size_t)ly->shape.out_ch;
+        const ff_conv_layer *ly = &net->layer[l].conv;
+        const size_t nw = n_weights(ly);
         char name[8];
         snprintf(name, sizeof name, "gw%d", l + 1);
         compare_f(p, name, ly->dw, gold(p, name, nw), nw, CMP_REL_MAX, TOL_GRAD);

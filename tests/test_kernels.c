@@ -9,7 +9,7 @@
 #include "kernels/conv_fft.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
-#include "layer_conv.h"
+#include "layers/layer.h"
 #include "test_util.h"
 
 static double naive_conv_at(const float *in, const float *w, const float *b, const ff_conv_shape *s,
@@ -140,8 +140,9 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
     float *ys = aligned_floats(fft_conv_spectra_len(fc, n, s.out_ch));
     float *gs = aligned_floats(2 * nf * s.out_ch * s.in_ch);
     for (int threads = 1; threads <= 2; threads++) {
-        fft_conv_set_weights(fc, w, threads);
-        fft_conv_forward(fc, out, xs, ys, in, b, n, threads);
+        CHECK(fft_conv_set_weights(fc, w, threads) == 0 &&
+                  fft_conv_forward(fc, out, xs, ys, in, b, n, threads) == 0,
+              "fft transforms: out of memory");
         double worst = 0, scale = 0;
         for (size_t i = 0; i < n * out_len; i++)
             worst = fmax(worst, fabs(out[i] - ref[i])), scale = fmax(scale, fabs(ref[i]));
@@ -193,56 +194,62 @@ static void test_fft_matches_im2col(void) {
     check_fft_shape((ff_conv_shape){8, 16, 28, 28, 7}, 33, 27);
 }
 
-/* Scratch for one layer and n samples, either path. */
-static ff_conv_scratch make_scratch(const ff_conv_layer *l, int n) {
-    ff_conv_scratch sc = {calloc(conv_layer_scratch_len(l) + 1, 4),
-                          calloc(l->n_params, 4),
-                          calloc(conv_layer_spectrum_len(l, n, 0) + 1, 4),
-                          calloc(conv_layer_spectrum_len(l, n, 1) + 1, 4),
-                          calloc(conv_layer_spectrum_len(l, n, 2) + 1, 4),
-                          calloc((size_t)n * l->out_len, 4),
-                          calloc((size_t)n * l->shape.out_ch, sizeof(double)),
-                          1};
+/* Scratch for one layer and n samples, either path, as the network sizes it. */
+static ff_scratch make_scratch(const ff_layer *l, int n) {
+    ff_scratch_need need;
+    memset(&need, 0, sizeof need);
+    l->ops->scratch(l, n, &need);
+    ff_scratch sc = {calloc(need.per_thread + 1, 4),
+                     calloc(need.partial + 1, 4),
+                     calloc(need.xspec + 1, 4),
+                     calloc(need.yspec + 1, 4),
+                     calloc(need.gspec + 1, 4),
+                     calloc(need.grad_out + 1, 4),
+                     calloc((size_t)n * need.channel_sums + 1, sizeof(double)),
+                     1};
     return sc;
 }
 
-static void free_scratch(ff_conv_scratch *sc) {
+static void free_scratch(ff_scratch *sc) {
     free(sc->per_thread), free(sc->partial), free(sc->xspec), free(sc->yspec), free(sc->gspec);
-    free(sc->dout), free(sc->sumsq);
+    free(sc->grad_out), free(sc->channel_sums);
 }
 
 /* Mean FF loss of n samples (first half positive) through one layer, in the library's path. */
-static double layer_loss(ff_conv_layer *l, const float *a, int n, float *y, float *z, double *g,
-                         ff_conv_scratch *sc, float *coef) {
-    l->weights_changed = 1;
-    forward_conv_layer(l, y, z, g, a, NULL, n, sc);
+static double layer_loss(ff_layer *l, const ff_layer_io *io, int n, ff_scratch *sc, float *coef) {
+    char err[FFCNN_ERR_LEN];
+    l->ops->update(l); /* the parameters changed */
+    CHECK(l->ops->forward(l, io, n, sc, err) == FFCNN_OK, "forward: %s", err);
     ff_layer_metrics m = {0};
-    return ff_objective(coef, &m, g, n / 2, n / 2, (double)l->out_len);
+    return ff_objective(coef, &m, io->out_sumsq, n / 2, n / 2, (double)l->out_len);
 }
 
-static void test_layer_gradient_finite_differences(int path) {
-    ff_conv_shape s = {2, 3, 6, 5, 3};
-    const size_t np = conv_layer_param_count(s);
+static void test_layer_gradient_finite_differences(enum ffcnn_conv_path path) {
+    const ffcnn_layer_spec spec = {FFCNN_LAYER_CONV, 3, 3};
+    const ff_dims in = {2, 6, 5};
+    const size_t np = ff_conv_layer_ops.param_count(&spec, in);
     float *params = calloc(np, 4), *grads = calloc(np, 4);
-    ff_conv_layer l;
-    CHECK(make_conv_layer(&l, s, params, grads, path) == 0, "make layer, path %d", path);
+    ff_layer l;
+    char err[FFCNN_ERR_LEN];
+    CHECK(ff_layer_make(&l, &spec, 0, in, params, grads, path, err) == 0, "make layer: %s", err);
     test_fill_uniform(params, np, -0.4f, 0.4f, 11);
     const int n = 4;
     float *a = malloc(n * l.in_len * 4), *y = malloc(n * l.out_len * 4),
           *z = malloc(n * l.in_len * 4);
-    ff_conv_scratch sc = make_scratch(&l, n);
+    ff_scratch sc = make_scratch(&l, n);
     float coef[4];
     double g[4];
+    const ff_layer_io io = {a, NULL, y, g, z};
     test_fill_uniform(a, n * l.in_len, 0, 1, 12);
-    layer_loss(&l, a, n, y, z, g, &sc, coef);
-    backward_conv_layer(&l, y, z, coef, n, &sc);
+    layer_loss(&l, &io, n, &sc, coef);
+    CHECK(l.ops->backward(&l, &io, coef, n, &sc, err) == FFCNN_OK, "backward: %s", err);
     double worst = 0, gmax = 0;
     for (size_t i = 0; i < np; i++) {
         const float keep = params[i], h = 1e-2f;
         params[i] = keep + h;
-        double up = layer_loss(&l, a, n, y, z, g, &sc, coef);
+        double up = layer_loss(&l, &io, n, &sc, coef);
         params[i] = keep - h;
-        double down = layer_loss(&l, a, n, y, z, g, &sc, coef);
+        double down = layer_loss(&l, &io, n, &sc, coef);
         params[i] = keep;
         const double fd = (up - down) / (2.0 * h);
         worst = fmax(worst, fabs(fd - grads[i]));
@@ -250,8 +257,8 @@ static void test_layer_gradient_finite_differences(int path) {
     }
     CHECK(gmax > 1e-3, "finite-difference gradient is not trivially zero (max %g)", gmax);
     CHECK(worst <= 2e-2 * gmax, "path %d: layer gradient vs finite differences: worst %g of max %g",
-          path, worst, gmax);
-    free_conv_layer(&l);
+          (int)path, worst, gmax);
+    ff_layer_free(&l);
     free_scratch(&sc);
     free(params), free(grads), free(a), free(y), free(z);
 }
@@ -342,8 +349,8 @@ int main(void) {
     test_products_every_isa();
     test_conv_shapes();
     test_rmsnorm_relu();
-    test_layer_gradient_finite_differences(FF_CONV_IM2COL);
-    test_layer_gradient_finite_differences(FF_CONV_FFT);
+    test_layer_gradient_finite_differences(FFCNN_CONV_IM2COL);
+    test_layer_gradient_finite_differences(FFCNN_CONV_FFT);
     test_fft_matches_im2col();
     return test_summary();
 }

@@ -83,7 +83,7 @@ static void test_negative_labels(void) {
     int never_true = 1;
     for (int t = 0; t < 9000; t++) {
         int y = t % 10;
-        int neg = ff_draw_negative_label(&rng, y);
+        int neg = ff_draw_negative_label(&rng, y, 10);
         never_true &= neg != y && neg >= 0 && neg < 10;
         count[y][neg]++;
     }

@@ -1,5 +1,6 @@
 /* The FF objective and Adam against hand-computed values; the learning-rate schedule. */
 #include <math.h>
+#include <string.h>
 
 #include "ff_objective.h"
 #include "ffcnn.h"
@@ -65,15 +66,19 @@ static void test_schedule(void) {
 static void test_presets(void) {
     ffcnn_config c;
     char err[FFCNN_ERR_LEN];
-    CHECK(ffcnn_config_preset(&c, "paper", err) == 0 && c.layers == 3 && c.filters == 128 &&
-              c.kernel == 7 && c.batch == 50 && c.train_from == 2 &&
-              c.label_kind == FFCNN_LABEL_FOURIER1 && fabsf(c.label_k - 0.35f) < 1e-7f,
+    char net[64];
+    CHECK(ffcnn_config_preset(&c, "paper", err) == 0, "paper preset: %s", err);
+    ffcnn_config_format_net(&c, net, sizeof net);
+    CHECK(!strcmp(net, "c128k7 c128k7 c128k7") && c.classes == 10 && c.batch == 50 &&
+              c.train_from == 2 && c.label_kind == FFCNN_LABEL_FOURIER1 &&
+              fabsf(c.label_k - 0.35f) < 1e-7f,
           "paper preset is docs/method.md's best network");
     CHECK(ffcnn_config_preset(&c, "nope", err) == FFCNN_EINVAL, "unknown preset rejected");
     ffcnn_config_default(&c);
     CHECK(ffcnn_config_validate(&c, err) == 0, "default preset valid");
-    c.kernel = 4;
-    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "even kernel rejected");
+    c.layer[1].size = 4;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "layer 2"),
+          "even kernel rejected, layer named: %s", err);
     ffcnn_config_default(&c);
     c.train_from = 4;
     CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "train-from past the last layer");
@@ -82,11 +87,52 @@ static void test_presets(void) {
     CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL, "NaN lr rejected");
 }
 
+/* The layer-list syntax of --net, both ways, and every kind of bad entry. */
+static void test_net_specs(void) {
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN], net[128];
+    ffcnn_config_default(&c);
+    CHECK(ffcnn_config_parse_net(&c, "c32k7, c64k5 p2\n# a comment p9\n c128k3 # end", err) == 0,
+          "parse: %s", err);
+    ffcnn_config_format_net(&c, net, sizeof net);
+    CHECK(!strcmp(net, "c32k7 c64k5 p2 c128k3") && c.n_layers == 4 &&
+              c.layer[2].kind == FFCNN_LAYER_MAXPOOL && c.layer[2].size == 2 &&
+              c.layer[1].filters == 64 && c.layer[1].size == 5,
+          "parsed and formatted back: '%s'", net);
+    CHECK(ffcnn_config_conv_layers(&c) == 3, "three conv layers");
+    CHECK(ffcnn_config_validate(&c, err) == 0, "valid: %s", err);
+    const char *bad[] = {"c0k3",  "c8k4", "x3",      "p1",         "c8",
+                         "c8k3x", "",     "p2 c8k3", "c8k3 p2 p2", "c8k3 p32"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ffcnn_config b;
+        ffcnn_config_default(&b);
+        int rc = ffcnn_config_parse_net(&b, bad[i], err);
+        if (rc == 0) rc = ffcnn_config_validate(&b, err);
+        CHECK(rc == FFCNN_EINVAL && strlen(err) > 0 && !strchr(err, '\n'),
+              "'%s' refused with one line: %s", bad[i], err);
+    }
+    ffcnn_config_default(&c);
+    CHECK(ffcnn_config_parse_net(&c, "c8k3 p2 p2", err) == 0 &&
+              ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "pooling"),
+          "two poolings in a row: %s", err);
+    ffcnn_config_default(&c);
+    CHECK(ffcnn_config_parse_net(&c, "c8k3 p2 c8k3 p2 c8k3 p2 c8k3 p2 c8k3 p2", err) == 0 &&
+              ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "leaves nothing"),
+          "28 halved five times leaves nothing: %s", err);
+    CHECK(ffcnn_config_set_uniform(&c, 2, 16, 5, err) == 0 && c.n_layers == 2 &&
+              c.layer[1].filters == 16 && c.layer[1].size == 5,
+          "uniform shorthand");
+    c.train_from = 3;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--train-from"),
+          "train-from counts conv layers: %s", err);
+}
+
 int main(void) {
     test_softplus();
     test_objective_hand_values();
     test_adam_hand_values();
     test_schedule();
     test_presets();
+    test_net_specs();
     return test_summary();
 }

@@ -26,7 +26,7 @@ static ffcnn_dataset make_data(int n) {
 static ffcnn_config tiny_config(void) {
     ffcnn_config c;
     ffcnn_config_preset(&c, "tiny", NULL);
-    c.filters = 4;
+    ffcnn_config_set_uniform(&c, 2, 4, 3, NULL);
     c.batch = 8;
     c.epochs = 4;
     c.seed = 42;
@@ -119,8 +119,9 @@ static void test_damaged_models(void) {
     const long n = file_size(MODEL);
     damage_and_expect("magic", 0, -1, "bad magic");
     damage_and_expect("version", 8, -1, "version");
-    damage_and_expect("filters field", 16, -1, "");
-    damage_and_expect("a weight byte", 200, -1, "checksum");
+    damage_and_expect("layer count", 16, -1, "");
+    damage_and_expect("filters field", 24, -1, "");
+    damage_and_expect("a weight byte", 500, -1, "checksum");
     damage_and_expect("the checksum", n - 1, -1, "checksum");
     damage_and_expect("truncated", -1, (int)(n - 10), "bytes");
     damage_and_expect("header only", -1, 60, "too short");
@@ -130,7 +131,7 @@ static void test_damaged_models(void) {
     CHECK(fread(buf, 1, (size_t)n, f) == (size_t)n, "read back");
     fclose(f);
     int32_t filters = 5;
-    memcpy(buf + 16, &filters, 4);
+    memcpy(buf + 24, &filters, 4); /* layer 1's filters (docs/checkpoint-format.md) */
     test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
     ffcnn_net *other = NULL;
     int rc = ffcnn_load(&other, "/tmp/ffcnn_test_bad.ffm", 1, err);
@@ -152,13 +153,14 @@ static uint8_t *read_model(long *n) {
     return buf;
 }
 
-/* Version 2 files record each layer's conv path; version-1 files (no paths) still load, with
- * the paths unsettled; a path byte out of range is a format error. */
+/* Model files record each conv layer's path; version-1 files (no paths) still load, with the
+ * paths unsettled, and version-2 files with them; a path byte out of range is a format error. */
 static void test_model_versions_and_paths(void) {
     ffcnn_config c = tiny_config();
-    c.layers = 3;
-    ffcnn_net *net = NULL, *back = NULL;
     char err[FFCNN_ERR_LEN];
+    CHECK(ffcnn_config_set_uniform(&c, 3, c.layer[0].filters, c.layer[0].size, err) == 0, "%s",
+          err);
+    ffcnn_net *net = NULL, *back = NULL;
     const enum ffcnn_conv_path want[3] = {FFCNN_CONV_IM2COL, FFCNN_CONV_FFT, FFCNN_CONV_IM2COL};
     CHECK(ffcnn_net_create(&net, &c, 1, err) == 0, "create: %s", err);
     CHECK(ffcnn_net_set_conv_paths(net, want, 3, err) == 0, "set paths: %s", err);
@@ -178,31 +180,42 @@ static void test_model_versions_and_paths(void) {
     uint8_t *buf = read_model(&n);
     uint32_t version;
     memcpy(&version, buf + 8, 4);
-    CHECK(version == 2 && buf[96] == 1 && buf[97] == 2 && buf[98] == 1 && buf[99] == 0,
-          "version 2 header: path bytes at offset 96 (docs/checkpoint-format.md)");
-    uint8_t *v1 = malloc((size_t)n - 16); /* the same model as version 1 wrote it */
-    memcpy(v1, buf, 96);
-    memcpy(v1 + 96, buf + 112, (size_t)n - 112);
-    version = 1;
-    memcpy(v1 + 8, &version, 4);
-    const uint32_t crc = (uint32_t)crc32_z(0L, v1 + 8, (size_t)n - 16 - 12);
-    memcpy(v1 + n - 16 - 4, &crc, 4);
-    test_write_file("/tmp/ffcnn_test_v1.ffm", v1, (size_t)n - 16);
-    CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_v1.ffm", 1, err) == 0, "version 1 loads: %s", err);
-    CHECK(back && !ffcnn_net_conv_paths_settled(back) && same_state(net, back),
-          "version 1: same weights and state, paths unsettled");
-    ffcnn_net_free(back);
-    back = NULL;
+    CHECK(version == 3 && buf[288] == 1 && buf[289] == 2 && buf[290] == 1 && buf[291] == 0,
+          "version 3 header: path bytes at offset 288 (docs/checkpoint-format.md)");
+    /* The same model as versions 1 and 2 wrote it: a uniform stack, its fields in the old
+     * places (docs/checkpoint-format.md, "Versions 1 and 2"). */
+    for (uint32_t old = 1; old <= 2; old++) {
+        const size_t header = old == 1 ? 104 : 120, len = header + ((size_t)n - 416);
+        uint8_t *v = malloc(len), *w = v;
+        memcpy(w, buf, 8), w += 8;
+        memcpy(w, &old, 4), w += 4;
+        memcpy(w, buf + 16, 4), w += 4;                  /* layers */
+        memcpy(w, buf + 24, 8), w += 8;                  /* filters, kernel of layer 1 */
+        memcpy(w, buf + 212, 12), w += 12;               /* channels, height, width */
+        memcpy(w, buf + 228, 60), w += 60;               /* label kind .. head rate, position */
+        if (old == 2) memcpy(w, buf + 288, 16), w += 16; /* paths */
+        memcpy(w, buf + 408, (size_t)n - 408), w += (size_t)n - 408; /* P, payload, crc */
+        const uint32_t crc = (uint32_t)crc32_z(0L, v + 8, len - 12);
+        memcpy(v + len - 4, &crc, 4);
+        test_write_file("/tmp/ffcnn_test_old.ffm", v, len);
+        CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_old.ffm", 1, err) == 0, "version %u loads: %s",
+              old, err);
+        CHECK(back && same_state(net, back) && ffcnn_net_conv_paths_settled(back) == (old == 2) &&
+                  (old == 1 || !strcmp(ffcnn_net_layer_conv_path(back, 1), "fft")),
+              "version %u: same weights and state, paths %s", old, old == 1 ? "unsettled" : "kept");
+        ffcnn_net_free(back);
+        back = NULL;
+        free(v);
+    }
 
-    buf[97] = 7;
+    buf[289] = 7;
     const uint32_t crc2 = (uint32_t)crc32_z(0L, buf + 8, (size_t)n - 12);
     memcpy(buf + n - 4, &crc2, 4);
     test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
     CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_bad.ffm", 1, err) == FFCNN_EFORMAT &&
-              strstr(err, "convolution path 7 for layer 2"),
+              strstr(err, "convolution path 7 for conv layer 2"),
           "bad path byte refused: %s", err);
     free(buf);
-    free(v1);
     ffcnn_net_free(net);
 }
 
@@ -210,8 +223,7 @@ static void test_model_versions_and_paths(void) {
 static void test_label_reuse(int label_kind, int path) {
     ffcnn_config c = tiny_config();
     c.label_kind = label_kind;
-    c.filters = 6;
-    c.kernel = 5;
+    ffcnn_config_set_uniform(&c, 2, 6, 5, NULL);
     ffcnn_net *net = NULL;
     char err[FFCNN_ERR_LEN];
     CHECK(ffcnn_net_create(&net, &c, 2, err) == 0, "create: %s", err);
@@ -227,18 +239,18 @@ static void test_label_reuse(int label_kind, int path) {
             ff_label_overlay(ws->input + (i * FFCNN_CLASSES + k) * len, ws->image + i * len,
                              &net->labels, k);
     }
-    ff_net_forward_layer(net, 0, n);
+    CHECK(ff_net_forward(net, 0, n, err) == 0, "forward: %s", err);
     float *y_ref = malloc(sizeof(float) * n * out);
     double g_ref[30];
-    memcpy(y_ref, ws->y[0], sizeof(float) * n * out);
-    memcpy(g_ref, ws->goodness[0], sizeof g_ref);
-    memset(ws->y[0], 0, sizeof(float) * n * out);
-    ff_net_label_convolutions(net);
-    ff_net_first_layer_all_labels(net, m);
+    memcpy(y_ref, ws->out[0], sizeof(float) * n * out);
+    memcpy(g_ref, ws->sumsq[0], sizeof g_ref);
+    memset(ws->out[0], 0, sizeof(float) * n * out);
+    CHECK(ff_net_label_convolutions(net, err) == 0 &&
+              ff_net_first_layer_all_labels(net, m, err) == 0,
+          "label reuse: %s", err);
     double worst = 0, gworst = 0;
-    for (size_t i = 0; i < n * out; i++) worst = fmax(worst, fabs(ws->y[0][i] - y_ref[i]));
-    for (int s = 0; s < n; s++)
-        gworst = fmax(gworst, fabs(ws->goodness[0][s] - g_ref[s]) / g_ref[s]);
+    for (size_t i = 0; i < n * out; i++) worst = fmax(worst, fabs(ws->out[0][i] - y_ref[i]));
+    for (int s = 0; s < n; s++) gworst = fmax(gworst, fabs(ws->sumsq[0][s] - g_ref[s]) / g_ref[s]);
     CHECK(worst < 1e-4 && gworst < 1e-5, "labels %d path %d: reuse differs by %g (goodness %g)",
           label_kind, path, worst, gworst);
     free(y_ref);

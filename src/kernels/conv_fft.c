@@ -223,9 +223,9 @@ static double extract_plane(float *restrict o, const float *restrict plane, floa
     return total;
 }
 
-static void forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
-                    const float *in, const float *b, int n, int threads) {
-    if (!ensure_buffers(fc, threads)) return;
+static int forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                   const float *in, const float *b, int n, int threads) {
+    if (!ensure_buffers(fc, threads)) return -1;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     const int tiles = tiles_of(n);
     batch_spectra(fc, xspec, in, n, cin, threads);
@@ -246,16 +246,17 @@ static void forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, fl
             if (sumsq) sumsq[sc] = sq;
         }
     }
+    return 0;
 }
 
-void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
-                      const float *b, int n, int threads) {
-    forward(fc, out, NULL, xspec, yspec, in, b, n, threads);
+int fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                     const float *b, int n, int threads) {
+    return forward(fc, out, NULL, xspec, yspec, in, b, n, threads);
 }
 
-void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
-                           const float *in, const float *b, int n, int threads) {
-    forward(fc, out, sumsq, xspec, yspec, in, b, n, threads);
+int fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                          const float *in, const float *b, int n, int threads) {
+    return forward(fc, out, sumsq, xspec, yspec, in, b, n, threads);
 }
 
 /* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x
@@ -291,18 +292,15 @@ int fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, fl
                                     threads);
 }
 
-int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec, float *dscale,
                                  const float *yspec, const float *scale, const float *xspec, int m,
                                  int threads) {
+    if (!ensure_buffers(fc, threads)) return -1;
     const int tiles = tiles_of(m);
-    float *dscale = malloc(sizeof(float) * SPEC_FLOATS * (size_t)tiles);
-    if (!dscale) return -1;
     for (int i = 0; i < tiles * SPEC_LANES; i++)
         dscale[2 * i] = dscale[2 * i + 1] = i < m ? scale[i] : 0.0f;
-    const int rc = weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale,
-                                            xspec, m, threads);
-    free(dscale);
-    return rc;
+    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale, xspec, m,
+                                    threads);
 }
 
 /* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input

@@ -33,14 +33,15 @@ size_t fft_conv_freqs(const ff_fft_conv *fc);
 int fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 
 /* out[n][out][H][W] = conv(in) + b for n samples. xspec (fft_conv_spectra_len(n, in)) receives
- * the input spectra, which fft_conv_weight_grad reuses; yspec (n x out) is scratch. */
-void fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
-                      const float *b, int n, int threads);
+ * the input spectra, which fft_conv_weight_grad reuses; yspec (n x out) is scratch. Returns 0,
+ * or -1 when the per-thread transform buffers cannot be allocated (first use only). */
+int fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                     const float *b, int n, int threads);
 
 /* fft_conv_forward followed by the ReLU, in the same pass: out = relu(conv(in) + b), and
  * sumsq[s * out + co] = the sum of squares of output channel co of sample s. */
-void fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
-                           const float *in, const float *b, int n, int threads);
+int fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                          const float *in, const float *b, int n, int threads);
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
  * accumulated), with the input spectra from the last fft_conv_forward over at least m samples.
@@ -61,11 +62,14 @@ void spectral_weight_grad(float complex *g, const float *d, const float *x, cons
 
 /* As fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
  * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
- * input spectra when dout is a multiple of this layer's output (docs/method.md §11). Returns 0, or
- * -1 when out of memory. */
-int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+ * input spectra when dout is a multiple of this layer's output (docs/method.md §11). dscale is
+ * scratch of fft_conv_dscale_len(m) floats. Returns 0, or -1 when out of memory. */
+int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec, float *dscale,
                                  const float *yspec, const float *scale, const float *xspec, int m,
                                  int threads);
+static inline size_t fft_conv_dscale_len(int m) {
+    return (size_t)SPEC_FLOATS * (size_t)((m + SPEC_LANES - 1) / SPEC_LANES);
+}
 
 /* Transform size for a shape (the same as fft_conv_create picks). */
 void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);

@@ -33,6 +33,11 @@ void conv2d_forward(float *out, float *scratch, const float *in, const float *w,
 void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
                         const ff_conv_shape *s);
 
+/* out[c][y][x] = max of in[c] over the size x size window at (size y, size x), for
+ * y < height / size, x < width / size (stride = size; the rest of odd sides is dropped, as in
+ * PyTorch's MaxPool2d). */
+void maxpool2d_forward(float *out, const float *in, int channels, int height, int width, int size);
+
 /* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values; and the same from
  * their sum of squares, when it is known already (a layer's goodness is its output's). */
 float rms_factor(const float *in, size_t n);

@@ -1,15 +1,16 @@
 /* Arithmetic cost of training and inference, for `ffcnn bench`: the direct-convolution count
  * (the yardstick every implementation shares) and what this build's paths execute. */
+#include "ffcnn_bench.h"
 #include "kernels/conv_fft.h"
 #include "network.h"
 
 /* Flops of one sample through layer l, forward (or its weight gradient: the same count). */
-static double layer_direct(const ff_conv_layer *l) {
+static double layer_direct(const ff_conv_layer *l) { /* pooling's comparisons are not counted */
     return 2.0 * l->shape.out_ch * (double)ff_conv_patch_len(&l->shape) * ff_conv_pixels(&l->shape);
 }
 
 static double layer_executed(const ff_conv_layer *l, int grad) {
-    if (l->path != FF_CONV_FFT) return layer_direct(l);
+    if (l->path != FFCNN_CONV_FFT) return layer_direct(l);
     const ff_conv_shape *s = &l->shape;
     /* forward: input and output transforms; gradient: the gradient's transforms */
     const double transforms = grad ? s->out_ch : s->in_ch + s->out_ch;
@@ -30,18 +31,19 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
     c->train_direct_flops = c->train_executed_flops = 0.0;
     c->infer_direct_flops = c->infer_executed_flops = 0.0;
     const double batch = net->cfg.batch;
-    for (int l = 0; l < net->cfg.layers; l++) {
-        const ff_conv_layer *ly = &net->layer[l];
-        const int trained = ff_layer_trained(net, l);
+    const double K = net->cfg.classes;
+    for (int j = 0; j < net->n_ff; j++) {
+        const ff_conv_layer *ly = &net->layer[net->ff_index[j]].conv;
+        const int trained = ff_layer_trained(net, net->ff_index[j]);
         /* a training image = positive + negative + neutral forward, and the weight gradient
          * of the positive and the negative in trained layers */
         c->train_direct_flops += (3.0 + 2.0 * trained) * layer_direct(ly);
         c->train_executed_flops +=
             3.0 * layer_executed(ly, 0) + 2.0 * trained * layer_executed(ly, 1);
-        if (trained && ly->path == FF_CONV_FFT) /* weights in and gradients out, once a batch */
+        if (trained && ly->path == FFCNN_CONV_FFT) /* weights in and gradients out, once a batch */
             c->train_executed_flops += 2.0 * kernel_spectrum_flops(&ly->shape) / batch;
-        c->infer_direct_flops += FFCNN_CLASSES * layer_direct(ly);
-        c->infer_executed_flops += FFCNN_CLASSES * layer_executed(ly, 0);
+        c->infer_direct_flops += K * layer_direct(ly);
+        c->infer_executed_flops += K * layer_executed(ly, 0);
     }
 }
 

@@ -1,0 +1,19 @@
+#include "kernels/kernels.h"
+
+void maxpool2d_forward(float *out, const float *in, int channels, int height, int width, int size) {
+    const int oh = height / size, ow = width / size;
+    for (int c = 0; c < channels; c++) {
+        const float *plane = in + (size_t)c * height * width;
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                const float *win = plane + (size_t)y * size * width + (size_t)x * size;
+                float best = win[0];
+                for (int dy = 0; dy < size; dy++)
+                    for (int dx = 0; dx < size; dx++) {
+                        const float v = win[(size_t)dy * width + dx];
+                        best = v > best ? v : best;
+                    }
+                *out++ = best;
+            }
+    }
+}

@@ -1,0 +1,305 @@
+/* The FF conv layer kind (docs/method.md §3-§4). Two convolution paths give the same results to
+ * float rounding: im2col + sgemm, and FFT + per-frequency channel sums (docs/method.md §11).
+ * Everything that differs between them sits behind one table, PATHS, chosen once in make. */
+#include <math.h>
+#include <string.h>
+
+#include "layers/layer.h"
+#include "util.h"
+
+/* A path's operations. forward_relu: y = relu(conv(z) + b) and each sample's goodness;
+ * linear: out = conv(in) + b; weight_grad: dw, db from sc->grad_out and z. */
+struct ff_conv_path_ops {
+    const char *name;
+    int (*forward_relu)(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
+                        ff_scratch *sc);
+    int (*linear)(ff_conv_layer *c, float *out, const float *in, const float *b, int n,
+                  ff_scratch *sc);
+    int (*weight_grad)(ff_conv_layer *c, const float *z, int m, ff_scratch *sc);
+    void (*scratch)(const ff_conv_layer *c, int n, ff_scratch_need *need);
+};
+
+static size_t out_len_of(const ff_conv_layer *c) {
+    return (size_t)c->shape.out_ch * ff_conv_pixels(&c->shape);
+}
+static size_t in_len_of(const ff_conv_layer *c) {
+    return (size_t)c->shape.in_ch * ff_conv_pixels(&c->shape);
+}
+static size_t n_params_of(const ff_conv_layer *c) {
+    return (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape) + (size_t)c->shape.out_ch;
+}
+static void raise_to(size_t *field, size_t v) {
+    if (v > *field) *field = v;
+}
+
+/* ---- im2col path ---- */
+
+static size_t im2col_scratch_len(const ff_conv_layer *c) {
+    return ff_conv_scratch_len(&c->shape) + out_len_of(c);
+}
+
+static int im2col_linear(ff_conv_layer *c, float *y, const float *z, const float *b, int n,
+                         ff_scratch *sc) {
+    const size_t scratch_len = im2col_scratch_len(c), in_len = in_len_of(c),
+                 out_len = out_len_of(c);
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++)
+        conv2d_forward(y + (size_t)s * out_len, sc->per_thread + (size_t)omp_thread() * scratch_len,
+                       z + (size_t)s * in_len, c->w, b, &c->shape);
+    return FFCNN_OK;
+}
+
+static int im2col_forward_relu(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
+                               ff_scratch *sc) {
+    im2col_linear(c, y, z, c->b, n, sc);
+    const size_t out_len = out_len_of(c);
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++)
+        goodness[s] = relu_goodness_forward(y + (size_t)s * out_len, out_len);
+    return FFCNN_OK;
+}
+
+/* Per-thread partial sums in fixed thread order: a fixed thread count gives fixed bits. */
+static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *sc) {
+    const size_t scratch_len = im2col_scratch_len(c), np = n_params_of(c);
+    const size_t nw = np - (size_t)c->shape.out_ch, in_len = in_len_of(c), out_len = out_len_of(c);
+    const int threads = sc->threads;
+    memset(sc->partial, 0, sizeof(float) * np * (size_t)threads);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_thread();
+        float *col = sc->per_thread + (size_t)t * scratch_len;
+        float *pw = sc->partial + (size_t)t * np;
+#pragma omp for schedule(static)
+        for (int s = 0; s < m; s++)
+            conv2d_weight_grad(pw, pw + nw, col, sc->grad_out + (size_t)s * out_len,
+                               z + (size_t)s * in_len, &c->shape);
+    }
+    memcpy(c->dw, sc->partial, sizeof(float) * np);
+    for (int t = 1; t < threads; t++) {
+        const float *pw = sc->partial + (size_t)t * np;
+        for (size_t i = 0; i < np; i++) c->dw[i] += pw[i];
+    }
+    return FFCNN_OK;
+}
+
+static void im2col_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
+    (void)n;
+    raise_to(&need->per_thread, im2col_scratch_len(c));
+    raise_to(&need->partial, n_params_of(c));
+}
+
+/* ---- FFT path ---- */
+
+/* The weight spectra follow the weights lazily: transformed at the first use after a change. */
+static int fft_weights(ff_conv_layer *c, int threads) {
+    if (!c->weights_changed) return FFCNN_OK;
+    if (fft_conv_set_weights(c->fft, c->w, threads) != 0) return FFCNN_ENOMEM;
+    c->weights_changed = 0;
+    return FFCNN_OK;
+}
+
+static int fft_linear(ff_conv_layer *c, float *out, const float *in, const float *b, int n,
+                      ff_scratch *sc) {
+    if (fft_weights(c, sc->threads)) return FFCNN_ENOMEM;
+    return fft_conv_forward(c->fft, out, sc->xspec, sc->yspec, in, b, n, sc->threads) == 0
+               ? FFCNN_OK
+               : FFCNN_ENOMEM;
+}
+
+/* The ReLU and the per-channel sums of squares come with the inverse transforms. */
+static int fft_forward_relu(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
+                            ff_scratch *sc) {
+    if (fft_weights(c, sc->threads)) return FFCNN_ENOMEM;
+    if (fft_conv_forward_relu(c->fft, y, sc->channel_sums, sc->xspec, sc->yspec, z, c->b, n,
+                              sc->threads) != 0)
+        return FFCNN_ENOMEM;
+    const int C = c->shape.out_ch;
+    for (int s = 0; s < n; s++) {
+        double g = 0.0;
+        for (int ch = 0; ch < C; ch++) g += sc->channel_sums[(size_t)s * C + ch];
+        goodness[s] = g;
+    }
+    return FFCNN_OK;
+}
+
+static int fft_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *sc) {
+    (void)z; /* its spectra, from the forward pass, are in sc->xspec */
+    return fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, sc->grad_out, sc->xspec,
+                                m, sc->threads) == 0
+               ? FFCNN_OK
+               : FFCNN_ENOMEM;
+}
+
+static void fft_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
+    const ff_conv_shape *s = &c->shape;
+    raise_to(&need->xspec, fft_conv_spectra_len(c->fft, n, s->in_ch));
+    raise_to(&need->yspec, fft_conv_spectra_len(c->fft, n, s->out_ch));
+    raise_to(&need->gspec, 2 * fft_conv_freqs(c->fft) * s->out_ch * s->in_ch); /* complex */
+    raise_to(&need->grad_out, (size_t)n + fft_conv_dscale_len(n)); /* scales for _from_next */
+    raise_to(&need->channel_sums, (size_t)s->out_ch);
+}
+
+static const ff_conv_path_ops PATHS[] = {
+    [FFCNN_CONV_IM2COL] = {"im2col", im2col_forward_relu, im2col_linear, im2col_weight_grad,
+                           im2col_scratch},
+    [FFCNN_CONV_FFT] = {"fft", fft_forward_relu, fft_linear, fft_weight_grad, fft_scratch},
+};
+
+const char *conv_path_name(enum ffcnn_conv_path path) {
+    return path == FFCNN_CONV_FFT ? "fft" : path == FFCNN_CONV_IM2COL ? "im2col" : "auto";
+}
+
+/* ---- the layer kind's operations ---- */
+
+static int conv_out_dims(const ffcnn_layer_spec *spec, ff_dims in, int index, ff_dims *out,
+                         char *err) {
+    if (spec->filters < 1 || spec->filters > 4096)
+        return ff_fail(err, FFCNN_EINVAL, "layer %d: %d filters is out of range 1..4096", index,
+                       spec->filters);
+    if (spec->size < 1 || spec->size > 31 || spec->size % 2 == 0)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "layer %d: kernel %d must be odd and in 1..31 ('same' padding is symmetric)",
+                       index, spec->size);
+    *out = (ff_dims){spec->filters, in.h, in.w};
+    return FFCNN_OK;
+}
+
+static ff_conv_shape shape_of(const ffcnn_layer_spec *spec, ff_dims in) {
+    return (ff_conv_shape){in.c, spec->filters, in.h, in.w, spec->size};
+}
+
+static size_t conv_param_count(const ffcnn_layer_spec *spec, ff_dims in) {
+    const ff_conv_shape s = shape_of(spec, in);
+    return (size_t)s.out_ch * ff_conv_patch_len(&s) + (size_t)s.out_ch;
+}
+
+static int conv_make(ff_layer *l, enum ffcnn_conv_path path, char *err) {
+    ff_conv_layer *c = &l->conv;
+    memset(c, 0, sizeof *c);
+    c->shape = shape_of(&l->spec, l->in);
+    const size_t nw = (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
+    c->w = l->params, c->b = l->params + nw;
+    c->dw = l->grads, c->db = l->grads + nw;
+    if (path == FFCNN_CONV_AUTO) /* the cost model's guess, until measured (conv_autotune.c) */
+        path = conv_cost_fft(&c->shape) < conv_cost_im2col(&c->shape) ? FFCNN_CONV_FFT
+                                                                      : FFCNN_CONV_IM2COL;
+    c->path = path;
+    c->impl = &PATHS[path];
+    c->weights_changed = 1;
+    if (!(c->zero_bias = ff_calloc((size_t)c->shape.out_ch, sizeof(float))))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory", l->index + 1);
+    if (path == FFCNN_CONV_FFT && !(c->fft = fft_conv_create(&c->shape)))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution",
+                       l->index + 1);
+    return FFCNN_OK;
+}
+
+/* The framework default: weights and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), docs/method.md §3. */
+static void conv_init(ff_layer *l, ff_rng *rng) {
+    ff_conv_layer *c = &l->conv;
+    const float bound = 1.0f / sqrtf((float)ff_conv_patch_len(&c->shape));
+    for (size_t i = 0; i < l->n_params; i++) c->w[i] = (2.0f * ff_rng_uniform(rng) - 1.0f) * bound;
+    c->weights_changed = 1;
+}
+
+static size_t conv_saved_len(const ff_layer *l) {
+    return l->in_len; /* the normalised input z */
+}
+
+static void conv_scratch(const ff_layer *l, int n, ff_scratch_need *need) {
+    raise_to(&need->grad_out, (size_t)n * l->out_len);
+    l->conv.impl->scratch(&l->conv, n, need);
+}
+
+/* z = rmsnorm(in), out = relu(conv(z) + b), out_sumsq = goodness. z is kept because the weight
+ * gradient needs it; in_sumsq (the previous layer's goodness) saves a pass over in. */
+static int conv_forward(ff_layer *l, const ff_layer_io *io, int n, ff_scratch *sc, char *err) {
+    const size_t in_len = l->in_len;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++) {
+        const float *as = io->in + (size_t)s * in_len;
+        const float r =
+            io->in_sumsq ? rms_factor_of_sum(io->in_sumsq[s], in_len) : rms_factor(as, in_len);
+        float *zs = io->saved + (size_t)s * in_len;
+        for (size_t i = 0; i < in_len; i++) zs[i] = as[i] * r;
+    }
+    if (l->conv.impl->forward_relu(&l->conv, io->out, io->out_sumsq, io->saved, n, sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory in the forward pass",
+                       l->index + 1);
+    return FFCNN_OK;
+}
+
+/* dw, db = sum over the first m samples of (coef_s * y_s) (x) z_s: the local FF gradient, with
+ * the ReLU derivative folded in because y is zero wherever the ReLU is off. */
+static int conv_backward(ff_layer *l, const ff_layer_io *io, const float *coef, int m,
+                         ff_scratch *sc, char *err) {
+    const size_t out_len = l->out_len;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++) {
+        const float *ys = io->out + (size_t)s * out_len;
+        float *d = sc->grad_out + (size_t)s * out_len;
+        for (size_t i = 0; i < out_len; i++) d[i] = coef[s] * ys[i];
+    }
+    if (l->conv.impl->weight_grad(&l->conv, io->saved, m, sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
+    return FFCNN_OK;
+}
+
+static void conv_update(ff_layer *l) {
+    l->conv.weights_changed = 1;
+}
+
+static void conv_free(ff_layer *l) {
+    fft_conv_free(l->conv.fft);
+    ff_free(l->conv.zero_bias);
+    l->conv.fft = NULL;
+    l->conv.zero_bias = NULL;
+}
+
+const ff_layer_ops ff_conv_layer_ops = {
+    "conv",       conv_out_dims, conv_param_count, conv_make,   conv_init, conv_saved_len,
+    conv_scratch, conv_forward,  conv_backward,    conv_update, conv_free,
+};
+
+/* ---- the network's tricks ---- */
+
+int conv_layer_linear(ff_layer *l, float *out, const float *in, int n, ff_scratch *sc) {
+    return l->conv.impl->linear(&l->conv, out, in, l->conv.zero_bias, n, sc);
+}
+
+void forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
+                                 const float *base_conv, const float *label_conv,
+                                 const float *scale, float alpha, float beta, int m, int classes,
+                                 ff_scratch *sc) {
+    const size_t pixels = ff_conv_pixels(&l->conv.shape), out_len = l->out_len;
+    const float *bias = l->conv.b;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m * classes; s++) {
+        const float *a = base_conv + (size_t)(s / classes) * out_len;
+        const float *p = label_conv + (size_t)(s % classes) * out_len;
+        const float ka = scale[s] * alpha, kb = scale[s] * beta;
+        float *ys = y + (size_t)s * out_len;
+        for (int o = 0; o < l->conv.shape.out_ch; o++)
+            for (size_t i = o * pixels; i < (o + 1) * pixels; i++)
+                ys[i] = ka * a[i] + kb * p[i] + bias[o];
+        goodness[s] = relu_goodness_forward(ys, out_len);
+    }
+}
+
+int conv_layers_share_spectra(const ff_layer *l, const ff_layer *next) {
+    return ff_layer_is_ff(l) && ff_layer_is_ff(next) && l->conv.path == FFCNN_CONV_FFT &&
+           next->conv.path == FFCNN_CONV_FFT &&
+           fft_conv_freqs(l->conv.fft) == fft_conv_freqs(next->conv.fft) &&
+           l->conv.shape.out_ch == next->conv.shape.in_ch;
+}
+
+int backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
+                                  const float *next_xspec, int m, ff_scratch *sc, char *err) {
+    float *scale = sc->grad_out, *dscale = sc->grad_out + m; /* unused otherwise here */
+    for (int s = 0; s < m; s++) scale[s] = coef[s] / rms_factor_of_sum(y_sumsq[s], l->out_len);
+    if (fft_conv_weight_grad_spectra(l->conv.fft, l->conv.dw, l->conv.db, sc->gspec, dscale,
+                                     next_xspec, scale, sc->xspec, m, sc->threads) != 0)
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
+    return FFCNN_OK;
+}
