@@ -343,12 +343,87 @@ static void test_products_every_isa(void) {
     }
 }
 
+/* Max pooling against the definition, written the obvious way: every output is the largest
+ * of its window; odd sides drop their last row or column (as PyTorch's MaxPool2d). A hand case
+ * first, then random maps of even and odd sides. */
+static void test_maxpool_against_naive(void) {
+    const float in[2 * 3 * 5] = {1,  2,  3,  4,  5,   /* channel 0 */
+                                 6,  -7, 8,  -9, 10,  /* */
+                                 0,  0,  0,  0,  99,  /* dropped row */
+                                 -1, -2, -3, -4, -5,  /* channel 1 */
+                                 -6, -7, -8, -9, -10, /* */
+                                 9,  9,  9,  9,  9};
+    float out[2 * 1 * 2];
+    maxpool2d_forward(out, in, 2, 3, 5, 2);
+    CHECK(out[0] == 6 && out[1] == 8 && out[2] == -1 && out[3] == -3,
+          "hand case: %g %g %g %g (want 6 8 -1 -3)", out[0], out[1], out[2], out[3]);
+    const int shapes[][4] = {{3, 28, 28, 2}, {2, 7, 9, 2}, {4, 14, 14, 3}, {1, 5, 5, 5}};
+    for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
+        const int C = shapes[t][0], H = shapes[t][1], W = shapes[t][2], S = shapes[t][3];
+        const int OH = H / S, OW = W / S;
+        float *x = malloc(sizeof(float) * C * H * W), *y = malloc(sizeof(float) * C * OH * OW);
+        test_fill_uniform(x, (size_t)C * H * W, -1, 1, 40 + t);
+        maxpool2d_forward(y, x, C, H, W, S);
+        int wrong = 0;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < OH; i++)
+                for (int j = 0; j < OW; j++) {
+                    float best = -INFINITY;
+                    for (int di = 0; di < S; di++)
+                        for (int dj = 0; dj < S; dj++)
+                            best = fmaxf(best, x[(c * H + i * S + di) * W + j * S + dj]);
+                    wrong += y[(c * OH + i) * OW + j] != best;
+                }
+        CHECK(wrong == 0, "maxpool %dx%dx%d size %d: %d outputs differ from the naive loop", C, H,
+              W, S, wrong);
+        free(x), free(y);
+    }
+}
+
+/* The pooling layer kind through its operations table: output shape, values, and the sum of
+ * squares the next conv layer normalises with. */
+static void test_maxpool_layer(void) {
+    const ffcnn_layer_spec spec = {FFCNN_LAYER_MAXPOOL, 0, 2};
+    ff_layer l;
+    char err[FFCNN_ERR_LEN];
+    CHECK(ff_layer_make(&l, &spec, 1, (ff_dims){3, 9, 8}, NULL, NULL, FFCNN_CONV_AUTO, err) == 0,
+          "make: %s", err);
+    CHECK(l.out.c == 3 && l.out.h == 4 && l.out.w == 4 && l.n_params == 0 && !l.ops->backward,
+          "3x9x8 pools to 3x4x4, no parameters, no gradient");
+    const int n = 3;
+    float *x = malloc(sizeof(float) * n * l.in_len), *y = malloc(sizeof(float) * n * l.out_len);
+    double sq[3];
+    test_fill_uniform(x, n * l.in_len, 0, 1, 77);
+    ff_layer_io io = {x, NULL, y, sq, NULL};
+    ff_scratch sc = {0};
+    sc.threads = 2;
+    CHECK(l.ops->forward(&l, &io, n, &sc, err) == 0, "forward: %s", err);
+    int wrong = 0;
+    for (int s = 0; s < n; s++) {
+        float ref[48];
+        maxpool2d_forward(ref, x + s * l.in_len, 3, 9, 8, 2);
+        double want = 0;
+        for (int i = 0; i < 48; i++) want += (double)ref[i] * ref[i];
+        wrong +=
+            memcmp(ref, y + s * l.out_len, sizeof ref) != 0 || fabs(sq[s] - want) > 1e-9 * want;
+    }
+    CHECK(wrong == 0, "layer output and sums of squares per sample");
+    const ffcnn_layer_spec too_big = {FFCNN_LAYER_MAXPOOL, 0, 4};
+    CHECK(ff_layer_make(&l, &too_big, 2, (ff_dims){3, 3, 8}, NULL, NULL, FFCNN_CONV_AUTO, err) ==
+                  FFCNN_EINVAL &&
+              strstr(err, "layer 3"),
+          "a window larger than the map is refused, layer named: %s", err);
+    free(x), free(y);
+}
+
 int main(void) {
     ff_blas_single_thread();
     printf("kernels in use: %s\n", ff_isa_name(ff_isa_active()));
     test_products_every_isa();
     test_conv_shapes();
     test_rmsnorm_relu();
+    test_maxpool_against_naive();
+    test_maxpool_layer();
     test_layer_gradient_finite_differences(FFCNN_CONV_IM2COL);
     test_layer_gradient_finite_differences(FFCNN_CONV_FFT);
     test_fft_matches_im2col();

@@ -9,6 +9,7 @@
 
 #include "ffcnn.h"
 #include "network.h"
+#include "train.h"
 #include "test_util.h"
 
 #define MODEL "/tmp/ffcnn_test_model.ffm"
@@ -258,6 +259,119 @@ static void test_label_reuse(int label_kind, int path) {
     ffcnn_net_free(net);
 }
 
+/* One step from the same weights on each path: the gradients agree to float rounding. The FFT
+ * path must not take a layer's gradient spectra from the next layer's input across a pooling
+ * step (docs/method.md §11), so this catches a wrong gradient there. */
+static void check_paths_agree(const ffcnn_config *c, const ffcnn_dataset *ds) {
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net *net[2] = {NULL, NULL};
+    const enum ffcnn_conv_path paths[2] = {FFCNN_CONV_IM2COL, FFCNN_CONV_FFT};
+    const int32_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    const uint8_t neg[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    for (int p = 0; p < 2; p++) {
+        ff_step_metrics m;
+        memset(&m, 0, sizeof m);
+        CHECK(ffcnn_net_create(&net[p], c, 1, err) == 0 &&
+                  ffcnn_net_set_conv_paths(net[p], &paths[p], 1, err) == 0 &&
+                  ff_train_step(net[p], ds, rows, neg, 8, 1e-3f, &m, err) == 0,
+              "one step: %s", err);
+    }
+    if (!net[0] || !net[1]) return;
+    for (int i = 0; i < net[0]->n_layers; i++) {
+        const ff_layer *l = &net[0]->layer[i];
+        const float *g0 = l->grads, *g1 = net[1]->layer[i].grads;
+        double worst = 0, scale = 0;
+        for (size_t k = 0; k < l->n_params; k++) {
+            worst = fmax(worst, fabs(g0[k] - g1[k]));
+            scale = fmax(scale, fabs(g0[k]));
+        }
+        CHECK(l->n_params == 0 || !ff_layer_trained(net[0], i) ||
+                  (scale > 0 && worst < 1e-4 * scale),
+              "layer %d: gradients of the two paths differ by %g of %g", i + 1, worst, scale);
+    }
+    ffcnn_net_free(net[0]), ffcnn_net_free(net[1]);
+}
+
+/* A network with pooling and growing widths (docs/method.md §3): the head reads each trained
+ * conv layer at its own size; same seed, same bits; both conv paths agree (the FFT path must not
+ * share spectra across a pooling step); a model file keeps the layer list. */
+static void test_pooling_and_widths(void) {
+    ffcnn_config c = tiny_config();
+    char err[FFCNN_ERR_LEN];
+    CHECK(ffcnn_config_parse_net(&c, "c4k3 p2 c8k3 c6k5", err) == 0, "parse: %s", err);
+    c.epochs = 3;
+    ffcnn_dataset ds = make_data(40);
+    ffcnn_net *a = NULL, *b = NULL, *f = NULL, *back = NULL;
+    CHECK(ffcnn_net_create(&a, &c, 2, err) == 0, "create: %s", err);
+    CHECK(a && a->n_ff == 3 && a->layer[1].out.h == 14 && a->layer[2].in.h == 14 &&
+              a->cls_in == (size_t)8 * 14 * 14 + 6 * 14 * 14,
+          "shapes: pooled to 14x14; head reads layers 2 and 3 at 14x14");
+    const enum ffcnn_conv_path im2col = FFCNN_CONV_IM2COL, fft = FFCNN_CONV_FFT;
+    CHECK(ffcnn_net_create(&b, &c, 2, err) == 0 && ffcnn_net_create(&f, &c, 2, err) == 0,
+          "create: %s", err);
+    ffcnn_net_set_conv_paths(a, &im2col, 1, err);
+    ffcnn_net_set_conv_paths(b, &im2col, 1, err);
+    ffcnn_net_set_conv_paths(f, &fft, 1, err);
+    ffcnn_epoch_stats st[3];
+    double first_loss = 0;
+    for (int e = 0; e < 3 && a && b && f; e++) {
+        CHECK(ffcnn_train_epoch(a, &ds, NULL, NULL, &st[e], err) == 0, "train: %s", err);
+        CHECK(ffcnn_train_epoch(b, &ds, NULL, NULL, NULL, err) == 0, "train: %s", err);
+        CHECK(ffcnn_train_epoch(f, &ds, NULL, NULL, NULL, err) == 0, "train fft: %s", err);
+        if (e == 0) first_loss = st[0].loss[2];
+    }
+    CHECK(st[0].layers == 3 && isfinite(st[2].loss[1]) && st[2].loss[2] < first_loss,
+          "stats per conv layer; layer 3's loss falls (%g -> %g)", first_loss, st[2].loss[2]);
+    CHECK(a && b && same_state(a, b), "same seed and threads -> bit-identical model");
+    check_paths_agree(&c, &ds);
+    CHECK(a && ffcnn_save(a, MODEL, err) == 0 && ffcnn_load(&back, MODEL, 1, err) == 0,
+          "save and load: %s", err);
+    char net[64] = "";
+    if (back) ffcnn_config_format_net(ffcnn_net_config(back), net, sizeof net);
+    CHECK(back && !strcmp(net, "c4k3 p2 c8k3 c6k5") && same_state(a, back),
+          "the layer list and the state come back: '%s'", net);
+    ffcnn_eval_result ra, rb;
+    CHECK(a && back && ffcnn_evaluate(a, &ds, FFCNN_EVAL_BOTH, &ra, err) == 0 &&
+              ffcnn_evaluate(back, &ds, FFCNN_EVAL_BOTH, &rb, err) == 0 &&
+              ra.accuracy_goodness == rb.accuracy_goodness &&
+              ra.accuracy_linear == rb.accuracy_linear,
+          "evaluation runs and agrees after a reload: %s", err);
+    ffcnn_net_free(a), ffcnn_net_free(b), ffcnn_net_free(f), ffcnn_net_free(back);
+    ffcnn_dataset_free(&ds);
+}
+
+/* The training data's identity: recorded by the first epoch, kept in the model file, and a
+ * resumed run on other images refused. */
+static void test_data_identity(void) {
+    ffcnn_config c = tiny_config();
+    char err[FFCNN_ERR_LEN];
+    ffcnn_dataset ds = make_data(24), other = make_data(24);
+    other.pixels[5] ^= 1;
+    ffcnn_net *net = NULL, *back = NULL;
+    CHECK(ffcnn_net_create(&net, &c, 1, err) == 0, "create: %s", err);
+    ffcnn_data_identity id = {"synthetic", 24, 0, {0}};
+    ffcnn_net_set_data_identity(net, &id);
+    CHECK(ffcnn_train_epoch(net, &ds, NULL, NULL, NULL, err) == 0, "epoch 1: %s", err);
+    uint8_t fp[32];
+    ffcnn_dataset_fingerprint(&ds, fp);
+    CHECK(!memcmp(ffcnn_net_data_identity(net)->fingerprint, fp, 32),
+          "the first epoch records the fingerprint");
+    CHECK(ffcnn_save(net, MODEL, err) == 0 && ffcnn_load(&back, MODEL, 1, err) == 0, "reload: %s",
+          err);
+    const ffcnn_data_identity *got = back ? ffcnn_net_data_identity(back) : NULL;
+    CHECK(got && !strcmp(got->name, "synthetic") && got->train_limit == 24 && got->val_limit == 0 &&
+              !memcmp(got->fingerprint, fp, 32),
+          "name, limits and fingerprint saved");
+    CHECK(back && ffcnn_train_epoch(back, &other, NULL, NULL, NULL, err) == FFCNN_EINVAL &&
+              strstr(err, "differ"),
+          "other images refused on resume: %s", err);
+    CHECK(back && ffcnn_net_epochs_done(back) == 1, "and nothing trained");
+    CHECK(back && ffcnn_train_epoch(back, &ds, NULL, NULL, NULL, err) == 0,
+          "the same images continue: %s", err);
+    ffcnn_net_free(net), ffcnn_net_free(back);
+    ffcnn_dataset_free(&ds), ffcnn_dataset_free(&other);
+}
+
 int main(void) {
     test_label_reuse(FFCNN_LABEL_FOURIER1, FFCNN_CONV_IM2COL);
     test_label_reuse(FFCNN_LABEL_ONEHOT, FFCNN_CONV_IM2COL);
@@ -265,5 +379,7 @@ int main(void) {
     test_determinism_and_resume();
     test_damaged_models();
     test_model_versions_and_paths();
+    test_pooling_and_widths();
+    test_data_identity();
     return test_summary();
 }
