@@ -15,12 +15,13 @@ static int chunks_of(size_t len) {
     return (int)((len + COLUMN_CHUNK - 1) / COLUMN_CHUNK);
 }
 
-size_t classifier_chunks(size_t len) {
+size_t ff_classifier_chunks(size_t len) {
     return (size_t)chunks_of(len);
 }
 
-void classifier_logits_accumulate(float *logits, float *partial, const float *feat,
-                                  const float *w_block, int n, size_t len, size_t ld, int threads) {
+void ff_classifier_logits_accumulate(float *logits, float *partial, const float *feat,
+                                     const float *w_block, int n, size_t len, size_t ld,
+                                     int threads) {
     const int chunks = chunks_of(len);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int c = 0; c < chunks; c++) {
@@ -35,13 +36,13 @@ void classifier_logits_accumulate(float *logits, float *partial, const float *fe
             logits[i] += partial[(size_t)c * n * FFCNN_CLASSES + i];
 }
 
-double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
-                                int64_t *correct) {
+double ff_classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
+                                   int n, int64_t *correct) {
     double loss = 0.0;
     for (int s = 0; s < n; s++) {
         const float *z = logits + (size_t)s * FFCNN_CLASSES;
         float *d = dlogits + (size_t)s * FFCNN_CLASSES;
-        const int best = classifier_argmax(z);
+        const int best = ff_classifier_argmax(z);
         double max = z[best], sum = 0.0;
         for (int c = 0; c < FFCNN_CLASSES; c++) sum += exp((double)z[c] - max);
         loss += log(sum) + max - z[labels[s]];
@@ -54,8 +55,8 @@ double classifier_cross_entropy(float *dlogits, const float *logits, const uint8
     return loss / n;
 }
 
-void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
-                            size_t len, size_t ld, int threads) {
+void ff_classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
+                               size_t len, size_t ld, int threads) {
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int c = 0; c < chunks_of(len); c++) {
         const size_t c0 = (size_t)c * COLUMN_CHUNK;
@@ -65,7 +66,7 @@ void classifier_weight_grad(float *dw_block, const float *dlogits, const float *
     }
 }
 
-int classifier_argmax(const float *scores) {
+int ff_classifier_argmax(const float *scores) {
     int best = 0;
     for (int c = 1; c < FFCNN_CLASSES; c++)
         if (scores[c] > scores[best]) best = c;

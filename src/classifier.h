@@ -8,25 +8,26 @@
 #include <stdint.h>
 
 /* Column chunks the head cuts a block of len features into (the partials' count). */
-size_t classifier_chunks(size_t len);
+size_t ff_classifier_chunks(size_t len);
 
 /* logits[n][10] += feat[n][len] * w_block^T, w_block = 10 rows of len, row stride ld; on up
  * to `threads` threads, with the same result for any number. partial is scratch of
- * classifier_chunks(len) x n x 10 floats. */
-void classifier_logits_accumulate(float *logits, float *partial, const float *feat,
-                                  const float *w_block, int n, size_t len, size_t ld, int threads);
+ * ff_classifier_chunks(len) x n x 10 floats. */
+void ff_classifier_logits_accumulate(float *logits, float *partial, const float *feat,
+                                     const float *w_block, int n, size_t len, size_t ld,
+                                     int threads);
 
 /* Softmax cross-entropy: dlogits = (softmax - onehot) / n; returns the mean loss and counts
  * argmax hits in *correct. */
-double classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels, int n,
-                                int64_t *correct);
+double ff_classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
+                                   int n, int64_t *correct);
 
 /* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns; on
  * up to `threads` threads, with the same result for any number. */
-void classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
-                            size_t len, size_t ld, int threads);
+void ff_classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
+                               size_t len, size_t ld, int threads);
 
 /* Index of the largest of 10 scores (the first on ties). */
-int classifier_argmax(const float *scores);
+int ff_classifier_argmax(const float *scores);
 
 #endif

@@ -71,5 +71,5 @@ int ffcnn_net_layer_conv_timing(const ffcnn_net *net, int layer, double *im2col_
 
 const char *ffcnn_net_layer_conv_path(const ffcnn_net *net, int layer) {
     if (layer < 0 || layer >= net->n_ff) return "none";
-    return conv_path_name(path_of(net, layer));
+    return ff_conv_path_name(path_of(net, layer));
 }

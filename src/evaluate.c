@@ -85,7 +85,7 @@ static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mod
                 hit_g += p == y;
             }
             if (linear) {
-                const int p = classifier_argmax(net->ws.logits + (size_t)i * K);
+                const int p = ff_classifier_argmax(net->ws.logits + (size_t)i * K);
                 res->confusion_linear[y][p]++;
                 hit_l += p == y;
             }

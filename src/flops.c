@@ -14,7 +14,7 @@ static double layer_executed(const ff_conv_layer *l, int grad) {
     const ff_conv_shape *s = &l->shape;
     /* forward: input and output transforms; gradient: the gradient's transforms */
     const double transforms = grad ? s->out_ch : s->in_ch + s->out_ch;
-    return conv_fft_product_flops(s) + transforms * conv_fft_transform_flops(s);
+    return ff_conv_fft_product_flops(s) + transforms * ff_conv_fft_transform_flops(s);
 }
 
 /* One direction of src/kernels/kernel_spectra.c for all C_out x C_in kernels: per column
@@ -22,7 +22,7 @@ static double layer_executed(const ff_conv_layer *l, int grad) {
  * k-tap complex pass (8 flops a tap). */
 static double kernel_spectrum_flops(const ff_conv_shape *s) {
     int py, px;
-    conv_fft_dims(s, &py, &px);
+    ff_conv_fft_dims(s, &py, &px);
     const double fx = px / 2 + 1, k = s->kernel;
     return (double)s->out_ch * s->in_ch * (4.0 * fx * k * k + 8.0 * py * fx * k);
 }
@@ -48,7 +48,7 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
 }
 
 void ffcnn_fft_product_stats(double *seconds, double *flops, int reset) {
-    fft_conv_stats(seconds, flops, reset);
+    ff_fft_conv_stats(seconds, flops, reset);
 }
 
 double ffcnn_sgemm_peak_gflops(int threads) {

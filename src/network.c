@@ -191,7 +191,7 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
         const ff_layer *l = &net->layer[i];
         ok = alloc_layer_buffers(net, i, N);
         l->ops->scratch(l, n, &need);
-        const size_t chunks = classifier_chunks(l->out_len);
+        const size_t chunks = ff_classifier_chunks(l->out_len);
         if (chunks > head_chunks) head_chunks = chunks;
     }
     ok = ok && (ws->labels = ff_calloc(N, 1)) && (ws->logits = ff_calloc(N * K, sizeof(float))) &&
@@ -259,13 +259,13 @@ int ff_net_forward(ffcnn_net *net, int i, int n, char *err) {
     /* The layers are detached, so p's gradient is the same after this forward as before. */
     net->pending_grad = -1;
     ff_scratch sc = layer_scratch(net, p);
-    return backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
-                                         net->ws.xspec[i & 1], net->pending_m, &sc, err);
+    return ff_backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
+                                            net->ws.xspec[i & 1], net->pending_m, &sc, err);
 }
 
 int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err) {
     ff_layer *l = &net->layer[i];
-    if (i + 1 < net->n_layers && conv_layers_share_spectra(l, &net->layer[i + 1])) {
+    if (i + 1 < net->n_layers && ff_conv_layers_share_spectra(l, &net->layer[i + 1])) {
         net->pending_grad = i; /* the next forward transforms what this gradient needs */
         net->pending_m = m;
         return FFCNN_OK;
@@ -312,7 +312,8 @@ int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err) {
 
 int ff_net_label_convolutions(ffcnn_net *net, char *err) {
     ff_scratch sc = layer_scratch(net, 0);
-    if (conv_layer_linear(&net->layer[0], sc.grad_out, net->labels.patterns, net->cfg.classes, &sc))
+    if (ff_conv_layer_linear(&net->layer[0], sc.grad_out, net->labels.patterns, net->cfg.classes,
+                             &sc))
         return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory convolving the labels");
     return FFCNN_OK;
 }
@@ -328,11 +329,11 @@ int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err) {
     float alpha = 0.0f, beta = 0.0f;
     for (int i = 0; i < m; i++)
         ff_label_decompose(base + i * len, &alpha, &beta, ws->image + i * len, &net->labels);
-    if (conv_layer_linear(l0, base_conv, base, m, &sc))
+    if (ff_conv_layer_linear(l0, base_conv, base, m, &sc))
         return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory in the forward pass");
-    for (int s = 0; s < K * m; s++) scale[s] = rms_factor(ws->input + s * len, len);
-    forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, sc.grad_out, scale, alpha,
-                                beta, m, K, &sc);
+    for (int s = 0; s < K * m; s++) scale[s] = ff_rms_factor(ws->input + s * len, len);
+    ff_forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, sc.grad_out, scale,
+                                   alpha, beta, m, K, &sc);
     return FFCNN_OK;
 }
 
@@ -349,16 +350,17 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
         const size_t len = net->layer[i].out_len;
 #pragma omp parallel for schedule(static) num_threads(net->threads)
         for (int s = first; s < first + n; s++)
-            rmsnorm_forward(ws->norm_out[i] + (size_t)s * len, ws->out[i] + (size_t)s * len, len);
+            ff_rmsnorm_forward(ws->norm_out[i] + (size_t)s * len, ws->out[i] + (size_t)s * len,
+                               len);
     }
     memset(ws->logits, 0, sizeof(float) * (size_t)n * K);
     size_t col = 0;
     for (int i = 0; i < net->n_layers; i++) {
         if (!ff_layer_trained(net, i)) continue;
         const size_t len = net->layer[i].out_len;
-        classifier_logits_accumulate(ws->logits, ws->head_partial,
-                                     ff_net_head_features(net, i) + (size_t)first * len,
-                                     net->cls_w + col, n, len, net->cls_in, net->threads);
+        ff_classifier_logits_accumulate(ws->logits, ws->head_partial,
+                                        ff_net_head_features(net, i) + (size_t)first * len,
+                                        net->cls_w + col, n, len, net->cls_in, net->threads);
         col += len;
     }
 }

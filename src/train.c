@@ -34,7 +34,7 @@ static int classifier_grad(ffcnn_net *net, int B, ff_step_metrics *m, char *err)
     ff_workspace *ws = &net->ws;
     ff_net_classifier_logits(net, 2 * B, B);
     double loss =
-        classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
+        ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
                        (long long)net->adam_t + 1);
@@ -44,9 +44,9 @@ static int classifier_grad(ffcnn_net *net, int B, ff_step_metrics *m, char *err)
     for (int i = 0; i < net->n_layers; i++) {
         if (!ff_layer_trained(net, i)) continue;
         const size_t len = net->layer[i].out_len;
-        classifier_weight_grad(net->cls_dw + col, ws->dlogits,
-                               ff_net_head_features(net, i) + (size_t)2 * B * len, B, len,
-                               net->cls_in, net->threads);
+        ff_classifier_weight_grad(net->cls_dw + col, ws->dlogits,
+                                  ff_net_head_features(net, i) + (size_t)2 * B * len, B, len,
+                                  net->cls_in, net->threads);
         col += len;
     }
     return FFCNN_OK;

@@ -39,7 +39,7 @@ static void check_conv_shape(ff_conv_shape s, uint64_t seed) {
     test_fill_uniform(w, nw, -1, 1, seed + 1);
     test_fill_uniform(b, s.out_ch, -1, 1, seed + 2);
     test_fill_uniform(dout, out_len, -1, 1, seed + 3);
-    conv2d_forward(out, scratch, in, w, b, &s);
+    ff_conv2d_forward(out, scratch, in, w, b, &s);
     double worst = 0;
     for (int o = 0; o < s.out_ch; o++)
         for (int y = 0; y < s.height; y++)
@@ -53,8 +53,8 @@ static void check_conv_shape(ff_conv_shape s, uint64_t seed) {
 
     /* Weight gradient of sum(dout * conv(in)): d/dw = correlation of dout with in, d/db =
      * sum of dout. Accumulates, so call twice and expect double. */
-    conv2d_weight_grad(dw, db, scratch, dout, in, &s);
-    conv2d_weight_grad(dw, db, scratch, dout, in, &s);
+    ff_conv2d_weight_grad(dw, db, scratch, dout, in, &s);
+    ff_conv2d_weight_grad(dw, db, scratch, dout, in, &s);
     const int k = s.kernel, pad = k / 2;
     worst = 0;
     for (int o = 0; o < s.out_ch; o++) {
@@ -92,16 +92,16 @@ static void test_conv_shapes(void) {
 static void test_rmsnorm_relu(void) {
     const float in[2] = {3.0f, 4.0f};
     float out[2];
-    float f = rmsnorm_forward(out, in, 2);
+    float f = ff_rmsnorm_forward(out, in, 2);
     /* rms = sqrt((9 + 16) / 2) = 3.5355339 */
     CHECK_CLOSE(f, 1.0 / (sqrt(12.5) + 1e-8), 1e-6, "rmsnorm factor");
     CHECK_CLOSE(out[0], 3.0 / sqrt(12.5), 1e-6, "rmsnorm out[0]");
     CHECK_CLOSE(out[1], 4.0 / sqrt(12.5), 1e-6, "rmsnorm out[1]");
     float zero[3] = {0, 0, 0}, zout[3];
-    rmsnorm_forward(zout, zero, 3);
+    ff_rmsnorm_forward(zout, zero, 3);
     CHECK(zout[0] == 0 && zout[2] == 0, "rmsnorm of zeros stays finite and zero");
     float y[4] = {-1.0f, 2.0f, 0.0f, 3.0f};
-    double g = relu_goodness_forward(y, 4);
+    double g = ff_relu_goodness_forward(y, 4);
     CHECK(y[0] == 0.0f && y[1] == 2.0f && y[3] == 3.0f, "relu clamps negatives only");
     CHECK_CLOSE(g, 13.0, 1e-12, "goodness = 2^2 + 3^2");
 }
@@ -127,21 +127,21 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
     test_fill_uniform(b, s.out_ch, -1, 1, seed + 2);
     test_fill_uniform(dout, n * out_len, -1, 1, seed + 3);
     for (int i = 0; i < n; i++) {
-        conv2d_forward(ref + i * out_len, scratch, in + i * in_len, w, b, &s);
+        ff_conv2d_forward(ref + i * out_len, scratch, in + i * in_len, w, b, &s);
         if (i < n - 1)
-            conv2d_weight_grad(dw_ref, db_ref, scratch, dout + i * out_len, in + i * in_len, &s);
+            ff_conv2d_weight_grad(dw_ref, db_ref, scratch, dout + i * out_len, in + i * in_len, &s);
     }
-    ff_fft_conv *fc = fft_conv_create(&s);
+    ff_fft_conv *fc = ff_fft_conv_create(&s);
     CHECK(fc != NULL, "fft plan");
     if (!fc) return;
-    const size_t nf = fft_conv_freqs(fc);
+    const size_t nf = ff_fft_conv_freqs(fc);
     /* 64-byte aligned, as the network's workspace is (the FFTW plans assume it) */
-    float *xs = aligned_floats(fft_conv_spectra_len(fc, n, s.in_ch));
-    float *ys = aligned_floats(fft_conv_spectra_len(fc, n, s.out_ch));
+    float *xs = aligned_floats(ff_fft_conv_spectra_len(fc, n, s.in_ch));
+    float *ys = aligned_floats(ff_fft_conv_spectra_len(fc, n, s.out_ch));
     float *gs = aligned_floats(2 * nf * s.out_ch * s.in_ch);
     for (int threads = 1; threads <= 2; threads++) {
-        CHECK(fft_conv_set_weights(fc, w, threads) == 0 &&
-                  fft_conv_forward(fc, out, xs, ys, in, b, n, threads) == 0,
+        CHECK(ff_fft_conv_set_weights(fc, w, threads) == 0 &&
+                  ff_fft_conv_forward(fc, out, xs, ys, in, b, n, threads) == 0,
               "fft transforms: out of memory");
         double worst = 0, scale = 0;
         for (size_t i = 0; i < n * out_len; i++)
@@ -152,7 +152,7 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
         /* the fused ReLU: relu of the same outputs, and each channel's sum of squares */
         double *sumsq = malloc(sizeof(double) * n * s.out_ch);
         float *relu = malloc(n * out_len * 4);
-        fft_conv_forward_relu(fc, relu, sumsq, xs, ys, in, b, n, threads);
+        ff_fft_conv_forward_relu(fc, relu, sumsq, xs, ys, in, b, n, threads);
         double relu_worst = 0, sq_worst = 0;
         for (size_t i = 0; i < n * out_len; i++)
             relu_worst = fmax(relu_worst, fabs(relu[i] - fmaxf(out[i], 0.0f)));
@@ -169,7 +169,7 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
               s.in_ch, s.height, s.width, s.kernel, relu_worst, sq_worst);
         free(sumsq), free(relu);
         /* weight gradient over the first n - 1 of n forward samples */
-        fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, threads);
+        ff_fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, threads);
         worst = 0, scale = 0;
         for (size_t i = 0; i < nw; i++)
             worst = fmax(worst, fabs(dw[i] - dw_ref[i])), scale = fmax(scale, fabs(dw_ref[i]));
@@ -178,7 +178,7 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
               "fft weight grad %dx%dx%d k%d -> %d: worst %g (scale %g)", s.in_ch, s.height, s.width,
               s.kernel, s.out_ch, worst, scale);
     }
-    fft_conv_free(fc);
+    ff_fft_conv_free(fc);
     free(in), free(w), free(b), free(ref), free(out), free(dout), free(scratch), free(dw_ref);
     free(db_ref), free(dw), free(db), free(xs), free(ys), free(gs);
 }
@@ -354,7 +354,7 @@ static void test_maxpool_against_naive(void) {
                                  -6, -7, -8, -9, -10, /* */
                                  9,  9,  9,  9,  9};
     float out[2 * 1 * 2];
-    maxpool2d_forward(out, in, 2, 3, 5, 2);
+    ff_maxpool2d_forward(out, in, 2, 3, 5, 2);
     CHECK(out[0] == 6 && out[1] == 8 && out[2] == -1 && out[3] == -3,
           "hand case: %g %g %g %g (want 6 8 -1 -3)", out[0], out[1], out[2], out[3]);
     const int shapes[][4] = {{3, 28, 28, 2}, {2, 7, 9, 2}, {4, 14, 14, 3}, {1, 5, 5, 5}};
@@ -363,7 +363,7 @@ static void test_maxpool_against_naive(void) {
         const int OH = H / S, OW = W / S;
         float *x = malloc(sizeof(float) * C * H * W), *y = malloc(sizeof(float) * C * OH * OW);
         test_fill_uniform(x, (size_t)C * H * W, -1, 1, 40 + t);
-        maxpool2d_forward(y, x, C, H, W, S);
+        ff_maxpool2d_forward(y, x, C, H, W, S);
         int wrong = 0;
         for (int c = 0; c < C; c++)
             for (int i = 0; i < OH; i++)
@@ -401,7 +401,7 @@ static void test_maxpool_layer(void) {
     int wrong = 0;
     for (int s = 0; s < n; s++) {
         float ref[48];
-        maxpool2d_forward(ref, x + s * l.in_len, 3, 9, 8, 2);
+        ff_maxpool2d_forward(ref, x + s * l.in_len, 3, 9, 8, 2);
         double want = 0;
         for (int i = 0; i < 48; i++) want += (double)ref[i] * ref[i];
         wrong +=

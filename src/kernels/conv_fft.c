@@ -12,7 +12,7 @@
  * them, outside parallel regions. */
 static double product_seconds, product_flops;
 
-void fft_conv_stats(double *seconds, double *flops, int reset) {
+void ff_fft_conv_stats(double *seconds, double *flops, int reset) {
     if (seconds) *seconds = product_seconds;
     if (flops) *flops = product_flops;
     if (reset) product_seconds = product_flops = 0.0;
@@ -26,7 +26,7 @@ struct ff_fft_conv {
     /* Each plan transforms the SPEC_LANES planes of a tile at once, from or to the tile layout,
      * so FFTW reads and writes the spectra in place. */
     fftwf_plan r2c, c2r;
-    float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see fft_conv_set_weights */
+    float complex *wspec; /* [freq][out][in]: conj(FFT(w padded)), see ff_fft_conv_set_weights */
     int max_threads;
     float *pad_buf;  /* max_threads x SPEC_LANES x py*px: r2c input, zero outside h x w */
     float *real_buf; /* max_threads x SPEC_LANES x py*px: c2r output */
@@ -78,23 +78,23 @@ static int make_plans(ff_fft_conv *fc) {
     return fc->r2c && fc->c2r;
 }
 
-ff_fft_conv *fft_conv_create(const ff_conv_shape *s) {
+ff_fft_conv *ff_fft_conv_create(const ff_conv_shape *s) {
     ff_fft_conv *fc = calloc(1, sizeof *fc);
     if (!fc) return NULL;
     fc->s = *s;
-    conv_fft_dims(s, &fc->py, &fc->px);
+    ff_conv_fft_dims(s, &fc->py, &fc->px);
     fc->fx = fc->px / 2 + 1;
     fc->nfreq = (size_t)fc->py * fc->fx;
     fc->cstride = (fc->nfreq + 1) * SPEC_FLOATS;
     fc->wspec = fftwf_malloc(sizeof(float complex) * fc->nfreq * s->out_ch * s->in_ch);
     if (!fc->wspec || !make_plans(fc)) {
-        fft_conv_free(fc);
+        ff_fft_conv_free(fc);
         return NULL;
     }
     return fc;
 }
 
-void fft_conv_free(ff_fft_conv *fc) {
+void ff_fft_conv_free(ff_fft_conv *fc) {
     if (!fc) return;
     if (fc->r2c) fftwf_destroy_plan(fc->r2c);
     if (fc->c2r) fftwf_destroy_plan(fc->c2r);
@@ -105,7 +105,7 @@ void fft_conv_free(ff_fft_conv *fc) {
     free(fc);
 }
 
-size_t fft_conv_freqs(const ff_fft_conv *fc) {
+size_t ff_fft_conv_freqs(const ff_fft_conv *fc) {
     return fc->nfreq;
 }
 
@@ -113,7 +113,7 @@ static int tiles_of(int n) {
     return (n + SPEC_LANES - 1) / SPEC_LANES;
 }
 
-size_t fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c) {
+size_t ff_fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c) {
     return (size_t)tiles_of(n) * c * fc->cstride;
 }
 
@@ -167,9 +167,9 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
     }
 }
 
-int fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
-    return kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py,
-                                  fc->px, threads);
+int ff_fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
+    return ff_kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py,
+                                     fc->px, threads);
 }
 
 /* Frequencies go to the threads in chunks, first come first served: the two cores of a
@@ -190,10 +190,10 @@ static void channel_sums(ff_fft_conv *fc, float *out, const float *xspec, const 
         const size_t f0 = (size_t)c * FREQ_CHUNK;
         const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
         if (dspec)
-            spectral_weight_grad((float complex *)out, dspec, xspec, dscale, tiles_of(n), cin, cout,
-                                 fc->cstride, f0, f1);
+            ff_spectral_weight_grad((float complex *)out, dspec, xspec, dscale, tiles_of(n), cin,
+                                    cout, fc->cstride, f0, f1);
         else
-            spectral_forward(out, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
+            ff_spectral_forward(out, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
     }
     product_seconds += ff_now_seconds() - t0;
     product_flops += 8.0 * fc->nfreq * cout * cin * n;
@@ -249,13 +249,13 @@ static int forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, flo
     return 0;
 }
 
-int fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
-                     const float *b, int n, int threads) {
+int ff_fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                        const float *b, int n, int threads) {
     return forward(fc, out, NULL, xspec, yspec, in, b, n, threads);
 }
 
-int fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
-                          const float *in, const float *b, int n, int threads) {
+int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                             const float *in, const float *b, int n, int threads) {
     return forward(fc, out, sumsq, xspec, yspec, in, b, n, threads);
 }
 
@@ -268,8 +268,8 @@ static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float
     /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
      * hold zero spectra in D (or a zero scale), so the samples m..n of X add nothing. */
     channel_sums(fc, (float *)gspec, xspec, dspec, dscale, m, threads);
-    if (kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
-                               1.0f / (float)(fc->py * fc->px), threads) != 0)
+    if (ff_kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
+                                  1.0f / (float)(fc->py * fc->px), threads) != 0)
         return -1;
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
     for (int co = 0; co < cout; co++) {
@@ -284,17 +284,17 @@ static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float
     return 0;
 }
 
-int fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                         const float *dout, const float *xspec, int m, int threads) {
+int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                            const float *dout, const float *xspec, int m, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
     batch_spectra(fc, dspec, dout, m, fc->s.out_ch, threads);
     return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m,
                                     threads);
 }
 
-int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec, float *dscale,
-                                 const float *yspec, const float *scale, const float *xspec, int m,
-                                 int threads) {
+int ff_fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                    float *dscale, const float *yspec, const float *scale,
+                                    const float *xspec, int m, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
     const int tiles = tiles_of(m);
     for (int i = 0; i < tiles * SPEC_LANES; i++)
@@ -313,33 +313,34 @@ static int transform_size(int image, int kernel) {
     return good_size(need > kernel ? need : kernel);
 }
 
-void conv_fft_dims(const ff_conv_shape *s, int *py, int *px) {
+void ff_conv_fft_dims(const ff_conv_shape *s, int *py, int *px) {
     *py = transform_size(s->height, s->kernel);
     *px = transform_size(s->width, s->kernel);
 }
 
-double conv_fft_transform_flops(const ff_conv_shape *s) {
+double ff_conv_fft_transform_flops(const ff_conv_shape *s) {
     int py, px;
-    conv_fft_dims(s, &py, &px);
+    ff_conv_fft_dims(s, &py, &px);
     const double n = (double)py * px;
     return 2.5 * n * log2(n); /* the usual estimate for a real-input FFT */
 }
 
-double conv_fft_product_flops(const ff_conv_shape *s) {
+double ff_conv_fft_product_flops(const ff_conv_shape *s) {
     int py, px;
-    conv_fft_dims(s, &py, &px);
+    ff_conv_fft_dims(s, &py, &px);
     return 8.0 * s->out_ch * s->in_ch * (double)py * (px / 2 + 1);
 }
 
-double conv_cost_im2col(const ff_conv_shape *s) {
+double ff_conv_cost_im2col(const ff_conv_shape *s) {
     /* GEMM multiply-adds plus the im2col copy, which costs about as much per element as a
      * few multiply-adds. */
     const double patch = (double)ff_conv_patch_len(s), pixels = (double)ff_conv_pixels(s);
     return 2.0 * s->out_ch * patch * pixels + 8.0 * patch * pixels;
 }
 
-double conv_cost_fft(const ff_conv_shape *s) {
+double ff_conv_cost_fft(const ff_conv_shape *s) {
     /* complex MACs plus one transform per input and output channel; transforms run at a
      * fraction of GEMM speed (factor 4, measured roughly). */
-    return conv_fft_product_flops(s) + 4.0 * conv_fft_transform_flops(s) * (s->in_ch + s->out_ch);
+    return ff_conv_fft_product_flops(s) +
+           4.0 * ff_conv_fft_transform_flops(s) * (s->in_ch + s->out_ch);
 }

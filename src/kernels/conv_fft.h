@@ -1,6 +1,6 @@
 /* Convolution in the frequency domain (FFTW + complex GEMM): for wide layers with large
  * kernels it does far less arithmetic than im2col (docs/method.md §11). Same maths as
- * conv2d_forward / conv2d_weight_grad, batched over n samples. */
+ * ff_conv2d_forward / ff_conv2d_weight_grad, batched over n samples. */
 #ifndef FFCNN_CONV_FFT_H
 #define FFCNN_CONV_FFT_H
 
@@ -19,78 +19,78 @@ typedef struct ff_fft_conv ff_fft_conv;
 #define SPEC_FLOATS (2 * SPEC_LANES)
 
 /* Floats of the spectra of n samples x c channels in the tile layout. */
-size_t fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c);
+size_t ff_fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c);
 
 /* Plans the transforms for one layer shape (not thread-safe: call from one thread). */
-ff_fft_conv *fft_conv_create(const ff_conv_shape *s);
-void fft_conv_free(ff_fft_conv *fc);
+ff_fft_conv *ff_fft_conv_create(const ff_conv_shape *s);
+void ff_fft_conv_free(ff_fft_conv *fc);
 
 /* Complex values (pairs of floats) in one spectrum: transform height x (width / 2 + 1). */
-size_t fft_conv_freqs(const ff_fft_conv *fc);
+size_t ff_fft_conv_freqs(const ff_fft_conv *fc);
 
 /* Transforms the weights [out][in][k][k]; call after every change of w. Returns 0, or -1 when
  * out of memory. */
-int fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
+int ff_fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 
-/* out[n][out][H][W] = conv(in) + b for n samples. xspec (fft_conv_spectra_len(n, in)) receives
- * the input spectra, which fft_conv_weight_grad reuses; yspec (n x out) is scratch. Returns 0,
+/* out[n][out][H][W] = conv(in) + b for n samples. xspec (ff_fft_conv_spectra_len(n, in)) receives
+ * the input spectra, which ff_fft_conv_weight_grad reuses; yspec (n x out) is scratch. Returns 0,
  * or -1 when the per-thread transform buffers cannot be allocated (first use only). */
-int fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
-                     const float *b, int n, int threads);
+int ff_fft_conv_forward(ff_fft_conv *fc, float *out, float *xspec, float *yspec, const float *in,
+                        const float *b, int n, int threads);
 
-/* fft_conv_forward followed by the ReLU, in the same pass: out = relu(conv(in) + b), and
+/* ff_fft_conv_forward followed by the ReLU, in the same pass: out = relu(conv(in) + b), and
  * sumsq[s * out + co] = the sum of squares of output channel co of sample s. */
-int fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
-                          const float *in, const float *b, int n, int threads);
+int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, float *yspec,
+                             const float *in, const float *b, int n, int threads);
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
- * accumulated), with the input spectra from the last fft_conv_forward over at least m samples.
- * dspec (fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch.
+ * accumulated), with the input spectra from the last ff_fft_conv_forward over at least m samples.
+ * dspec (ff_fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch.
  * Returns 0, or -1 when out of memory. */
-int fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                         const float *dout, const float *xspec, int m, int threads);
+int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
+                            const float *dout, const float *xspec, int m, int threads);
 
 /* The channel sums, tile layout (spectral_products.c, one copy per instruction set behind
  * these dispatching names: isa.h), frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
  * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
  * of d[t][co][f] conj(x[t][ci][f]), d scaled lane by lane by dscale[t] (SPEC_FLOATS factors
  * per tile, matching the interleaved floats) unless it is NULL. */
-void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
-                      int cout, size_t cstride, size_t f0, size_t f1);
-void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
-                          int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1);
+void ff_spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
+                         int cout, size_t cstride, size_t f0, size_t f1);
+void ff_spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
+                             int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1);
 
-/* As fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
+/* As ff_fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
  * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
  * input spectra when dout is a multiple of this layer's output (docs/method.md §11). dscale is
- * scratch of fft_conv_dscale_len(m) floats. Returns 0, or -1 when out of memory. */
-int fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec, float *dscale,
-                                 const float *yspec, const float *scale, const float *xspec, int m,
-                                 int threads);
-static inline size_t fft_conv_dscale_len(int m) {
+ * scratch of ff_fft_conv_dscale_len(m) floats. Returns 0, or -1 when out of memory. */
+int ff_fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
+                                    float *dscale, const float *yspec, const float *scale,
+                                    const float *xspec, int m, int threads);
+static inline size_t ff_fft_conv_dscale_len(int m) {
     return (size_t)SPEC_FLOATS * (size_t)((m + SPEC_LANES - 1) / SPEC_LANES);
 }
 
-/* Transform size for a shape (the same as fft_conv_create picks). */
-void conv_fft_dims(const ff_conv_shape *s, int *py, int *px);
-/* Cumulative seconds and flops spent in the channel sums (spectral_forward and
- * spectral_weight_grad); reset clears them. */
-void fft_conv_stats(double *seconds, double *flops, int reset);
+/* Transform size for a shape (the same as ff_fft_conv_create picks). */
+void ff_conv_fft_dims(const ff_conv_shape *s, int *py, int *px);
+/* Cumulative seconds and flops spent in the channel sums (ff_spectral_forward and
+ * ff_spectral_weight_grad); reset clears them. */
+void ff_fft_conv_stats(double *seconds, double *flops, int reset);
 /* Flops of one transform, and of the per-frequency products of one sample. */
-double conv_fft_transform_flops(const ff_conv_shape *s);
-double conv_fft_product_flops(const ff_conv_shape *s);
+double ff_conv_fft_transform_flops(const ff_conv_shape *s);
+double ff_conv_fft_product_flops(const ff_conv_shape *s);
 
 /* Spectra of n k x k kernels centred at 0 in a py x px transform (the conjugate DFT, as a
  * correlation needs), into spec[freq][n]; and back: w = scale * inverse of conj(spec) at the
  * k x k taps. Separable DFTs, cheaper than FFTs of the mostly-zero padded kernels. Both
  * return 0, or -1 when out of memory. */
-int kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
-                           int threads);
-int kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
-                           float scale, int threads);
+int ff_kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
+                              int threads);
+int ff_kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
+                              float scale, int threads);
 
 /* Estimated cost of each path for one sample (arbitrary units, comparable). */
-double conv_cost_im2col(const ff_conv_shape *s);
-double conv_cost_fft(const ff_conv_shape *s);
+double ff_conv_cost_im2col(const ff_conv_shape *s);
+double ff_conv_cost_fft(const ff_conv_shape *s);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "kernels.h"
 
-void im2col(float *col, const float *in, const ff_conv_shape *s) {
+void ff_im2col(float *col, const float *in, const ff_conv_shape *s) {
     const int k = s->kernel, pad = k / 2, H = s->height, W = s->width;
     const size_t pixels = ff_conv_pixels(s);
     for (int c = 0; c < s->in_ch; c++) {
@@ -33,10 +33,10 @@ void im2col(float *col, const float *in, const ff_conv_shape *s) {
     }
 }
 
-void conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
-                    const ff_conv_shape *s) {
+void ff_conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
+                       const ff_conv_shape *s) {
     const int patch = (int)ff_conv_patch_len(s), pixels = (int)ff_conv_pixels(s);
-    im2col(scratch, in, s);
+    ff_im2col(scratch, in, s);
     for (int o = 0; o < s->out_ch; o++) {
         float *dst = out + (size_t)o * pixels;
         for (int p = 0; p < pixels; p++) dst[p] = b[o];
@@ -45,10 +45,10 @@ void conv2d_forward(float *out, float *scratch, const float *in, const float *w,
                 scratch, pixels, 1.0f, out, pixels);
 }
 
-void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
-                        const ff_conv_shape *s) {
+void ff_conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
+                           const ff_conv_shape *s) {
     const int patch = (int)ff_conv_patch_len(s), pixels = (int)ff_conv_pixels(s);
-    im2col(scratch, in, s);
+    ff_im2col(scratch, in, s);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->out_ch, patch, pixels, 1.0f, dout,
                 pixels, scratch, pixels, 1.0f, dw, patch);
     for (int o = 0; o < s->out_ch; o++) {

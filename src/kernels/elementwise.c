@@ -21,21 +21,21 @@ static double sum_squares(const float *x, size_t n) {
     return total;
 }
 
-float rms_factor_of_sum(double sum_sq, size_t n) {
+float ff_rms_factor_of_sum(double sum_sq, size_t n) {
     return (float)(1.0 / (sqrt(sum_sq / (double)n) + 1e-8));
 }
 
-float rms_factor(const float *in, size_t n) {
-    return rms_factor_of_sum(sum_squares(in, n), n);
+float ff_rms_factor(const float *in, size_t n) {
+    return ff_rms_factor_of_sum(sum_squares(in, n), n);
 }
 
-float rmsnorm_forward(float *out, const float *in, size_t n) {
-    const float factor = rms_factor(in, n);
+float ff_rmsnorm_forward(float *out, const float *in, size_t n) {
+    const float factor = ff_rms_factor(in, n);
     for (size_t i = 0; i < n; i++) out[i] = in[i] * factor;
     return factor;
 }
 
-double relu_goodness_forward(float *y, size_t n) {
+double ff_relu_goodness_forward(float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
     return sum_squares(y, n);
 }

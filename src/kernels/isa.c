@@ -88,10 +88,10 @@ static const struct {
     ff_spectral_forward_fn forward;
     ff_spectral_grad_fn grad;
 } spectral_copies[] = {
-    {spectral_forward_generic, spectral_weight_grad_generic},
+    {ff_spectral_forward_generic, ff_spectral_weight_grad_generic},
 #if defined(FFCNN_X86_KERNELS)
-    {spectral_forward_avx2, spectral_weight_grad_avx2},
-    {spectral_forward_avx512, spectral_weight_grad_avx512},
+    {ff_spectral_forward_avx2, ff_spectral_weight_grad_avx2},
+    {ff_spectral_forward_avx512, ff_spectral_weight_grad_avx512},
 #endif
 };
 
@@ -102,22 +102,22 @@ int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral
     return 0;
 }
 
-void spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
-                      int cout, size_t cstride, size_t f0, size_t f1) {
+void ff_spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
+                         int cout, size_t cstride, size_t f0, size_t f1) {
     spectral_copies[ff_isa_active()].forward(y, w, x, tiles, cin, cout, cstride, f0, f1);
 }
 
-void spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
-                          int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+void ff_spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
+                             int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
     spectral_copies[ff_isa_active()].grad(g, d, x, dscale, tiles, cin, cout, cstride, f0, f1);
 }
 
-int kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
-                           int threads) {
-    return PICK(kernel_spectra_forward)(spec, w, n, k, py, px, threads);
+int ff_kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,
+                              int threads) {
+    return PICK(ff_kernel_spectra_forward)(spec, w, n, k, py, px, threads);
 }
 
-int kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
-                           float scale, int threads) {
-    return PICK(kernel_spectra_inverse)(w, spec, n, k, py, px, scale, threads);
+int ff_kernel_spectra_inverse(float *w, const float complex *spec, int n, int k, int py, int px,
+                              float scale, int threads) {
+    return PICK(ff_kernel_spectra_inverse)(w, spec, n, k, py, px, scale, threads);
 }

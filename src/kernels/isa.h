@@ -32,7 +32,7 @@ const char *ff_isa_name(ff_isa isa);
 /* Whether this build has kernels for isa and this CPU can run them. */
 int ff_isa_available(ff_isa isa);
 
-/* One copy's channel sums (the signatures of spectral_forward and spectral_weight_grad). */
+/* One copy's channel sums (the signatures of ff_spectral_forward and ff_spectral_weight_grad). */
 typedef void (*ff_spectral_forward_fn)(float *y, const float complex *w, const float *x, int tiles,
                                        int cin, int cout, size_t cstride, size_t f0, size_t f1);
 typedef void (*ff_spectral_grad_fn)(float complex *g, const float *d, const float *x,
@@ -42,18 +42,18 @@ typedef void (*ff_spectral_grad_fn)(float complex *g, const float *d, const floa
  * directly; 0, or -1 when isa is not available (ff_isa_available). */
 int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral_grad_fn *grad);
 
-/* The per-instruction-set copies behind spectral_forward / spectral_weight_grad /
- * kernel_spectra_forward / kernel_spectra_inverse (conv_fft.h), same arguments. */
+/* The per-instruction-set copies behind ff_spectral_forward / ff_spectral_weight_grad /
+ * ff_kernel_spectra_forward / ff_kernel_spectra_inverse (conv_fft.h), same arguments. */
 #define FF_DECLARE_KERNELS(sfx)                                                                    \
-    void spectral_forward_##sfx(float *y, const float complex *w, const float *x, int tiles,       \
-                                int cin, int cout, size_t cstride, size_t f0, size_t f1);          \
-    void spectral_weight_grad_##sfx(float complex *g, const float *d, const float *x,              \
-                                    const float *dscale, int tiles, int cin, int cout,             \
-                                    size_t cstride, size_t f0, size_t f1);                         \
-    int kernel_spectra_forward_##sfx(float complex *spec, const float *w, int n, int k, int py,    \
-                                     int px, int threads);                                         \
-    int kernel_spectra_inverse_##sfx(float *w, const float complex *spec, int n, int k, int py,    \
-                                     int px, float scale, int threads);
+    void ff_spectral_forward_##sfx(float *y, const float complex *w, const float *x, int tiles,    \
+                                   int cin, int cout, size_t cstride, size_t f0, size_t f1);       \
+    void ff_spectral_weight_grad_##sfx(float complex *g, const float *d, const float *x,           \
+                                       const float *dscale, int tiles, int cin, int cout,          \
+                                       size_t cstride, size_t f0, size_t f1);                      \
+    int ff_kernel_spectra_forward_##sfx(float complex *spec, const float *w, int n, int k, int py, \
+                                        int px, int threads);                                      \
+    int ff_kernel_spectra_inverse_##sfx(float *w, const float complex *spec, int n, int k, int py, \
+                                        int px, float scale, int threads);
 FF_DECLARE_KERNELS(generic)
 FF_DECLARE_KERNELS(avx2)
 FF_DECLARE_KERNELS(avx512)

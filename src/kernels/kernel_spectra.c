@@ -50,8 +50,8 @@ static void free_tables(tables *t) {
 
 /* spec[(u fx + v) n + i] = sum_ab w_i[a][b] e^{+2 pi i (u (a-pad) / py + v (b-pad) / px)},
  * i.e. the conjugate of the DFT of kernel i placed centred at 0: what a correlation needs. */
-int FF_KERNEL(kernel_spectra_forward)(float complex *spec, const float *w, int n, int k, int py,
-                                      int px, int threads) {
+int FF_KERNEL(ff_kernel_spectra_forward)(float complex *spec, const float *w, int n, int k, int py,
+                                         int px, int threads) {
     tables tb;
     if (!make_tables(&tb, k, py, px)) {
         free_tables(&tb);
@@ -100,8 +100,8 @@ int FF_KERNEL(kernel_spectra_forward)(float complex *spec, const float *w, int n
 /* w_i[a][b] = scale * (inverse real DFT of conj(spec_i)) at tap (a - pad, b - pad): the taps of
  * a correlation whose spectrum is conj(spec), reading only the k x k taps it needs. The
  * half-spectrum stands for the whole: columns 0 and px/2 count once, the others twice. */
-int FF_KERNEL(kernel_spectra_inverse)(float *w, const float complex *spec, int n, int k, int py,
-                                      int px, float scale, int threads) {
+int FF_KERNEL(ff_kernel_spectra_inverse)(float *w, const float complex *spec, int n, int k, int py,
+                                         int px, float scale, int threads) {
     tables tb;
     if (!make_tables(&tb, k, py, px)) {
         free_tables(&tb);

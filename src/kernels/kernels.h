@@ -16,38 +16,40 @@ static inline size_t ff_conv_patch_len(const ff_conv_shape *s) {
 static inline size_t ff_conv_pixels(const ff_conv_shape *s) {
     return (size_t)s->height * s->width;
 }
-/* Floats of scratch one call of conv2d_forward / conv2d_weight_grad needs (an im2col matrix). */
+/* Floats of scratch one call of ff_conv2d_forward / ff_conv2d_weight_grad needs (an im2col matrix).
+ */
 static inline size_t ff_conv_scratch_len(const ff_conv_shape *s) {
     return ff_conv_patch_len(s) * ff_conv_pixels(s);
 }
 
 /* col[patch][pixel]: the unrolled receptive fields, zero outside the image. */
-void im2col(float *col, const float *in, const ff_conv_shape *s);
+void ff_im2col(float *col, const float *in, const ff_conv_shape *s);
 
 /* out[out_ch][pixels] = w * in + b, one image. */
-void conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
-                    const ff_conv_shape *s);
+void ff_conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
+                       const ff_conv_shape *s);
 
 /* dw += dout (x) in, db += sum of dout: the weight gradient of one image, accumulated. No input
  * gradient: Forward-Forward never sends one back. */
-void conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
-                        const ff_conv_shape *s);
+void ff_conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
+                           const ff_conv_shape *s);
 
 /* out[c][y][x] = max of in[c] over the size x size window at (size y, size x), for
  * y < height / size, x < width / size (stride = size; the rest of odd sides is dropped, as in
  * PyTorch's MaxPool2d). */
-void maxpool2d_forward(float *out, const float *in, int channels, int height, int width, int size);
+void ff_maxpool2d_forward(float *out, const float *in, int channels, int height, int width,
+                          int size);
 
 /* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values; and the same from
  * their sum of squares, when it is known already (a layer's goodness is its output's). */
-float rms_factor(const float *in, size_t n);
-float rms_factor_of_sum(double sum_sq, size_t n);
+float ff_rms_factor(const float *in, size_t n);
+float ff_rms_factor_of_sum(double sum_sq, size_t n);
 
 /* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (docs/method.md §3); returns the factor. */
-float rmsnorm_forward(float *out, const float *in, size_t n);
+float ff_rmsnorm_forward(float *out, const float *in, size_t n);
 
 /* In place y = max(y, 0); returns sum of y^2 (the goodness, docs/method.md §4) in double. */
-double relu_goodness_forward(float *y, size_t n);
+double ff_relu_goodness_forward(float *y, size_t n);
 
 /* Best of three n x n x n sgemm runs on `threads` BLAS threads, in GFLOP/s. */
 double ff_sgemm_gflops(int threads, int n);

@@ -1,6 +1,7 @@
 #include "kernels/kernels.h"
 
-void maxpool2d_forward(float *out, const float *in, int channels, int height, int width, int size) {
+void ff_maxpool2d_forward(float *out, const float *in, int channels, int height, int width,
+                          int size) {
     const int oh = height / size, ow = width / size;
     for (int c = 0; c < channels; c++) {
         const float *plane = in + (size_t)c * height * width;

@@ -157,8 +157,8 @@ DEFINE_FORWARD_ROWS(1)
 #define FORWARD_BLOCK_(R) forward_rows_##R
 #define FORWARD_BLOCK(R) FORWARD_BLOCK_(R)
 
-void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
-                                 int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+void FF_KERNEL(ff_spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
+                                    int cin, int cout, size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++)
         for (int t = 0; t < tiles; t++) {
             const float *xt = x + (size_t)t * cin * cstride + f * SPEC_FLOATS;
@@ -225,9 +225,9 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
 #error "the full gradient block must fill sum_vf's VF vectors"
 #endif
 
-void FF_KERNEL(spectral_weight_grad)(float complex *g, const float *d, const float *x,
-                                     const float *dscale, int tiles, int cin, int cout,
-                                     size_t cstride, size_t f0, size_t f1) {
+void FF_KERNEL(ff_spectral_weight_grad)(float complex *g, const float *d, const float *x,
+                                        const float *dscale, int tiles, int cin, int cout,
+                                        size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++) {
         const float *df = d + f * SPEC_FLOATS, *xf = x + f * SPEC_FLOATS;
         float complex *gf = g + f * cout * cin;
@@ -272,8 +272,8 @@ static void forward_rows(float *y, const float complex *w, const float *x, int r
     for (int r = 0; r < rows; r++) memcpy(y + r * cstride, acc[r], sizeof acc[r]);
 }
 
-void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
-                                 int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+void FF_KERNEL(ff_spectral_forward)(float *y, const float complex *w, const float *x, int tiles,
+                                    int cin, int cout, size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++)
         for (int t = 0; t < tiles; t++) {
             const float *xt = x + (size_t)t * cin * cstride + f * SPEC_FLOATS;
@@ -286,9 +286,9 @@ void FF_KERNEL(spectral_forward)(float *y, const float complex *w, const float *
         }
 }
 
-void FF_KERNEL(spectral_weight_grad)(float complex *g, const float *d, const float *x,
-                                     const float *dscale, int tiles, int cin, int cout,
-                                     size_t cstride, size_t f0, size_t f1) {
+void FF_KERNEL(ff_spectral_weight_grad)(float complex *g, const float *d, const float *x,
+                                        const float *dscale, int tiles, int cin, int cout,
+                                        size_t cstride, size_t f0, size_t f1) {
     for (size_t f = f0; f < f1; f++)
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < cin; ci++) {

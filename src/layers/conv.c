@@ -44,8 +44,9 @@ static int im2col_linear(ff_conv_layer *c, float *y, const float *z, const float
                  out_len = out_len_of(c);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
-        conv2d_forward(y + (size_t)s * out_len, sc->per_thread + (size_t)omp_thread() * scratch_len,
-                       z + (size_t)s * in_len, c->w, b, &c->shape);
+        ff_conv2d_forward(y + (size_t)s * out_len,
+                          sc->per_thread + (size_t)omp_thread() * scratch_len,
+                          z + (size_t)s * in_len, c->w, b, &c->shape);
     return FFCNN_OK;
 }
 
@@ -55,7 +56,7 @@ static int im2col_forward_relu(ff_conv_layer *c, float *y, double *goodness, con
     const size_t out_len = out_len_of(c);
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++)
-        goodness[s] = relu_goodness_forward(y + (size_t)s * out_len, out_len);
+        goodness[s] = ff_relu_goodness_forward(y + (size_t)s * out_len, out_len);
     return FFCNN_OK;
 }
 
@@ -72,8 +73,8 @@ static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratc
         float *pw = sc->partial + (size_t)t * np;
 #pragma omp for schedule(static)
         for (int s = 0; s < m; s++)
-            conv2d_weight_grad(pw, pw + nw, col, sc->grad_out + (size_t)s * out_len,
-                               z + (size_t)s * in_len, &c->shape);
+            ff_conv2d_weight_grad(pw, pw + nw, col, sc->grad_out + (size_t)s * out_len,
+                                  z + (size_t)s * in_len, &c->shape);
     }
     memcpy(c->dw, sc->partial, sizeof(float) * np);
     for (int t = 1; t < threads; t++) {
@@ -94,7 +95,7 @@ static void im2col_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need)
 /* The weight spectra follow the weights lazily: transformed at the first use after a change. */
 static int fft_weights(ff_conv_layer *c, int threads) {
     if (!c->weights_changed) return FFCNN_OK;
-    if (fft_conv_set_weights(c->fft, c->w, threads) != 0) return FFCNN_ENOMEM;
+    if (ff_fft_conv_set_weights(c->fft, c->w, threads) != 0) return FFCNN_ENOMEM;
     c->weights_changed = 0;
     return FFCNN_OK;
 }
@@ -102,7 +103,7 @@ static int fft_weights(ff_conv_layer *c, int threads) {
 static int fft_linear(ff_conv_layer *c, float *out, const float *in, const float *b, int n,
                       ff_scratch *sc) {
     if (fft_weights(c, sc->threads)) return FFCNN_ENOMEM;
-    return fft_conv_forward(c->fft, out, sc->xspec, sc->yspec, in, b, n, sc->threads) == 0
+    return ff_fft_conv_forward(c->fft, out, sc->xspec, sc->yspec, in, b, n, sc->threads) == 0
                ? FFCNN_OK
                : FFCNN_ENOMEM;
 }
@@ -111,8 +112,8 @@ static int fft_linear(ff_conv_layer *c, float *out, const float *in, const float
 static int fft_forward_relu(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
                             ff_scratch *sc) {
     if (fft_weights(c, sc->threads)) return FFCNN_ENOMEM;
-    if (fft_conv_forward_relu(c->fft, y, sc->channel_sums, sc->xspec, sc->yspec, z, c->b, n,
-                              sc->threads) != 0)
+    if (ff_fft_conv_forward_relu(c->fft, y, sc->channel_sums, sc->xspec, sc->yspec, z, c->b, n,
+                                 sc->threads) != 0)
         return FFCNN_ENOMEM;
     const int C = c->shape.out_ch;
     for (int s = 0; s < n; s++) {
@@ -125,18 +126,18 @@ static int fft_forward_relu(ff_conv_layer *c, float *y, double *goodness, const 
 
 static int fft_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *sc) {
     (void)z; /* its spectra, from the forward pass, are in sc->xspec */
-    return fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, sc->grad_out, sc->xspec,
-                                m, sc->threads) == 0
+    return ff_fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, sc->grad_out,
+                                   sc->xspec, m, sc->threads) == 0
                ? FFCNN_OK
                : FFCNN_ENOMEM;
 }
 
 static void fft_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
     const ff_conv_shape *s = &c->shape;
-    raise_to(&need->xspec, fft_conv_spectra_len(c->fft, n, s->in_ch));
-    raise_to(&need->yspec, fft_conv_spectra_len(c->fft, n, s->out_ch));
-    raise_to(&need->gspec, 2 * fft_conv_freqs(c->fft) * s->out_ch * s->in_ch); /* complex */
-    raise_to(&need->grad_out, (size_t)n + fft_conv_dscale_len(n)); /* scales for _from_next */
+    raise_to(&need->xspec, ff_fft_conv_spectra_len(c->fft, n, s->in_ch));
+    raise_to(&need->yspec, ff_fft_conv_spectra_len(c->fft, n, s->out_ch));
+    raise_to(&need->gspec, 2 * ff_fft_conv_freqs(c->fft) * s->out_ch * s->in_ch); /* complex */
+    raise_to(&need->grad_out, (size_t)n + ff_fft_conv_dscale_len(n)); /* scales for _from_next */
     raise_to(&need->channel_sums, (size_t)s->out_ch);
 }
 
@@ -146,7 +147,7 @@ static const ff_conv_path_ops PATHS[] = {
     [FFCNN_CONV_FFT] = {"fft", fft_forward_relu, fft_linear, fft_weight_grad, fft_scratch},
 };
 
-const char *conv_path_name(enum ffcnn_conv_path path) {
+const char *ff_conv_path_name(enum ffcnn_conv_path path) {
     return path == FFCNN_CONV_FFT ? "fft" : path == FFCNN_CONV_IM2COL ? "im2col" : "auto";
 }
 
@@ -182,14 +183,14 @@ static int conv_make(ff_layer *l, enum ffcnn_conv_path path, char *err) {
     c->w = l->params, c->b = l->params + nw;
     c->dw = l->grads, c->db = l->grads + nw;
     if (path == FFCNN_CONV_AUTO) /* the cost model's guess, until measured (conv_autotune.c) */
-        path = conv_cost_fft(&c->shape) < conv_cost_im2col(&c->shape) ? FFCNN_CONV_FFT
-                                                                      : FFCNN_CONV_IM2COL;
+        path = ff_conv_cost_fft(&c->shape) < ff_conv_cost_im2col(&c->shape) ? FFCNN_CONV_FFT
+                                                                            : FFCNN_CONV_IM2COL;
     c->path = path;
     c->impl = &PATHS[path];
     c->weights_changed = 1;
     if (!(c->zero_bias = ff_calloc((size_t)c->shape.out_ch, sizeof(float))))
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory", l->index + 1);
-    if (path == FFCNN_CONV_FFT && !(c->fft = fft_conv_create(&c->shape)))
+    if (path == FFCNN_CONV_FFT && !(c->fft = ff_fft_conv_create(&c->shape)))
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution",
                        l->index + 1);
     return FFCNN_OK;
@@ -219,8 +220,8 @@ static int conv_forward(ff_layer *l, const ff_layer_io *io, int n, ff_scratch *s
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++) {
         const float *as = io->in + (size_t)s * in_len;
-        const float r =
-            io->in_sumsq ? rms_factor_of_sum(io->in_sumsq[s], in_len) : rms_factor(as, in_len);
+        const float r = io->in_sumsq ? ff_rms_factor_of_sum(io->in_sumsq[s], in_len)
+                                     : ff_rms_factor(as, in_len);
         float *zs = io->saved + (size_t)s * in_len;
         for (size_t i = 0; i < in_len; i++) zs[i] = as[i] * r;
     }
@@ -251,7 +252,7 @@ static void conv_update(ff_layer *l) {
 }
 
 static void conv_free(ff_layer *l) {
-    fft_conv_free(l->conv.fft);
+    ff_fft_conv_free(l->conv.fft);
     ff_free(l->conv.zero_bias);
     l->conv.fft = NULL;
     l->conv.zero_bias = NULL;
@@ -264,14 +265,14 @@ const ff_layer_ops ff_conv_layer_ops = {
 
 /* ---- the network's tricks ---- */
 
-int conv_layer_linear(ff_layer *l, float *out, const float *in, int n, ff_scratch *sc) {
+int ff_conv_layer_linear(ff_layer *l, float *out, const float *in, int n, ff_scratch *sc) {
     return l->conv.impl->linear(&l->conv, out, in, l->conv.zero_bias, n, sc);
 }
 
-void forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
-                                 const float *base_conv, const float *label_conv,
-                                 const float *scale, float alpha, float beta, int m, int classes,
-                                 ff_scratch *sc) {
+void ff_forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
+                                    const float *base_conv, const float *label_conv,
+                                    const float *scale, float alpha, float beta, int m, int classes,
+                                    ff_scratch *sc) {
     const size_t pixels = ff_conv_pixels(&l->conv.shape), out_len = l->out_len;
     const float *bias = l->conv.b;
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
@@ -283,23 +284,23 @@ void forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
         for (int o = 0; o < l->conv.shape.out_ch; o++)
             for (size_t i = o * pixels; i < (o + 1) * pixels; i++)
                 ys[i] = ka * a[i] + kb * p[i] + bias[o];
-        goodness[s] = relu_goodness_forward(ys, out_len);
+        goodness[s] = ff_relu_goodness_forward(ys, out_len);
     }
 }
 
-int conv_layers_share_spectra(const ff_layer *l, const ff_layer *next) {
+int ff_conv_layers_share_spectra(const ff_layer *l, const ff_layer *next) {
     return ff_layer_is_ff(l) && ff_layer_is_ff(next) && l->conv.path == FFCNN_CONV_FFT &&
            next->conv.path == FFCNN_CONV_FFT &&
-           fft_conv_freqs(l->conv.fft) == fft_conv_freqs(next->conv.fft) &&
+           ff_fft_conv_freqs(l->conv.fft) == ff_fft_conv_freqs(next->conv.fft) &&
            l->conv.shape.out_ch == next->conv.shape.in_ch;
 }
 
-int backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
-                                  const float *next_xspec, int m, ff_scratch *sc, char *err) {
+int ff_backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
+                                     const float *next_xspec, int m, ff_scratch *sc, char *err) {
     float *scale = sc->grad_out, *dscale = sc->grad_out + m; /* unused otherwise here */
-    for (int s = 0; s < m; s++) scale[s] = coef[s] / rms_factor_of_sum(y_sumsq[s], l->out_len);
-    if (fft_conv_weight_grad_spectra(l->conv.fft, l->conv.dw, l->conv.db, sc->gspec, dscale,
-                                     next_xspec, scale, sc->xspec, m, sc->threads) != 0)
+    for (int s = 0; s < m; s++) scale[s] = coef[s] / ff_rms_factor_of_sum(y_sumsq[s], l->out_len);
+    if (ff_fft_conv_weight_grad_spectra(l->conv.fft, l->conv.dw, l->conv.db, sc->gspec, dscale,
+                                        next_xspec, scale, sc->xspec, m, sc->threads) != 0)
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
     return FFCNN_OK;
 }

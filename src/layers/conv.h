@@ -27,31 +27,31 @@ typedef struct ff_conv_layer {
 typedef struct ff_layer ff_layer;
 
 /* out = conv(in) without bias, normalisation or ReLU, for n samples: the linear part. */
-int conv_layer_linear(ff_layer *l, float *out, const float *in, int n, ff_scratch *sc);
+int ff_conv_layer_linear(ff_layer *l, float *out, const float *in, int n, ff_scratch *sc);
 
 /* The forward pass of m images under each of the `classes` labels, from the linear parts:
  * sample classes * i + c gets y = relu(scale * (alpha * base_conv[i] + beta * label_conv[c]) +
  * b), where scale[classes * i + c] is the RMS factor of that labelled input. Equal to the
  * forward pass on the labelled inputs because normalisation is a scalar and convolution is
  * linear (docs/method.md §11). */
-void forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
-                                 const float *base_conv, const float *label_conv,
-                                 const float *scale, float alpha, float beta, int m, int classes,
-                                 ff_scratch *sc);
+void ff_forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodness,
+                                    const float *base_conv, const float *label_conv,
+                                    const float *scale, float alpha, float beta, int m, int classes,
+                                    ff_scratch *sc);
 
 /* Whether next's input spectra can stand in for l's gradient spectra: next reads l's output
  * directly, both on the FFT path with the same transforms. */
-int conv_layers_share_spectra(const ff_layer *l, const ff_layer *next);
+int ff_conv_layers_share_spectra(const ff_layer *l, const ff_layer *next);
 
 /* The weight gradient without transforming dout (docs/method.md §11): dout_s = coef_s y_s, and
  * the next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec,
  * so dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's
  * goodness), as it did for the next layer. sc->xspec must still hold this layer's input spectra
  * (the workspace alternates them by layer parity). */
-int backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
-                                  const float *next_xspec, int m, ff_scratch *sc, char *err);
+int ff_backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
+                                     const float *next_xspec, int m, ff_scratch *sc, char *err);
 
 /* "im2col" or "fft". */
-const char *conv_path_name(enum ffcnn_conv_path path);
+const char *ff_conv_path_name(enum ffcnn_conv_path path);
 
 #endif

@@ -45,8 +45,8 @@ static int maxpool_forward(ff_layer *l, const ff_layer_io *io, int n, ff_scratch
 #pragma omp parallel for schedule(static) num_threads(sc->threads)
     for (int s = 0; s < n; s++) {
         float *o = io->out + (size_t)s * l->out_len;
-        maxpool2d_forward(o, io->in + (size_t)s * l->in_len, l->in.c, l->in.h, l->in.w,
-                          l->spec.size);
+        ff_maxpool2d_forward(o, io->in + (size_t)s * l->in_len, l->in.c, l->in.h, l->in.w,
+                             l->spec.size);
         double sq = 0.0;
         for (size_t i = 0; i < l->out_len; i++) sq += (double)o[i] * o[i];
         io->out_sumsq[s] = sq;
