@@ -97,7 +97,36 @@ static void test_negative_labels(void) {
     CHECK(lo > 60 && hi < 140, "negatives uniform over the 9 wrong labels (min %d max %d)", lo, hi);
 }
 
+/* On any H x W the modes are cycles per image side (docs/method.md §2): class 0 of set 1,
+ * mode (0, 6), has six maxima along a row of any width, and class 4, mode (6, 0), six down a
+ * column of any height; a non-square image keeps both. */
+static int count_maxima(const float *v, int n, int stride) {
+    int peaks = 0;
+    for (int j = 0; j < n; j++) {
+        const float here = v[j * stride], left = v[((j + n - 1) % n) * stride],
+                    right = v[((j + 1) % n) * stride];
+        peaks += here > left && here >= right; /* periodic: cos is periodic over the side */
+    }
+    return peaks;
+}
+
+static void test_any_size(void) {
+    const int sizes[][2] = {{28, 28}, {32, 32}, {24, 60}, {96, 40}};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        const int H = sizes[t][0], W = sizes[t][1];
+        ff_labels lb;
+        CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 1, H, W) == 0, "make %dx%d", H, W);
+        const float *c0 = lb.patterns, *c4 = lb.patterns + 4 * lb.len;
+        CHECK(count_maxima(c0 + 3 * W, W, 1) == 6 && count_maxima(c4 + 5, H, W) == 6,
+              "%dx%d: six cycles per side (row %d, column %d maxima)", H, W,
+              count_maxima(c0 + 3 * W, W, 1), count_maxima(c4 + 5, H, W));
+        CHECK_CLOSE(at(&lb, 0, H - 1, 0), at(&lb, 0, 0, 0), 1e-6, "class 0 constant down a column");
+        ff_labels_free(&lb);
+    }
+}
+
 int main(void) {
+    test_any_size();
     test_modes();
     test_fourier_values();
     test_onehot_and_rgb();
