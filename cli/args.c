@@ -74,11 +74,3 @@ int parse_data(const char *text, char *dir, size_t cap, const char **name, char 
     }
     return FFCNN_OK;
 }
-
-const char *flag_value(int argc, char **argv, int *i, char *err) {
-    if (*i + 1 >= argc) {
-        snprintf(err, FFCNN_ERR_LEN, "%s: needs a value", argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
-}

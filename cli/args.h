@@ -13,8 +13,4 @@ int parse_float(const char *flag, const char *text, double min, double max, floa
 /* "--data mnist|fashion[:DIR]" into a directory; *name gets "mnist" or "fashion". */
 int parse_data(const char *text, char *dir, size_t cap, const char **name, char *err);
 
-/* Generic flag table walk: argv[i] must be "--flag" followed by a value unless the flag is a
- * switch. Returns the value or NULL (and an error) when it is missing. */
-const char *flag_value(int argc, char **argv, int *i, char *err);
-
 #endif

@@ -1,6 +1,9 @@
 #include "options.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,21 +14,155 @@ int default_threads(void) {
     return n > 0 && n < 1024 ? (int)n : 1;
 }
 
+/* ---- the flags ---- */
+
+enum flag_id {
+    F_PRESET,
+    F_NET,
+    F_LAYERS,
+    F_FILTERS,
+    F_KERNEL,
+    F_LABEL_SET,
+    F_LABEL_K,
+    F_TRAIN_FROM,
+    F_BATCH,
+    F_EPOCHS,
+    F_LR,
+    F_CLASSIFIER_LR,
+    F_SEED,
+    F_MODEL,
+    F_DATA,
+    F_SPLIT,
+    F_MODE,
+    F_EVAL_LIMIT,
+    F_TRAIN_LIMIT,
+    F_VAL_LIMIT,
+    F_FINAL_EVAL,
+    F_THREADS,
+    F_CONV,
+    F_STEPS,
+    F_WARMUP,
+    F_INFER_IMAGES,
+    F_OUT,
+    F_CHECKPOINT_EVERY,
+    F_RESUME,
+    F_JSON,
+    F_HELP,
+    F_COUNT
+};
+
+/* How a flag's value is read: a number into a cli_opts field (range lo..hi), or by the flag's
+ * own case in apply_flag (V_TEXT); a switch takes no value. */
+enum value_kind { V_SWITCH, V_TEXT, V_INT, V_FLOAT, V_U64 };
+
+typedef struct flag_def {
+    int id;
+    const char *name;  /* "--filters" */
+    const char *value; /* the value's placeholder in --help; NULL for a switch */
+    unsigned cmds;     /* enum cli_command bits: the commands that accept it */
+    int config;        /* sets the network or its schedule: refused with --resume */
+    int kind;          /* enum value_kind */
+    double lo, hi;     /* V_INT, V_FLOAT: the accepted range */
+    size_t offset;     /* V_INT, V_FLOAT, V_U64: the field of cli_opts */
+    const char *help;  /* '\n' continues on the next line; the default is added at the end */
+} flag_def;
+
+#define NET (CMD_TRAIN | CMD_BENCH)
+#define RUN (CMD_TRAIN | CMD_BENCH | CMD_EVAL)
+#define ALL (CMD_TRAIN | CMD_BENCH | CMD_EVAL | CMD_INFO)
+#define NUM(kind, lo, hi, field) kind, lo, hi, offsetof(cli_opts, field)
+#define TEXT V_TEXT, 0, 0, 0
+#define SWITCH V_SWITCH, 0, 0, 0
+
+/* Every flag of every command, in the order of --help. */
+static const flag_def FLAGS[] = {
+    {F_MODEL, "--model", "FILE", CMD_EVAL | CMD_INFO, 0, TEXT,
+     "model file written by ffcnn train (required)"},
+    {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
+     "default (the default) | paper | tiny; applied first,\nother flags override it"},
+    {F_NET, "--net", "SPEC", NET, 1, TEXT,
+     "the layer list, e.g. \"c32k7 c64k7 p2 c128k7\": cFkK a conv\n"
+     "layer of F filters KxK (K odd), pS SxS max pooling\n"
+     "(stride S); entries separated by spaces or commas, '#'\n"
+     "starts a comment to the end of the line; @FILE reads\n"
+     "the list from a file"},
+    {F_LAYERS, "--layers", "N", NET, 1, NUM(V_INT, 1, FFCNN_MAX_LAYERS, layers),
+     "uniform stack (shorthand for --net): N conv layers"},
+    {F_FILTERS, "--filters", "C", NET, 1, NUM(V_INT, 1, 4096, filters), "filters per conv layer"},
+    {F_KERNEL, "--kernel", "K", NET, 1, NUM(V_INT, 1, 31, kernel),
+     "odd kernel size of every conv layer"},
+    {F_LABEL_SET, "--label-set", "S", NET, 1, TEXT,
+     "1 | 2 (Fourier sets) | onehot (Hinton's baseline)"},
+    {F_LABEL_K, "--label-k", "K", NET, 1, NUM(V_FLOAT, 1e-6, 0.999999, cfg.label_k),
+     "label intensity in (0,1)"},
+    {F_TRAIN_FROM, "--train-from", "L", NET, 1, NUM(V_INT, 1, FFCNN_MAX_LAYERS, cfg.train_from),
+     "first trained conv layer, 1-based (those before it\nkeep their random init)"},
+    {F_BATCH, "--batch", "B", NET, 1, NUM(V_INT, 1, 65536, cfg.batch),
+     "positives per batch (as many negatives go with them)"},
+    {F_EPOCHS, "--epochs", "E", CMD_TRAIN, 1, NUM(V_INT, 0, 1000000, cfg.epochs), "epochs"},
+    {F_LR, "--lr", "X", NET, 1, NUM(V_FLOAT, 1e-12, 1e30, cfg.lr),
+     "Adam learning rate (linear cool-down in the second half)"},
+    {F_CLASSIFIER_LR, "--classifier-lr", "X", NET, 1, NUM(V_FLOAT, 0, 1e30, cfg.classifier_lr),
+     "the linear head's rate (0: --lr's, the paper's choice)"},
+    {F_SEED, "--seed", "S", NET, 1, NUM(V_U64, 0, 0, cfg.seed),
+     "seed of the init, the shuffling and the negative labels"},
+    {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL, 0, TEXT,
+     "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion;\nfrom DIR when given"},
+    {F_SPLIT, "--split", "S", CMD_EVAL, 0, TEXT, "val | test"},
+    {F_MODE, "--mode", "M", CMD_EVAL, 0, TEXT, "goodness | linear | both"},
+    {F_EVAL_LIMIT, "--eval-limit", "N", CMD_EVAL, 0, NUM(V_INT, 1, 1 << 30, eval_limit),
+     "evaluate only the first N images"},
+    {F_TRAIN_LIMIT, "--train-limit", "N", CMD_TRAIN, 0, NUM(V_INT, 1, 1 << 30, train_limit),
+     "use only the first N training images"},
+    {F_VAL_LIMIT, "--val-limit", "N", CMD_TRAIN, 0, NUM(V_INT, 0, 1 << 30, val_limit),
+     "use only the first N validation images (0: none)"},
+    {F_FINAL_EVAL, "--final-eval", "MODE", CMD_TRAIN, 0, TEXT,
+     "goodness | linear | both | none: evaluation on the\nvalidation set at the end"},
+    {F_THREADS, "--threads", "T", RUN, 0, NUM(V_INT, 1, 1024, threads), "worker threads"},
+    {F_CONV, "--conv", "PATH", RUN, 0, TEXT,
+     "auto (time both paths on each conv layer, keep the\n"
+     "faster) | im2col | fft, or one per conv layer:\nim2col,fft,fft"},
+    {F_STEPS, "--steps", "N", CMD_BENCH, 0, NUM(V_INT, 1, 1000000, steps), "timed training steps"},
+    {F_WARMUP, "--warmup", "W", CMD_BENCH, 0, NUM(V_INT, 0, 1000, warmup), "untimed steps first"},
+    {F_INFER_IMAGES, "--infer-images", "M", CMD_BENCH, 0, NUM(V_INT, 1, 1000000, infer_images),
+     "images for goodness inference"},
+    {F_OUT, "--out", "FILE", CMD_TRAIN, 0, TEXT, "model file (with --resume: the resumed file)"},
+    {F_CHECKPOINT_EVERY, "--checkpoint-every", "N", CMD_TRAIN, 0, TEXT,
+     "save every N epochs (N or Ne) or N steps (Ns)"},
+    {F_RESUME, "--resume", "FILE", CMD_TRAIN, 0, TEXT,
+     "continue a run from its model file: the network and\n"
+     "schedule are the file's (the flags above marked * are\n"
+     "refused); the data set, --train-limit and --val-limit\n"
+     "too unless given, and then they must match"},
+    {F_JSON, "--json", NULL, ALL, 0, SWITCH,
+     "last line of output: one JSON object with the figures"},
+    {F_HELP, "--help", NULL, ALL, 0, SWITCH, "this help (also -h)"},
+};
+#define N_FLAGS (sizeof FLAGS / sizeof *FLAGS)
+
+const char *command_name(enum cli_command cmd) {
+    return cmd == CMD_TRAIN   ? "train"
+           : cmd == CMD_BENCH ? "bench"
+           : cmd == CMD_EVAL  ? "eval"
+                              : "info";
+}
+
+static const flag_def *flag_by_id(int id) {
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (FLAGS[i].id == id) return &FLAGS[i];
+    return NULL;
+}
+
+/* ---- values ---- */
+
+static const char *const MODE_NAMES[] = {"none", "goodness", "linear", "both"};
+
 int parse_mode(const char *flag, const char *text, int allow_none, int *mode, char *err) {
-    if (strcmp(text, "goodness") == 0)
-        *mode = FFCNN_EVAL_GOODNESS;
-    else if (strcmp(text, "linear") == 0)
-        *mode = FFCNN_EVAL_LINEAR;
-    else if (strcmp(text, "both") == 0)
-        *mode = FFCNN_EVAL_BOTH;
-    else if (allow_none && strcmp(text, "none") == 0)
-        *mode = 0;
-    else {
-        snprintf(err, FFCNN_ERR_LEN, "%s: '%s' is not goodness, linear, both%s", flag, text,
-                 allow_none ? " or none" : "");
-        return FFCNN_EINVAL;
-    }
-    return FFCNN_OK;
+    for (int m = allow_none ? 0 : 1; m <= FFCNN_EVAL_BOTH; m++)
+        if (!strcmp(text, MODE_NAMES[m])) return *mode = m, FFCNN_OK;
+    snprintf(err, FFCNN_ERR_LEN, "%s: '%s' is not goodness, linear, both%s", flag, text,
+             allow_none ? " or none" : "");
+    return FFCNN_EINVAL;
 }
 
 static int parse_label_set(const char *text, int32_t *kind, char *err) {
@@ -47,7 +184,7 @@ int parse_conv(const char *text, int *paths, int *n, char *err) {
         if (found < 0 || *n == FFCNN_MAX_LAYERS) {
             snprintf(err, FFCNN_ERR_LEN,
                      found < 0 ? "--conv: '%s' is not auto, im2col, fft or a comma-separated list "
-                                 "of them, one per layer"
+                                 "of them, one per conv layer"
                                : "--conv: '%s' lists more paths than a network has layers",
                      text);
             return FFCNN_EINVAL;
@@ -59,7 +196,7 @@ int parse_conv(const char *text, int *paths, int *n, char *err) {
 }
 
 /* --checkpoint-every N (epochs), Ne (epochs) or Ns (optimiser steps). */
-static int parse_checkpoint_every(const char *v, train_opts *o, char *err) {
+static int parse_checkpoint_every(const char *v, cli_opts *o, char *err) {
     char num[32];
     size_t n = strlen(v);
     o->checkpoint_steps = n > 0 && v[n - 1] == 's';
@@ -74,156 +211,311 @@ static int parse_checkpoint_every(const char *v, train_opts *o, char *err) {
     return parse_int("--checkpoint-every", num, 1, 1 << 30, &o->checkpoint_every, err);
 }
 
-/* Flags that define the network or its schedule: fixed by the model file when resuming. */
-static const char *const CONFIG_FLAGS[] = {"--layers",  "--filters",    "--kernel", "--label-set",
-                                           "--label-k", "--train-from", "--batch",  "--epochs",
-                                           "--lr",      "--seed",       "--preset"};
-
-static int is_config_flag(const char *flag) {
-    for (size_t i = 0; i < sizeof CONFIG_FLAGS / sizeof *CONFIG_FLAGS; i++)
-        if (!strcmp(flag, CONFIG_FLAGS[i])) return 1;
-    return 0;
+/* --net @FILE: the file's text, comments blanked and line breaks made spaces (malloc'd). */
+static char *read_net_file(const char *path, char *err) {
+    enum { MAX = 64 * 1024 };
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, FFCNN_ERR_LEN, "--net @%s: cannot open (%s)", path, strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(MAX + 1);
+    size_t n = text ? fread(text, 1, MAX + 1, f) : 0;
+    const int bad = !text || ferror(f), saved = errno;
+    fclose(f);
+    if (bad || n > MAX || memchr(text, '\0', n)) {
+        snprintf(err, FFCNN_ERR_LEN, "--net @%s: %s%s%s", path,
+                 !text     ? "out of memory"
+                 : bad     ? "cannot read ("
+                 : n > MAX ? "longer than 64 KiB, not a layer list"
+                           : "is not a text file",
+                 text && bad ? strerror(saved) : "", text && bad ? ")" : "");
+        free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    for (size_t i = 0, comment = 0; i < n; i++) {
+        if (text[i] == '#') comment = 1;
+        if (text[i] == '\n') comment = 0;
+        if (comment || text[i] == '\n' || text[i] == '\r' || text[i] == '\t') text[i] = ' ';
+    }
+    return text;
 }
 
-static int parse_train_flag(train_opts *o, const char *flag, const char *v, char *err) {
-    ffcnn_config *c = &o->cfg;
-    if (is_config_flag(flag) && !o->config_flag) o->config_flag = flag;
-    if (!strcmp(flag, "--preset")) return FFCNN_OK; /* applied first, in apply_preset */
-    if (!strcmp(flag, "--layers")) return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->layers, err);
-    if (!strcmp(flag, "--filters")) return parse_int(flag, v, 1, 4096, &c->filters, err);
-    if (!strcmp(flag, "--kernel")) return parse_int(flag, v, 1, 31, &c->kernel, err);
-    if (!strcmp(flag, "--label-set")) return parse_label_set(v, &c->label_kind, err);
-    if (!strcmp(flag, "--label-k")) return parse_float(flag, v, 1e-6, 0.999999, &c->label_k, err);
-    if (!strcmp(flag, "--train-from"))
-        return parse_int(flag, v, 1, FFCNN_MAX_LAYERS, &c->train_from, err);
-    if (!strcmp(flag, "--batch")) return parse_int(flag, v, 1, 65536, &c->batch, err);
-    if (!strcmp(flag, "--epochs")) return parse_int(flag, v, 0, 1000000, &c->epochs, err);
-    if (!strcmp(flag, "--lr")) return parse_float(flag, v, 1e-12, 1e30, &c->lr, err);
-    if (!strcmp(flag, "--seed")) return parse_u64(flag, v, &c->seed, err);
-    if (!strcmp(flag, "--classifier-lr"))
-        return parse_float(flag, v, 0, 1e30, &c->classifier_lr, err);
-    if (!o->bench && !strcmp(flag, "--resume")) {
-        o->resume = v;
-        return FFCNN_OK;
-    }
-    if (!o->bench && !strcmp(flag, "--checkpoint-every")) return parse_checkpoint_every(v, o, err);
-    if (!strcmp(flag, "--conv")) return parse_conv(v, o->conv, &o->conv_n, err);
-    if (!strcmp(flag, "--data"))
-        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
-    if (!strcmp(flag, "--threads")) return parse_int(flag, v, 1, 1024, &o->threads, err);
-    if (!strcmp(flag, "--train-limit")) return parse_int(flag, v, 1, 1 << 30, &o->train_limit, err);
-    if (!strcmp(flag, "--val-limit")) return parse_int(flag, v, 0, 1 << 30, &o->val_limit, err);
-    if (!strcmp(flag, "--final-eval")) return parse_mode(flag, v, 1, &o->final_mode, err);
-    if (!strcmp(flag, "--out")) {
-        o->out = v;
-        o->out_given = 1;
-        return FFCNN_OK;
-    }
-    if (o->bench && !strcmp(flag, "--steps")) return parse_int(flag, v, 1, 1000000, &o->steps, err);
-    if (o->bench && !strcmp(flag, "--warmup")) return parse_int(flag, v, 0, 1000, &o->warmup, err);
-    if (o->bench && !strcmp(flag, "--infer-images"))
-        return parse_int(flag, v, 1, 1000000, &o->infer_images, err);
-    snprintf(err, FFCNN_ERR_LEN, "%s: unknown option for train (see ffcnn train --help)", flag);
-    return FFCNN_EINVAL;
+/* --net SPEC or --net @FILE. The library's messages start with "--net: ". */
+static int apply_net(cli_opts *o, const char *v, char *err) {
+    char why[FFCNN_ERR_LEN];
+    if (v[0] != '@') return ffcnn_config_parse_net(&o->cfg, v, err);
+    char *text = read_net_file(v + 1, err);
+    if (!text) return FFCNN_EINVAL;
+    const int rc = ffcnn_config_parse_net(&o->cfg, text, why);
+    free(text);
+    if (rc)
+        snprintf(err, FFCNN_ERR_LEN, "--net %.200s: %.300s", v,
+                 strncmp(why, "--net: ", 7) ? why : why + 7);
+    return rc;
 }
 
-/* Presets first, whatever their position, so that explicit flags always override them. */
-static int apply_preset(int argc, char **argv, ffcnn_config *cfg, char *err) {
-    ffcnn_config_default(cfg);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--preset") != 0) continue;
-        const char *v = flag_value(argc, argv, &i, err);
-        if (!v) return FFCNN_EINVAL;
-        int rc = ffcnn_config_preset(cfg, v, err);
-        if (rc) return rc;
-    }
-    return FFCNN_OK;
+/* The preset's uniform stack: its conv layers' count, and the first conv layer's size. */
+static void uniform_from_list(cli_opts *o) {
+    o->layers = ffcnn_config_conv_layers(&o->cfg);
+    for (int i = 0; i < o->cfg.n_layers; i++)
+        if (o->cfg.layer[i].kind == FFCNN_LAYER_CONV) {
+            o->filters = o->cfg.layer[i].filters;
+            o->kernel = o->cfg.layer[i].size;
+            break;
+        }
 }
 
-int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err) {
+static void opts_init(cli_opts *o, enum cli_command cmd) {
+    char err[FFCNN_ERR_LEN];
     memset(o, 0, sizeof *o);
-    o->bench = bench;
+    o->cmd = cmd;
+    o->threads = default_threads();
+    parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
+    ffcnn_config_default(&o->cfg);
+    uniform_from_list(o);
+    o->train_limit = o->val_limit = o->eval_limit = -1;
+    o->final_mode = FFCNN_EVAL_BOTH;
+    o->out = "model.ffm";
+    o->checkpoint_every = 1;
     o->steps = 10;
     o->warmup = 1;
     o->infer_images = 100;
-    o->threads = default_threads();
-    o->out = "model.ffm";
-    o->final_mode = FFCNN_EVAL_BOTH;
-    o->val_limit = -1;
-    o->checkpoint_every = 1;
-    int rc = parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
-    if (!rc) rc = apply_preset(argc, argv, &o->cfg, err);
-    for (int i = 1; !rc && i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o->json = 1;
-            continue;
-        }
-        const char *flag = argv[i];
-        if (strncmp(flag, "--", 2) != 0) {
-            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
+    o->split = FFCNN_SPLIT_VAL;
+    o->mode = FFCNN_EVAL_BOTH;
+}
+
+/* A value flag's value (V_TEXT) or number into o. */
+static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) {
+    void *field = (char *)o + f->offset;
+    switch (f->kind) {
+    case V_INT:
+        return parse_int(f->name, v, (long)f->lo, (long)f->hi, (int32_t *)field, err);
+    case V_FLOAT:
+        return parse_float(f->name, v, f->lo, f->hi, (float *)field, err);
+    case V_U64:
+        return parse_u64(f->name, v, (uint64_t *)field, err);
+    default:
+        break;
+    }
+    switch (f->id) {
+    case F_JSON:
+        o->json = 1;
+        return FFCNN_OK;
+    case F_NET:
+        return apply_net(o, v, err);
+    case F_LABEL_SET:
+        return parse_label_set(v, &o->cfg.label_kind, err);
+    case F_MODEL:
+        o->model = v;
+        return FFCNN_OK;
+    case F_DATA:
+        return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
+    case F_SPLIT:
+        if (strcmp(v, "val") && strcmp(v, "test")) {
+            snprintf(err, FFCNN_ERR_LEN, "--split: '%s' is not val or test", v);
             return FFCNN_EINVAL;
         }
-        const char *v = flag_value(argc, argv, &i, err);
-        if (!v) return FFCNN_EINVAL;
-        rc = parse_train_flag(o, flag, v, err);
+        o->split = strcmp(v, "val") ? FFCNN_SPLIT_TEST : FFCNN_SPLIT_VAL;
+        return FFCNN_OK;
+    case F_MODE:
+        return parse_mode(f->name, v, 0, &o->mode, err);
+    case F_FINAL_EVAL:
+        return parse_mode(f->name, v, 1, &o->final_mode, err);
+    case F_CONV:
+        return parse_conv(v, o->conv, &o->conv_n, err);
+    case F_OUT:
+        o->out = v;
+        return FFCNN_OK;
+    case F_CHECKPOINT_EVERY:
+        return parse_checkpoint_every(v, o, err);
+    case F_RESUME:
+        o->resume = v;
+        return FFCNN_OK;
+    default: /* --preset: applied first; --help: never reaches here */
+        return FFCNN_OK;
     }
-    if (!rc && o->resume && o->config_flag) {
+}
+
+/* The flag at argv[*i] and its value ("--flag=value" or "--flag value"); *i moves past both.
+ * FFCNN_EINVAL for an unknown flag (*def NULL), a missing value or a stray argument. */
+static int next_flag(enum cli_command cmd, int argc, char **argv, int *i, const flag_def **def,
+                     const char **value, char *err) {
+    const char *arg = argv[(*i)++];
+    *def = NULL;
+    *value = NULL;
+    if (!strcmp(arg, "-h")) return *def = flag_by_id(F_HELP), FFCNN_OK;
+    if (arg[0] != '-') {
+        snprintf(err, FFCNN_ERR_LEN, "%.200s: unexpected argument (see ffcnn %s --help)", arg,
+                 command_name(cmd));
+        return FFCNN_EINVAL;
+    }
+    const char *eq = strncmp(arg, "--", 2) ? NULL : strchr(arg, '=');
+    const size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    for (size_t k = 0; k < N_FLAGS && !*def; k++)
+        if ((FLAGS[k].cmds & cmd) && strlen(FLAGS[k].name) == len &&
+            !strncmp(FLAGS[k].name, arg, len))
+            *def = &FLAGS[k];
+    if (!*def) {
+        snprintf(err, FFCNN_ERR_LEN, "%.*s: unknown option for %s (see ffcnn %s --help)",
+                 (int)(len < 200 ? len : 200), arg, command_name(cmd), command_name(cmd));
+        return FFCNN_EINVAL;
+    }
+    if (!(*def)->value) {
+        if (!eq) return FFCNN_OK;
+        snprintf(err, FFCNN_ERR_LEN, "%s: takes no value", (*def)->name);
+        return FFCNN_EINVAL;
+    }
+    if (eq) return *value = eq + 1, FFCNN_OK;
+    if (*i >= argc) {
+        snprintf(err, FFCNN_ERR_LEN, "%s: needs a value", (*def)->name);
+        return FFCNN_EINVAL;
+    }
+    *value = argv[(*i)++];
+    return FFCNN_OK;
+}
+
+int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *err) {
+    opts_init(o, cmd);
+    const flag_def *f;
+    const char *v;
+    char why[FFCNN_ERR_LEN];
+    unsigned char given[F_COUNT] = {0};
+    int rc = FFCNN_OK, i;
+    /* 1. Read every flag: --help anywhere wins; else the first error is the one reported. */
+    for (i = 1; i < argc;) {
+        const int r = next_flag(cmd, argc, argv, &i, &f, &v, why);
+        if (!r && f->id == F_HELP) return o->help = 1, FFCNN_OK;
+        if (r && !rc) rc = r, snprintf(err, FFCNN_ERR_LEN, "%s", why);
+        if (!r) given[f->id] = 1;
+        if (!r && f->config && !o->config_flag) o->config_flag = f->name;
+    }
+    if (rc) return rc;
+    /* 2. Conflicts between flags. */
+    if (given[F_RESUME] && o->config_flag) {
         snprintf(err, FFCNN_ERR_LEN,
                  "%s: cannot be changed with --resume (the model file holds the configuration)",
                  o->config_flag);
         return FFCNN_EINVAL;
     }
-    if (!rc && o->resume && !o->out_given) o->out = o->resume;
-    if (!rc) rc = ffcnn_config_validate(&o->cfg, err);
-    return rc;
-}
-
-int parse_eval_args(int argc, char **argv, eval_opts *o, char *err) {
-    memset(o, 0, sizeof *o);
-    o->threads = default_threads();
-    o->mode = FFCNN_EVAL_BOTH;
-    o->split = FFCNN_SPLIT_VAL;
-    o->limit = -1;
-    int rc = parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
-    for (int i = 1; !rc && i < argc; i++) {
-        const char *flag = argv[i], *v;
-        if (!strcmp(flag, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if (strncmp(flag, "--", 2) != 0) {
-            snprintf(err, FFCNN_ERR_LEN, "%s: unexpected argument", flag);
+    for (int s = F_LAYERS; given[F_NET] && s <= F_KERNEL; s++)
+        if (given[s]) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     "--net and %s: give one or the other (--layers, --filters and --kernel "
+                     "describe a uniform stack, --net any layer list)",
+                     flag_by_id(s)->name);
             return FFCNN_EINVAL;
         }
-        if (!(v = flag_value(argc, argv, &i, err))) return FFCNN_EINVAL;
-        if (!strcmp(flag, "--model"))
-            o->model = v;
-        else if (!strcmp(flag, "--data"))
-            rc = parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
-        else if (!strcmp(flag, "--split")) {
-            if (!strcmp(v, "val"))
-                o->split = FFCNN_SPLIT_VAL;
-            else if (!strcmp(v, "test"))
-                o->split = FFCNN_SPLIT_TEST;
-            else
-                rc = (snprintf(err, FFCNN_ERR_LEN, "--split: '%s' is not val or test", v),
-                      FFCNN_EINVAL);
-        } else if (!strcmp(flag, "--mode"))
-            rc = parse_mode(flag, v, 0, &o->mode, err);
-        else if (!strcmp(flag, "--eval-limit"))
-            rc = parse_int(flag, v, 1, 1 << 30, &o->limit, err);
-        else if (!strcmp(flag, "--threads"))
-            rc = parse_int(flag, v, 1, 1024, &o->threads, err);
-        else if (!strcmp(flag, "--conv"))
-            rc = parse_conv(v, o->conv, &o->conv_n, err);
-        else
-            rc = (snprintf(err, FFCNN_ERR_LEN,
-                           "%s: unknown option for eval (see ffcnn eval --help)", flag),
-                  FFCNN_EINVAL);
-    }
-    if (!rc && !o->model) {
+    /* 3. Presets first, whatever their position, so that the other flags override them. */
+    for (i = 1; !rc && i < argc;)
+        if (!next_flag(cmd, argc, argv, &i, &f, &v, err) && f->id == F_PRESET)
+            rc = ffcnn_config_preset(&o->cfg, v, err);
+    uniform_from_list(o);
+    /* 4. The other flags, in order. */
+    for (i = 1; !rc && i < argc;)
+        if (!(rc = next_flag(cmd, argc, argv, &i, &f, &v, err)) && f->id != F_PRESET)
+            rc = apply_flag(o, f, v, err);
+    if (rc) return rc;
+    o->data_given = given[F_DATA];
+    o->train_limit_given = given[F_TRAIN_LIMIT];
+    o->val_limit_given = given[F_VAL_LIMIT];
+    if (given[F_LAYERS] || given[F_FILTERS] || given[F_KERNEL])
+        rc = ffcnn_config_set_uniform(&o->cfg, o->layers, o->filters, o->kernel, err);
+    if (!rc && (cmd & (CMD_EVAL | CMD_INFO)) && !o->model) {
         snprintf(err, FFCNN_ERR_LEN, "--model: required (the file written by ffcnn train)");
         rc = FFCNN_EINVAL;
     }
+    if (!rc && o->resume && !given[F_OUT]) o->out = o->resume;
+    if (!rc && (cmd & NET) && (rc = ffcnn_config_validate(&o->cfg, why)))
+        snprintf(err, FFCNN_ERR_LEN, "%s%.500s",
+                 given[F_NET] && !strncmp(why, "layer ", 6) ? "--net: " : "", why);
     return rc;
+}
+
+/* ---- --help ---- */
+
+static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t cap) {
+    const void *field = (const char *)d + f->offset;
+    buf[0] = '\0';
+    switch (f->kind) {
+    case V_INT:
+        snprintf(buf, cap, "%d", *(const int32_t *)field);
+        break;
+    case V_FLOAT:
+        snprintf(buf, cap, "%g", (double)*(const float *)field);
+        break;
+    case V_U64:
+        snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)field);
+        break;
+    default:
+        break;
+    }
+    switch (f->id) {
+    case F_NET:
+        ffcnn_config_format_net(&d->cfg, buf, cap);
+        break;
+    case F_LABEL_SET:
+        snprintf(buf, cap, "%s",
+                 d->cfg.label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
+                 : d->cfg.label_kind == FFCNN_LABEL_FOURIER2 ? "2"
+                                                             : "1");
+        break;
+    case F_DATA:
+        snprintf(buf, cap, "%s", d->data_name);
+        break;
+    case F_SPLIT:
+        snprintf(buf, cap, "%s", d->split == FFCNN_SPLIT_TEST ? "test" : "val");
+        break;
+    case F_MODE:
+        snprintf(buf, cap, "%s", MODE_NAMES[d->mode]);
+        break;
+    case F_FINAL_EVAL:
+        snprintf(buf, cap, "%s", MODE_NAMES[d->final_mode]);
+        break;
+    case F_EVAL_LIMIT:
+    case F_TRAIN_LIMIT:
+    case F_VAL_LIMIT:
+        snprintf(buf, cap, "all");
+        break;
+    case F_THREADS:
+        snprintf(buf, cap, "all cores, %d here", d->threads);
+        break;
+    case F_CONV:
+        snprintf(buf, cap, "auto");
+        break;
+    case F_OUT:
+        snprintf(buf, cap, "%s", d->out);
+        break;
+    case F_CHECKPOINT_EVERY:
+        snprintf(buf, cap, "%d", d->checkpoint_every);
+        break;
+    default:
+        break;
+    }
+}
+
+void print_flags_help(FILE *out, enum cli_command cmd, const char *header) {
+    cli_opts d;
+    opts_init(&d, cmd);
+    fputs(header, out);
+    for (size_t k = 0; k < N_FLAGS; k++) {
+        const flag_def *f = &FLAGS[k];
+        if (!(f->cmds & cmd)) continue;
+        char left[64], def[256];
+        snprintf(left, sizeof left, "%s%s%s", f->name, f->value ? " " : "",
+                 f->value ? f->value : "");
+        default_text(f, &d, def, sizeof def);
+        const char *h = f->help;
+        for (int first = 1;; first = 0) {
+            const size_t n = strcspn(h, "\n");
+            fprintf(out, "%c %-20s %.*s", f->config && first && (cmd & CMD_TRAIN) ? '*' : ' ',
+                    first ? left : "", (int)n, h);
+            h += n;
+            if (!*h) break;
+            fputc('\n', out);
+            h++;
+        }
+        fprintf(out, "%s%s%s\n", def[0] ? " (default " : "", def, def[0] ? ")" : "");
+    }
 }

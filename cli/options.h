@@ -1,44 +1,62 @@
-/* Command-line options of each command, parsed strictly: every bad value is an error naming
- * its flag. Separate from main.c so the fuzzer can drive the parser alone. */
+/* Command-line options of every command, from one table of flags (options.c): the parser, each
+ * command's --help and the list of flags that --resume refuses all come from it. Parsing is
+ * strict: every bad value is an error naming its flag. Separate from the commands so that the
+ * fuzzer can drive the parser alone. */
 #ifndef FFCNN_CLI_OPTIONS_H
 #define FFCNN_CLI_OPTIONS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ffcnn.h"
 
-typedef struct train_opts {
-    ffcnn_config cfg;
+/* The commands that take flags (bit masks: a flag lists the commands that accept it). */
+enum cli_command { CMD_TRAIN = 1, CMD_BENCH = 2, CMD_EVAL = 4, CMD_INFO = 8 };
+
+typedef struct cli_opts {
+    unsigned cmd; /* the command parsed for */
+    int help;     /* --help or -h was given: print the help, nothing else is set */
+    int json;     /* --json */
+    int32_t threads;
+    int conv[FFCNN_MAX_LAYERS], conv_n; /* --conv: one path for all conv layers, or one each */
     char data_dir[4096];
-    const char *data_name, *out;
-    int threads, json, final_mode;
-    int conv[FFCNN_MAX_LAYERS], conv_n; /* --conv: one path for all layers, or one per layer */
-    int32_t train_limit, val_limit;
-    int bench;               /* accept the bench flags below */
-    const char *resume;      /* --resume FILE */
-    const char *config_flag; /* first flag given that sets the configuration */
-    int out_given;
+    const char *data_name; /* "mnist" or "fashion" */
+    int data_given;        /* --data was given */
+
+    /* train and bench */
+    ffcnn_config cfg;
+    int32_t layers, filters, kernel; /* the uniform shorthand, from the preset's list */
+    /* train */
+    int32_t train_limit, val_limit; /* -1: all; val_limit 0: no validation */
+    int train_limit_given, val_limit_given;
+    int final_mode;           /* enum ffcnn_eval_mode, 0 = none */
+    const char *out;          /* model file written */
+    const char *resume;       /* --resume FILE */
+    const char *config_flag;  /* first flag given that sets the configuration */
     int32_t checkpoint_every; /* save every N epochs, or N steps when checkpoint_steps */
     int checkpoint_steps;
-    int32_t steps, warmup, infer_images; /* ffcnn bench */
-} train_opts;
+    /* bench */
+    int32_t steps, warmup, infer_images;
+    /* eval and info */
+    const char *model;
+    int split, mode;    /* enum ffcnn_split (val or test), enum ffcnn_eval_mode */
+    int32_t eval_limit; /* -1: all */
+} cli_opts;
 
-typedef struct eval_opts {
-    char data_dir[4096];
-    const char *data_name, *model;
-    int threads, json, mode, split;
-    int conv[FFCNN_MAX_LAYERS], conv_n;
-    int32_t limit;
-} eval_opts;
+/* Parses argv[1..argc-1] (argv[0] is the command's name) for cmd. FFCNN_EINVAL with a one-line
+ * message naming the flag. With --help anywhere, returns FFCNN_OK with o->help set. */
+int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *err);
+/* The command's flags, one per line with its default (from ffcnn_config_default and the
+ * parser's own defaults), after `header` (usage and description lines). */
+void print_flags_help(FILE *f, enum cli_command cmd, const char *header);
+/* "train", "bench", "eval", "info". */
+const char *command_name(enum cli_command cmd);
 
 int default_threads(void);
 /* goodness | linear | both (| none when allow_none) into enum ffcnn_eval_mode (0 = none). */
 int parse_mode(const char *flag, const char *text, int allow_none, int *mode, char *err);
-/* auto | im2col | fft, or a comma-separated list of them (one per layer), into enum
+/* auto | im2col | fft, or a comma-separated list of them (one per conv layer), into enum
  * ffcnn_conv_path values; *n = how many. */
 int parse_conv(const char *text, int *paths, int *n, char *err);
-/* train and bench (bench = 1 also accepts --steps, --warmup, --infer-images). */
-int parse_train_args(int argc, char **argv, train_opts *o, int bench, char *err);
-int parse_eval_args(int argc, char **argv, eval_opts *o, char *err);
 
 #endif

@@ -6,10 +6,11 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build; then each libFuzzer target (fuzz/)
 # replays its regression inputs and fuzzes for FUZZ_SECONDS (default 60).
 # FFCNN_SKIP_AVX2=1 / FFCNN_SKIP_SANITIZERS=1 / FFCNN_SKIP_FUZZ=1 skip those stages.
+# Every build here treats compiler warnings as errors (FFCNN_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh
+FFCNN_WERROR=ON bash scripts/build.sh
 
 passed=0
 # Runs ctest in build dir $1 and adds its test count to $passed (set -e stops on any failure).
@@ -25,7 +26,7 @@ run_ctest build
 if [ "${FFCNN_SKIP_AVX2:-0}" != 1 ]; then
   if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
     cmake -S . -B build-avx2 -DCMAKE_BUILD_TYPE=Release -DFFCNN_NATIVE=OFF \
-      -DCMAKE_C_FLAGS=-march=x86-64-v3 -DFFCNN_TESTS=ON >/dev/null
+      -DCMAKE_C_FLAGS=-march=x86-64-v3 -DFFCNN_TESTS=ON -DFFCNN_WERROR=ON >/dev/null
     cmake --build build-avx2 -j"$(nproc)"
     run_ctest build-avx2
   else
@@ -33,7 +34,7 @@ if [ "${FFCNN_SKIP_AVX2:-0}" != 1 ]; then
   fi
 fi
 if [ "${FFCNN_SKIP_SANITIZERS:-0}" != 1 ]; then
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFFCNN_SANITIZE=ON >/dev/null
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFFCNN_SANITIZE=ON -DFFCNN_WERROR=ON >/dev/null
   cmake --build build-asan -j"$(nproc)"
   run_ctest build-asan
 fi

@@ -28,13 +28,37 @@ expect_error 2 "--seed: ' -1' is not a non-negative integer" -- train --seed " -
 expect_error 2 "--layers: ' 3' is not an integer" -- train --layers " 3"
 expect_error 2 "--lr: ' 0.1' is not a number" -- train --lr " 0.1"
 expect_error 2 "--epochs: needs a value" -- train --epochs
-expect_error 2 "--bogus: unknown option" -- train --bogus 1
+expect_error 2 "--bogus: unknown option for train (see ffcnn train --help)" -- train --bogus 1
+expect_error 2 "--bogus: unknown option for train (see ffcnn train --help)" -- train --bogus
+expect_error 2 "--bogus: unknown option for eval (see ffcnn eval --help)" -- eval --bogus=3
+expect_error 2 "--resume: unknown option for bench" -- bench --resume x.ffm
+expect_error 2 "stray: unexpected argument" -- train stray
+expect_error 2 "--filters: 'abc' is not an integer" -- train --filters=abc
+expect_error 2 "--json: takes no value" -- train --json=1
+expect_error 2 "--out: needs a value" -- train --out
+# --net: the layer list; each bad entry is one line naming it, exit 2
+expect_error 2 "--net and --filters: give one or the other" -- train --net c8k3 --filters 8
+expect_error 2 "--net and --kernel: give one or the other" -- bench --kernel=3 --net=c8k3
+expect_error 2 "--net: layer 1: 0 filters is out of range" -- train --net c0k3
+expect_error 2 "--net: layer 1: kernel 4" -- train --net c8k4
+expect_error 2 "--net: 'x3' is not a layer" -- train --net "c8k3 x3"
+expect_error 2 "--net: the first layer must be a conv layer" -- train --net p1
+expect_error 2 "--net: layer 2: pooling size 1 is out of range" -- train --net c8k3,p1
+expect_error 2 "--net: no layers" -- train --net "# nothing"
+expect_error 2 "--train-from: 3 must be in 1..2" -- train --net "c8k3 p2 c8k3" --train-from 3
+expect_error 2 "--net @$tmp/none.net: cannot open" -- train --net "@$tmp/none.net"
+printf 'c8k3 # first\nq2\n' > "$tmp/bad.net"
+expect_error 2 "--net @$tmp/bad.net: 'q2' is not a layer" -- train --net "@$tmp/bad.net"
+# --resume: the model file holds the configuration; every configuration flag is refused
+expect_error 2 "--classifier-lr: cannot be changed with --resume" -- train --resume x.ffm --classifier-lr 1e-3
+expect_error 2 "--net: cannot be changed with --resume" -- train --net c8k3 --resume x.ffm
+expect_error 2 "--preset: cannot be changed with --resume" -- train --resume=x.ffm --preset=tiny
 expect_error 2 "--preset: unknown preset 'fast'" -- train --preset fast
 expect_error 2 "--data: 'cifar' is not mnist or fashion" -- train --data cifar
 expect_error 2 "$tmp/nowhere/train-images-idx3-ubyte: cannot open" -- train --data "mnist:$tmp/nowhere"
 expect_error 2 "--conv: 'fft,foo' is not auto, im2col, fft or a comma-separated list" -- train --conv fft,foo
 expect_error 2 "--conv: 'fft,' is not auto" -- train --conv fft,
-expect_error 2 "--conv: 2 paths for a network of 3 layers" -- bench --conv fft,fft --steps 1
+expect_error 2 "--conv: 2 paths for a network of 3 conv layers" -- bench --conv fft,fft --steps 1
 FFCNN_KERNELS=avx1024 expect_error 2 "FFCNN_KERNELS: kernels 'avx1024'" -- version
 check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FFCNN_KERNELS=generic is honoured and reported"
 check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
@@ -48,9 +72,35 @@ head -c 5000 "$DATA/train-images-idx3-ubyte" > "$tmp/train-images-idx3-ubyte"
 cp "$DATA/train-labels-idx1-ubyte" "$tmp/"
 expect_error 2 "header promises" -- train --data "mnist:$tmp"
 
-for cmd in train eval; do
+for cmd in train eval bench info; do
   if "$FFCNN" $cmd --help | grep -q "usage: ffcnn $cmd"; then ok; else bad "$cmd --help"; fi
+  check '[ "$("$FFCNN" help $cmd)" = "$("$FFCNN" $cmd -h)" ]' "ffcnn help $cmd = ffcnn $cmd -h"
 done
+for args in help --help -h; do
+  check '"$FFCNN" $args | grep -q "^usage: ffcnn <command>"' "ffcnn $args prints the usage, exit 0"
+done
+for args in version --version; do
+  check '"$FFCNN" $args | grep -q "^ffcnn [0-9]*\.[0-9]*\.[0-9]*$"' "ffcnn $args prints the version, exit 0"
+done
+expect_error 2 "'frob' is not a command" -- help frob
+# --help: one line per flag from the flag table, with the default preset's values
+"$FFCNN" train --help > "$tmp/help"
+check 'grep -q "^\* --filters C  *filters per conv layer (default 16)$" "$tmp/help"' "train --help: --filters and its default"
+check 'grep -q "^\* --net SPEC" "$tmp/help" && grep -q "(default c16k5 c16k5 c16k5)$" "$tmp/help"' "train --help: --net and the default list"
+check 'grep -q "^\* --classifier-lr X .*(default 0.0001)$" "$tmp/help"' "train --help: --classifier-lr marked as configuration"
+check 'grep -q "^  --train-limit N .*(default all)$" "$tmp/help"' "train --help: --train-limit"
+check '! "$FFCNN" bench --help | grep -q -- "--resume"' "bench --help has no --resume"
+
+# --net with pooling and growing widths trains; @FILE gives the same list, comments and all.
+"$FFCNN" train --net "c8k3 p2 c16k3" --data "mnist:$DATA" --train-limit 200 --val-limit 100 \
+  --epochs 1 --threads 2 --out "$tmp/pool.ffm" >"$tmp/pool.out" 2>"$tmp/pool.log"
+check '[ $? = 0 ] && grep -q "(1 epoch," "$tmp/pool.out"' "--net c8k3 p2 c16k3 trains: $(tail -n 1 "$tmp/pool.log")"
+check 'grep -q "network: c8k3 p2 c16k3 on 1x28x28, .*, layer 2 trained" "$tmp/pool.log"' "pooling network described"
+check 'grep -q "layer 2: loss" "$tmp/pool.log"' "per-epoch metrics of conv layer 2"
+printf '# a small net\nc8k3   # 8 filters\np2, c16k3\n' > "$tmp/small.net"
+"$FFCNN" train --net "@$tmp/small.net" --data "mnist:$DATA" --train-limit 100 --val-limit 0 \
+  --epochs 0 --threads 2 --out "$tmp/file.ffm" >/dev/null 2>&1
+check '"$FFCNN" info --model "$tmp/file.ffm" | grep -q "^network: c8k3 p2 c16k3 (2 conv layers)"' "--net @FILE reads the list"
 
 # A short real run: 2000 MNIST images, tiny network; the linear head must learn something.
 out=$("$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 2000 --val-limit 1000 \
@@ -65,6 +115,28 @@ lin=$(printf '%s' "$json" | sed -n 's/.*"accuracy_linear":\([0-9.]*\).*/\1/p')
 if awk -v a="$lin" 'BEGIN { exit !(a > 0.5) }'; then ok; else bad "linear val accuracy $lin <= 0.5"; fi
 if grep -q "layer 2: loss" "$tmp/log" && grep -q "discrimination acc" "$tmp/log"; then ok
 else bad "per-epoch layer metrics missing from the log"; fi
+check 'grep -q "layer 2 trained" "$tmp/log" && grep -q "1 epoch," "$tmp/log"' "singular wording in the log"
+
+# info: the whole configuration and the data identity, also as JSON
+"$FFCNN" info --model "$tmp/m.ffm" >"$tmp/info"
+check 'grep -q "^network: c8k3 c8k3 (2 conv layers) on 1x28x28 images, 10 classes$" "$tmp/info"' "info: layer list and shape"
+check 'grep -q "classifier lr 0.0001" "$tmp/info"' "info: classifier lr"
+check 'grep -Eq "^data: mnist, train limit 2000, val limit 1000, fingerprint [0-9a-f]{64}$" "$tmp/info"' "info: data identity"
+json=$("$FFCNN" info --model="$tmp/m.ffm" --json | tail -n 1)
+for key in '"net":"c8k3 c8k3"' '"classes":10' '"classifier_lr":0.0001' '"label_k":0.35' '"conv_layers":2' \
+           '"data":{"name":"mnist","train_limit":2000,"val_limit":1000,"fingerprint":"' '"conv":["'; do
+  if [[ "$json" == *"$key"* ]]; then ok; else bad "info JSON lacks $key: $json"; fi
+done
+cp "$tmp/m.ffm" "$tmp/q\"b\\s.ffm"
+check '"$FFCNN" info --model "$tmp/q\"b\\s.ffm" --json | tail -n 1 | grep -qF "q\\\"b\\\\s.ffm\","' "JSON strings are escaped"
+
+# --resume takes the data set and limits from the model; given ones must match
+expect_error 2 "--train-limit 500: $tmp/m.ffm was trained on the first 2000 training images" -- \
+  train --resume "$tmp/m.ffm" --data "mnist:$DATA" --train-limit 500
+expect_error 2 "--val-limit 0: $tmp/m.ffm was validated on the first 1000 validation images" -- \
+  train --resume "$tmp/m.ffm" --data "mnist:$DATA" --val-limit 0
+expect_error 2 "--data fashion: $tmp/m.ffm was trained on mnist" -- \
+  train --resume "$tmp/m.ffm" --data "fashion:$DATA"
 
 out=$("$FFCNN" eval --model "$tmp/m.ffm" --data "mnist:$DATA" --split test --eval-limit 500 --json)
 json=$(printf '%s\n' "$out" | tail -n 1)

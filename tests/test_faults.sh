@@ -20,7 +20,7 @@ check '[ "$(sha "$tmp/again.ffm")" = "$ref" ]' "same seed, same threads -> same 
 "$FFCNN" train "${RUN[@]}" --epochs 1 --conv fft --out "$tmp/fft1.ffm" >/dev/null 2>&1
 "$FFCNN" train "${RUN[@]}" --epochs 1 --conv fft --out "$tmp/fft2.ffm" >/dev/null 2>&1
 check '[ "$(sha "$tmp/fft1.ffm")" = "$(sha "$tmp/fft2.ffm")" ]' "FFT path: same seed -> same weights"
-conv() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed -n 's/.*"conv":"\([a-z0-9,]*\)".*/\1/p'; }
+conv() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed -n 's/.*"conv":\[\([a-z0-9,"]*\)\].*/\1/p' | tr -d '"'; }
 check '[ "$(conv "$tmp/fft1.ffm")" = "fft,fft,fft" ]' "forced paths are recorded in the model"
 
 # --conv auto: the measured paths are printed and recorded; forcing them repeats the run bit for
@@ -50,9 +50,21 @@ start_and_stop KILL "$tmp/killed.ffm"
 done_epochs=$(field "$tmp/killed.ffm" epochs_done)
 check '[ $status = 137 ] && [ "$done_epochs" -lt 4 ]' "SIGKILL landed mid-run (status $status, epochs $done_epochs)"
 check '! ls "$tmp"/killed.ffm.tmp.* >/dev/null 2>&1 || true' "no torn file replaces the model"
-"$FFCNN" train --resume "$tmp/killed.ffm" --data "mnist:$DATA" --train-limit 600 --val-limit 0 \
-  --final-eval none --threads 2 >/dev/null 2>"$tmp/resume.log"
+# Other images under the same name and limits: the model's fingerprint of its training set
+# refuses them (one pixel of the first image changed).
+cp "$tmp/killed.ffm" "$tmp/killed2.ffm"
+mkdir "$tmp/other"
+cp "$DATA/train-images-idx3-ubyte" "$tmp/other/"
+ln -s "$(cd "$DATA" && pwd)/train-labels-idx1-ubyte" "$tmp/other/"
+printf '\377' | dd of="$tmp/other/train-images-idx3-ubyte" bs=1 seek=300 conv=notrunc 2>/dev/null
+out=$("$FFCNN" train --resume "$tmp/killed2.ffm" --data "mnist:$tmp/other" --final-eval none --threads 2 2>&1 >/dev/null); status=$?
+check '[ $status = 2 ] && [[ "$out" == *"differ from the ones this model was trained on"* ]]' "--resume on other images refused: $out"
+check 'cmp -s "$tmp/killed.ffm" "$tmp/killed2.ffm"' "the refused resume leaves the model as it was"
+# --train-limit and --val-limit come from the model's data identity
+"$FFCNN" train --resume "$tmp/killed.ffm" --data "mnist:$DATA" --final-eval none --threads 2 \
+  >/dev/null 2>"$tmp/resume.log"
 check '[ "$(sha "$tmp/killed.ffm")" = "$ref" ]' "SIGKILL + --resume gives bit-identical weights"
+check 'grep -q "(600 train / 0 val images" "$tmp/resume.log"' "--resume takes --train-limit and --val-limit from the model"
 
 for sig in INT TERM; do
   start_and_stop $sig "$tmp/sig.ffm"
@@ -74,8 +86,10 @@ measured=$(conv "$tmp/autok.ffm")
 check '[ -n "$measured" ] && [ "$(conv "$tmp/autok.ffm")" = "$measured" ]' "a resumed auto run keeps the recorded paths ($measured)"
 check '! grep -q " ms, fft " "$tmp/resume.err"' "a resumed run measures nothing"
 
-out=$("$FFCNN" train --resume "$tmp/ref.ffm" --filters 16 2>&1); status=$?
-check '[ $status = 2 ] && [[ "$out" == *"--filters: cannot be changed with --resume"* ]]' "config flags refused with --resume: $out"
+for flag in "--filters 16" "--classifier-lr 1e-3" "--net c8k5" "--epochs=5"; do
+  out=$("$FFCNN" train --resume "$tmp/ref.ffm" $flag 2>&1); status=$?
+  check '[ $status = 2 ] && [[ "$out" == "ffcnn: ${flag%%[ =]*}: cannot be changed with --resume"* ]]' "$flag refused with --resume: $out"
+done
 
 # Full disks: /dev/full, and a file-size limit while a good model is already in place.
 out=$("$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 100 --val-limit 0 --out /dev/full 2>&1 >/dev/null | tail -n 1); status=$?

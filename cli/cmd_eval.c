@@ -1,0 +1,72 @@
+/* ffcnn eval: accuracy of a trained model by goodness inference and by its linear head, with
+ * the confusion matrices. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "options.h"
+
+static const char USAGE[] =
+    "usage: ffcnn eval --model FILE [options]\n"
+    "Evaluates a trained model: goodness inference (argmax over labels of the goodness summed\n"
+    "over the trained layers) and/or the linear classifier; prints accuracy and the confusion\n"
+    "matrix.\n";
+
+static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FFCNN_CLASSES]) {
+    printf("%s (rows: true 0..9, columns: predicted)\n", title);
+    for (int i = 0; i < FFCNN_CLASSES; i++) {
+        for (int j = 0; j < FFCNN_CLASSES; j++) printf("%6d", m[i][j]);
+        printf("\n");
+    }
+}
+
+static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
+    const char *split = o->split == FFCNN_SPLIT_TEST ? "test" : "val";
+    printf("%s %s split: %d images, %.1f s, %.1f img/s\n", o->data_name, split, res->n,
+           res->seconds, res->images_per_s);
+    if (res->accuracy_goodness >= 0) {
+        printf("accuracy (goodness): %.4f\n", res->accuracy_goodness);
+        print_confusion("confusion matrix (goodness)", res->confusion_goodness);
+    }
+    if (res->accuracy_linear >= 0) {
+        printf("accuracy (linear):   %.4f\n", res->accuracy_linear);
+        print_confusion("confusion matrix (linear)", res->confusion_linear);
+    }
+    if (!o->json) return;
+    json_begin("eval");
+    json_str("data", o->data_name);
+    json_str("split", split);
+    json_int("n", res->n);
+    json_opt_num("accuracy_goodness", res->accuracy_goodness);
+    json_opt_num("accuracy_linear", res->accuracy_linear);
+    json_opt_num("images_per_s", res->images_per_s);
+    json_num("seconds", res->seconds);
+    json_end();
+}
+
+int cmd_eval(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "";
+    cli_opts o;
+    int rc = parse_args(CMD_EVAL, argc, argv, &o, err);
+    if (rc) return fail(err, rc);
+    if (o.help) return print_flags_help(stdout, CMD_EVAL, USAGE), 0;
+    ffcnn_net *net = NULL;
+    if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
+    if ((rc = apply_conv(net, o.conv, o.conv_n, err))) {
+        ffcnn_net_free(net);
+        return fail(err, rc);
+    }
+    const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
+    if (id && id->name[0] && strcmp(id->name, o.data_name) != 0)
+        fprintf(stderr, "ffcnn: warning: %s was trained on %.63s, evaluated here on %s\n", o.model,
+                id->name, o.data_name);
+    ffcnn_dataset ds = {0};
+    rc = ffcnn_dataset_load_split(&ds, o.data_dir, (enum ffcnn_split)o.split, err);
+    if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
+    ffcnn_eval_result res;
+    if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
+    if (!rc) print_result(&o, &res);
+    ffcnn_dataset_free(&ds);
+    ffcnn_net_free(net);
+    return rc ? fail(err, rc) : 0;
+}

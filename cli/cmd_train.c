@@ -1,0 +1,275 @@
+/* ffcnn train: builds (or resumes) a network, trains it epoch by epoch with checkpoints, saves
+ * it on SIGINT / SIGTERM, and evaluates it on the validation set at the end. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "common.h"
+#include "options.h"
+#include "progress.h"
+
+static const char USAGE[] =
+    "usage: ffcnn train [options]\n"
+    "Trains a CNN with the Forward-Forward algorithm (docs/method.md) and saves it. The network\n"
+    "is the preset's unless --net (any layer list) or --layers/--filters/--kernel (a uniform\n"
+    "stack) is given. Flags marked * set the network or schedule: --resume refuses them.\n";
+
+static int load_splits(const cli_opts *o, ffcnn_dataset *train, ffcnn_dataset *val, char *err) {
+    int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
+    if (!rc && o->val_limit != 0)
+        rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
+    if (rc) return rc;
+    if (o->train_limit > 0 && o->train_limit < train->n)
+        ffcnn_dataset_truncate(train, o->train_limit);
+    if (o->val_limit > 0 && o->val_limit < val->n) ffcnn_dataset_truncate(val, o->val_limit);
+    return FFCNN_OK;
+}
+
+static void describe_limit(char *buf, size_t cap, int32_t limit, const char *what) {
+    if (limit < 0)
+        snprintf(buf, cap, "all %s images", what);
+    else
+        snprintf(buf, cap, "the first %d %s images", (int)limit, what);
+}
+
+/* The data set's name and limits as given, onto the network (its fingerprint kept). */
+static void record_data(const cli_opts *o, ffcnn_net *net) {
+    ffcnn_data_identity id = *ffcnn_net_data_identity(net);
+    memset(id.name, 0, sizeof id.name);
+    snprintf(id.name, sizeof id.name, "%s", o->data_name);
+    id.train_limit = o->train_limit;
+    id.val_limit = o->val_limit;
+    ffcnn_net_set_data_identity(net, &id);
+}
+
+/* With --resume: the data set and the limits are the model's (its data identity) unless
+ * given, and then they must match it. A model file without an identity (versions 1 and 2)
+ * takes the flags as given, and records them from now on. */
+static int resume_data(cli_opts *o, ffcnn_net *net, char *err) {
+    const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
+    char had[96];
+    if (!id->name[0]) return record_data(o, net), FFCNN_OK;
+    if (!o->data_given) {
+        char why[FFCNN_ERR_LEN];
+        if (strchr(id->name, ':') ||
+            parse_data(id->name, o->data_dir, sizeof o->data_dir, &o->data_name, why)) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     "%s: trained on data set '%.63s', which ffcnn does not know: give --data",
+                     o->resume, id->name);
+            return FFCNN_EINVAL;
+        }
+    } else if (strcmp(o->data_name, id->name) != 0) {
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--data %s: %s was trained on %.63s (leave --data out, or give %.63s[:DIR])",
+                 o->data_name, o->resume, id->name, id->name);
+        return FFCNN_EINVAL;
+    }
+    if (o->train_limit_given && o->train_limit != id->train_limit) {
+        describe_limit(had, sizeof had, id->train_limit, "training");
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--train-limit %d: %s was trained on %s (leave --train-limit out to use the "
+                 "same)",
+                 (int)o->train_limit, o->resume, had);
+        return FFCNN_EINVAL;
+    }
+    if (o->val_limit_given && o->val_limit != id->val_limit) {
+        describe_limit(had, sizeof had, id->val_limit, "validation");
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--val-limit %d: %s was validated on %s (leave --val-limit out to use the "
+                 "same)",
+                 (int)o->val_limit, o->resume, id->val_limit == 0 ? "no images" : had);
+        return FFCNN_EINVAL;
+    }
+    o->train_limit = id->train_limit;
+    o->val_limit = id->val_limit;
+    return FFCNN_OK;
+}
+
+/* A fresh network: or a resumed one, whose data set and limits then come from its file. */
+static int make_net(cli_opts *o, ffcnn_net **net, char *err) {
+    int rc;
+    if (o->resume) {
+        rc = ffcnn_load(net, o->resume, o->threads, err);
+        if (!rc) rc = resume_data(o, *net, err);
+    } else {
+        rc = ffcnn_net_create(net, &o->cfg, o->threads, err);
+        if (!rc) record_data(o, *net);
+    }
+    if (!rc) rc = apply_conv(*net, o->conv, o->conv_n, err);
+    return rc;
+}
+
+static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ffcnn_dataset *val) {
+    const ffcnn_config *c = &o->cfg;
+    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
+                         : c->label_kind == FFCNN_LABEL_FOURIER2 ? "fourier set 2"
+                                                                 : "fourier set 1";
+    char net[256], trained[64], head[64] = "";
+    ffcnn_config_format_net(c, net, sizeof net);
+    trained_layers(c, trained, sizeof trained);
+    if (c->classifier_lr > 0)
+        snprintf(head, sizeof head, ", classifier lr %g", (double)c->classifier_lr);
+    fprintf(stderr,
+            "ffcnn %s: %s (%d train / %d val images from %s)\n"
+            "network: %s on %dx%dx%d, labels %s K=%.2f, %s\n"
+            "schedule: batch %d, %d epoch%s, Adam lr %g%s, seed %llu, %d thread%s\n",
+            FFCNN_VERSION, o->data_name, train->n, val->n, o->data_dir, net, c->channels, c->height,
+            c->width, labels, (double)c->label_k, trained, c->batch, c->epochs, plural(c->epochs),
+            (double)c->lr, head, (unsigned long long)c->seed, o->threads, plural(o->threads));
+}
+
+/* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig) {
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+typedef struct train_run {
+    progress prog;
+    ffcnn_net *net;
+    const cli_opts *o;
+    int save_rc; /* a failed step checkpoint stops training */
+    char save_err[FFCNN_ERR_LEN];
+} train_run;
+
+static void run_on_batch(void *user, int epoch, int64_t done, int64_t total, double loss) {
+    train_run *r = user;
+    progress_on_batch(&r->prog, epoch, done, total, loss);
+    if (r->o->checkpoint_steps && done % r->o->checkpoint_every == 0 && done < total)
+        r->save_rc = ffcnn_save(r->net, r->o->out, r->save_err);
+}
+
+static void run_on_epoch(void *user, const ffcnn_epoch_stats *st) {
+    progress_on_epoch(&((train_run *)user)->prog, st);
+}
+
+static int run_should_stop(void *user) {
+    return stop_signal != 0 || ((train_run *)user)->save_rc != 0;
+}
+
+/* Trains the remaining epochs, saving at the chosen cadence and at the end. */
+static int train_epochs(train_run *r, const ffcnn_dataset *train, const ffcnn_dataset *val,
+                        double *seconds, int64_t *images, char *err) {
+    const ffcnn_config *c = ffcnn_net_config(r->net);
+    ffcnn_train_hooks hooks = {run_on_batch, run_on_epoch, run_should_stop, r};
+    int rc = FFCNN_OK;
+    while (!rc && ffcnn_net_epochs_done(r->net) < c->epochs) {
+        const int resumed_steps = ffcnn_net_step_in_epoch(r->net);
+        ffcnn_epoch_stats st;
+        rc = ffcnn_train_epoch(r->net, train, val->n ? val : NULL, &hooks, &st, err);
+        if (rc) break;
+        *seconds += st.seconds;
+        *images += train->n - (int64_t)resumed_steps * c->batch;
+        const int done = ffcnn_net_epochs_done(r->net);
+        if (r->o->checkpoint_steps || done % r->o->checkpoint_every == 0 || done == c->epochs)
+            rc = ffcnn_save(r->net, r->o->out, err);
+    }
+    if (rc == FFCNN_EINTERRUPTED && r->save_rc) {
+        snprintf(err, FFCNN_ERR_LEN, "%s", r->save_err);
+        return r->save_rc;
+    }
+    if (!rc && c->epochs == 0) rc = ffcnn_save(r->net, r->o->out, err);
+    return rc;
+}
+
+/* After SIGINT / SIGTERM: save, say how to resume, exit 128 + signal. */
+static int save_after_signal(const train_run *r, char *err) {
+    int rc = ffcnn_save(r->net, r->o->out, err);
+    if (rc) return fail(err, rc);
+    fprintf(stderr,
+            "ffcnn: %s at epoch %d, step %d; model saved to %s; resume with: ffcnn train "
+            "--resume %s\n",
+            stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
+            ffcnn_net_epochs_done(r->net) + 1, ffcnn_net_step_in_epoch(r->net), r->o->out,
+            r->o->out);
+    return 128 + stop_signal;
+}
+
+static void print_train_result(const cli_opts *o, const ffcnn_net *net,
+                               const ffcnn_eval_result *res, double seconds, int64_t images) {
+    const double ips = seconds > 0 ? images / seconds : -1;
+    const int epochs = ffcnn_net_epochs_done(net);
+    if (res->accuracy_goodness >= 0)
+        printf("validation accuracy (goodness): %.4f\n", res->accuracy_goodness);
+    if (res->accuracy_linear >= 0)
+        printf("validation accuracy (linear):   %.4f\n", res->accuracy_linear);
+    printf("model saved to %s (%d epoch%s, %.1f s training, %.1f img/s)\n", o->out, epochs,
+           plural(epochs), seconds, ips);
+    if (!o->json) return;
+    char net_text[256];
+    ffcnn_config_format_net(ffcnn_net_config(net), net_text, sizeof net_text);
+    json_begin("train");
+    json_str("split", "val");
+    json_opt_num("accuracy_goodness", res->accuracy_goodness);
+    json_opt_num("accuracy_linear", res->accuracy_linear);
+    json_opt_num("images_per_s", ips);
+    json_int("epochs", epochs);
+    json_str("net", net_text);
+    json_str("model", o->out);
+    json_num("seconds", seconds);
+    json_end();
+}
+
+int cmd_train(int argc, char **argv) {
+    char err[FFCNN_ERR_LEN] = "";
+    cli_opts o;
+    int rc = parse_args(CMD_TRAIN, argc, argv, &o, err);
+    if (rc) return fail(err, rc);
+    if (o.help) return print_flags_help(stdout, CMD_TRAIN, USAGE), 0;
+    ffcnn_dataset train = {0}, val = {0};
+    train_run run = {.o = &o};
+    /* A fresh network takes its input shape from the training images; a resumed one knows its
+     * data set (and limits) only once its file is read. */
+    if (!o.resume) rc = load_splits(&o, &train, &val, err);
+    if (!rc && !o.resume)
+        o.cfg.channels = train.channels, o.cfg.height = train.height, o.cfg.width = train.width;
+    if (!rc) rc = make_net(&o, &run.net, err);
+    if (!rc) o.cfg = *ffcnn_net_config(run.net);
+    if (!rc && o.resume) rc = load_splits(&o, &train, &val, err);
+    if (rc) {
+        ffcnn_net_free(run.net);
+        ffcnn_dataset_free(&train);
+        ffcnn_dataset_free(&val);
+        return fail(err, rc);
+    }
+    print_config(&o, &train, &val);
+    print_paths(run.net);
+    if (o.resume)
+        fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
+                ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
+    progress_init(&run.prog, o.cfg.epochs, o.cfg.batch);
+    catch_stop_signals();
+    double seconds = 0;
+    int64_t images = 0;
+    rc = train_epochs(&run, &train, &val, &seconds, &images, err);
+    int status = 0;
+    ffcnn_eval_result res;
+    memset(&res, 0, sizeof res);
+    res.accuracy_goodness = res.accuracy_linear = -1;
+    if (rc == FFCNN_EINTERRUPTED && stop_signal) {
+        status = save_after_signal(&run, err);
+    } else if (rc) {
+        status = fail(err, rc); /* numerical faults never overwrite the last good model */
+    } else {
+        if (o.final_mode && val.n) rc = ffcnn_evaluate(run.net, &val, o.final_mode, &res, err);
+        if (rc)
+            status = fail(err, rc);
+        else
+            print_train_result(&o, run.net, &res, seconds, images);
+    }
+    ffcnn_net_free(run.net);
+    ffcnn_dataset_free(&train);
+    ffcnn_dataset_free(&val);
+    return status;
+}

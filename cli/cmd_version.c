@@ -1,0 +1,62 @@
+/* ffcnn version and ffcnn help: the version with the kernels in use, and the main usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char MAIN_USAGE[] =
+    "usage: ffcnn <command> [options]\n"
+    "  train    train a network with Forward-Forward (ffcnn train --help)\n"
+    "  eval     evaluate a trained model (ffcnn eval --help)\n"
+    "  bench    time training and inference (ffcnn bench --help)\n"
+    "  info     show a model file's configuration, data, position and weight hash\n"
+    "  version  print the version, the kernels in use and OpenBLAS's (also --version)\n"
+    "  help     this help (also --help, -h); ffcnn help COMMAND = ffcnn COMMAND --help\n"
+    "A flag's value follows it as its next argument or after '=': --epochs 5, --epochs=5.\n";
+
+static const char VERSION_USAGE[] =
+    "usage: ffcnn version (or ffcnn --version)\n"
+    "Prints ffcnn's version, the instruction set of the kernels in use (FFCNN_KERNELS chooses\n"
+    "a lower one) and the OpenBLAS kernels.\n";
+
+void print_main_usage(FILE *f) {
+    fputs(MAIN_USAGE, f);
+}
+
+int cmd_version(int argc, char **argv) {
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+            return fputs(VERSION_USAGE, stdout), 0;
+        fprintf(stderr, "ffcnn: %s: unexpected argument for version (see ffcnn version --help)\n",
+                argv[1]);
+        return EXIT_BAD_INPUT;
+    }
+    printf("ffcnn %s\nkernels: %s\nblas: OpenBLAS, %s kernels%s\n", FFCNN_VERSION, ffcnn_kernels(),
+           ffcnn_blas_core(), getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "");
+    return 0;
+}
+
+int cmd_help(int argc, char **argv) {
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval},       {"bench", cmd_bench},
+                    {"info", cmd_info},   {"version", cmd_version}, {"help", cmd_help}};
+    if (argc < 2) return print_main_usage(stdout), 0;
+    if (argc > 2) {
+        fprintf(stderr, "ffcnn: %s: unexpected argument for help (usage: ffcnn help [COMMAND])\n",
+                argv[2]);
+        return EXIT_BAD_INPUT;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0) continue;
+        if (commands[i].run == cmd_help) return print_main_usage(stdout), 0;
+        static char help_flag[] = "--help";
+        char *args[] = {argv[1], help_flag, NULL};
+        return commands[i].run(2, args);
+    }
+    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, info, version, help)\n",
+            argv[1]);
+    return EXIT_BAD_INPUT;
+}

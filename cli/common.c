@@ -1,0 +1,110 @@
+#include "common.h"
+
+#include <math.h>
+#include <string.h>
+
+int exit_code(int rc) {
+    return rc == FFCNN_ENOMEM || rc == FFCNN_ENUMERIC ? 1 : EXIT_BAD_INPUT;
+}
+
+int fail(const char *err, int rc) {
+    fprintf(stderr, "ffcnn: %s\n", err);
+    return exit_code(rc);
+}
+
+const char *plural(long n) {
+    return n == 1 ? "" : "s";
+}
+
+const char *label_set_name(int kind) {
+    return kind == FFCNN_LABEL_ONEHOT ? "onehot" : kind == FFCNN_LABEL_FOURIER2 ? "2" : "1";
+}
+
+void trained_layers(const ffcnn_config *c, char *buf, size_t cap) {
+    const int last = ffcnn_config_conv_layers(c);
+    if (c->train_from >= last)
+        snprintf(buf, cap, "layer %d trained", last);
+    else
+        snprintf(buf, cap, "layers %d..%d trained", (int)c->train_from, last);
+}
+
+int apply_conv(ffcnn_net *net, const int *conv, int conv_n, char *err) {
+    enum ffcnn_conv_path paths[FFCNN_MAX_LAYERS] = {FFCNN_CONV_AUTO};
+    for (int i = 0; i < conv_n; i++) paths[i] = (enum ffcnn_conv_path)conv[i];
+    return ffcnn_net_set_conv_paths(net, paths, conv_n ? conv_n : 1, err);
+}
+
+void print_paths(const ffcnn_net *net) {
+    const int L = ffcnn_config_conv_layers(ffcnn_net_config(net));
+    fprintf(stderr, "convolution:");
+    for (int l = 0; l < L; l++) {
+        double ti, tf;
+        fprintf(stderr, " layer %d %s", l + 1, ffcnn_net_layer_conv_path(net, l));
+        if (ffcnn_net_layer_conv_timing(net, l, &ti, &tf) == 0)
+            fprintf(stderr, " (im2col %.1f ms, fft %.1f ms)", ti * 1e3, tf * 1e3);
+        fputs(l + 1 < L ? "," : "", stderr);
+    }
+    fprintf(stderr, "; kernels %s\nrepeat with: --conv ", ffcnn_kernels());
+    for (int l = 0; l < L; l++)
+        fprintf(stderr, "%s%s", ffcnn_net_layer_conv_path(net, l), l + 1 < L ? "," : "\n");
+}
+
+/* ---- JSON ---- */
+
+void json_string(FILE *f, const char *s) {
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void json_begin(const char *command) {
+    fputs("{\"command\":", stdout);
+    json_string(stdout, command);
+}
+
+void json_key(const char *key) {
+    fputc(',', stdout);
+    json_string(stdout, key);
+    fputc(':', stdout);
+}
+
+void json_str(const char *key, const char *value) {
+    json_key(key);
+    json_string(stdout, value);
+}
+
+void json_int(const char *key, long long v) {
+    json_key(key);
+    printf("%lld", v);
+}
+
+void json_num(const char *key, double v) {
+    json_key(key);
+    if (isfinite(v))
+        printf("%.6g", v);
+    else
+        fputs("null", stdout);
+}
+
+void json_opt_num(const char *key, double v) {
+    json_num(key, v < 0 ? NAN : v);
+}
+
+void json_end(void) {
+    fputs("}\n", stdout);
+}
