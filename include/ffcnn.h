@@ -157,9 +157,10 @@ int ffcnn_net_step_in_epoch(const ffcnn_net *net);
 double ffcnn_net_last_val_accuracy(const ffcnn_net *net);
 /* SHA-256 of the parameters (weights and biases, as stored), as 64 hex digits + NUL. */
 void ffcnn_net_weights_sha256(const ffcnn_net *net, char hex[65]);
-/* The training data's identity. Training records the fingerprint on the first epoch and
- * refuses a training set whose fingerprint differs from a recorded one; name and limits are
- * the caller's to set (the CLI does) and are saved with the model. */
+/* The training data's identity. Every epoch records the training set's fingerprint; the first
+ * epoch after ffcnn_load refuses (FFCNN_EINVAL) a training set whose fingerprint differs from
+ * the file's, so that a resumed run continues on the same images. Name and limits are the
+ * caller's to set (the CLI does) and are saved with the model. */
 void ffcnn_net_set_data_identity(ffcnn_net *net, const ffcnn_data_identity *id);
 const ffcnn_data_identity *ffcnn_net_data_identity(const ffcnn_net *net);
 

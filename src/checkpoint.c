@@ -317,6 +317,7 @@ static int restore(ffcnn_net *net, reader *r, const header_fields *h, char *err)
     net->step_in_epoch = h->step_in_epoch;
     net->last_val_linear = h->last_val;
     net->data = h->data;
+    net->check_data_on_resume = 1;
     if (h->paths[0] == 0) return FFCNN_OK; /* never settled: the next run chooses */
     enum ffcnn_conv_path p[FFCNN_MAX_LAYERS];
     for (int j = 0; j < FFCNN_MAX_LAYERS; j++) p[j] = (enum ffcnn_conv_path)h->paths[j];

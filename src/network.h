@@ -43,6 +43,7 @@ struct ffcnn_net {
     int64_t adam_t;         /* optimiser steps taken */
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
     ffcnn_data_identity data;
+    int check_data_on_resume; /* loaded from a file: the next epoch must see the same images */
     ff_labels labels;
     int n_layers; /* entries of layer[] (cfg.n_layers) */
     ff_layer layer[FFCNN_MAX_LAYERS];

@@ -156,23 +156,25 @@ static int is_zero(const uint8_t *p, size_t n) {
     return 1;
 }
 
-/* The first epoch records the training set's fingerprint; later ones (a resumed run) must see
- * the same images, or the model would silently differ from an uninterrupted run. */
+/* A network loaded from a file continues on the images it was trained on, or its model would
+ * silently differ from an uninterrupted run: the first epoch after the load refuses a training
+ * set whose fingerprint differs from the recorded one. Every epoch records the set it trains
+ * on (in memory a network may move from one set to another, as bench does). */
 static int check_same_training_set(ffcnn_net *net, const ffcnn_dataset *train, char *err) {
     uint8_t fp[32];
     ffcnn_dataset_fingerprint(train, fp);
     uint8_t *known = net->data.fingerprint;
-    if (is_zero(known, sizeof net->data.fingerprint) ||
-        net->epochs_done + net->step_in_epoch == 0) {
-        memcpy(known, fp, sizeof fp);
-        return FFCNN_OK;
-    }
-    if (memcmp(known, fp, sizeof fp) == 0) return FFCNN_OK;
-    return ff_fail(err, FFCNN_EINVAL,
-                   "training set: %d images that differ from the ones this model was trained on "
-                   "(fingerprint %02x%02x%02x%02x... against %02x%02x%02x%02x...); resume with the "
-                   "same data and limits",
-                   train->n, fp[0], fp[1], fp[2], fp[3], known[0], known[1], known[2], known[3]);
+    if (net->check_data_on_resume && !is_zero(known, sizeof net->data.fingerprint) &&
+        memcmp(known, fp, sizeof fp) != 0)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "training set: %d images that differ from the ones this model was trained "
+                       "on (fingerprint %02x%02x%02x%02x... against %02x%02x%02x%02x...); resume "
+                       "with the same data and limits",
+                       train->n, fp[0], fp[1], fp[2], fp[3], known[0], known[1], known[2],
+                       known[3]);
+    net->check_data_on_resume = 0;
+    memcpy(known, fp, sizeof fp);
+    return FFCNN_OK;
 }
 
 static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_dataset *val,
