@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -12,7 +13,8 @@
 #include "train.h"
 #include "test_util.h"
 
-#define MODEL "/tmp/ffcnn_test_model.ffm"
+/* Per-process names: ctest runs this test once per instruction set, possibly at the same time. */
+static char MODEL[64], BAD[64], OLD[64];
 
 static ffcnn_dataset make_data(int n) {
     ffcnn_dataset ds = {n, 1, 28, 28, malloc((size_t)n * 784), malloc((size_t)n)};
@@ -102,10 +104,10 @@ static void damage_and_expect(const char *what, long offset, int truncate_to, co
     size_t got = fread(buf, 1, (size_t)n, f);
     fclose(f);
     if (offset >= 0) buf[offset] ^= 0x5a;
-    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, truncate_to >= 0 ? (size_t)truncate_to : got);
+    test_write_file(BAD, buf, truncate_to >= 0 ? (size_t)truncate_to : got);
     ffcnn_net *net = NULL;
     char err[FFCNN_ERR_LEN] = "";
-    int rc = ffcnn_load(&net, "/tmp/ffcnn_test_bad.ffm", 1, err);
+    int rc = ffcnn_load(&net, BAD, 1, err);
     CHECK(rc == FFCNN_EFORMAT && net == NULL && strstr(err, needle),
           "%s: expected a format error with '%s', got %d '%s'", what, needle, rc, err);
     free(buf);
@@ -133,9 +135,9 @@ static void test_damaged_models(void) {
     fclose(f);
     int32_t filters = 5;
     memcpy(buf + 24, &filters, 4); /* layer 1's filters (docs/checkpoint-format.md) */
-    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
+    test_write_file(BAD, buf, (size_t)n);
     ffcnn_net *other = NULL;
-    int rc = ffcnn_load(&other, "/tmp/ffcnn_test_bad.ffm", 1, err);
+    int rc = ffcnn_load(&other, BAD, 1, err);
     CHECK(rc == FFCNN_EFORMAT && strstr(err, "parameters"), "other network shape: %s", err);
     free(buf);
     rc = ffcnn_load(&other, "/nonexistent/model.ffm", 1, err);
@@ -198,9 +200,8 @@ static void test_model_versions_and_paths(void) {
         memcpy(w, buf + 408, (size_t)n - 408), w += (size_t)n - 408; /* P, payload, crc */
         const uint32_t crc = (uint32_t)crc32_z(0L, v + 8, len - 12);
         memcpy(v + len - 4, &crc, 4);
-        test_write_file("/tmp/ffcnn_test_old.ffm", v, len);
-        CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_old.ffm", 1, err) == 0, "version %u loads: %s",
-              old, err);
+        test_write_file(OLD, v, len);
+        CHECK(ffcnn_load(&back, OLD, 1, err) == 0, "version %u loads: %s", old, err);
         CHECK(back && same_state(net, back) && ffcnn_net_conv_paths_settled(back) == (old == 2) &&
                   (old == 1 || !strcmp(ffcnn_net_layer_conv_path(back, 1), "fft")),
               "version %u: same weights and state, paths %s", old, old == 1 ? "unsettled" : "kept");
@@ -212,8 +213,8 @@ static void test_model_versions_and_paths(void) {
     buf[289] = 7;
     const uint32_t crc2 = (uint32_t)crc32_z(0L, buf + 8, (size_t)n - 12);
     memcpy(buf + n - 4, &crc2, 4);
-    test_write_file("/tmp/ffcnn_test_bad.ffm", buf, (size_t)n);
-    CHECK(ffcnn_load(&back, "/tmp/ffcnn_test_bad.ffm", 1, err) == FFCNN_EFORMAT &&
+    test_write_file(BAD, buf, (size_t)n);
+    CHECK(ffcnn_load(&back, BAD, 1, err) == FFCNN_EFORMAT &&
               strstr(err, "convolution path 7 for conv layer 2"),
           "bad path byte refused: %s", err);
     free(buf);
@@ -373,6 +374,9 @@ static void test_data_identity(void) {
 }
 
 int main(void) {
+    snprintf(MODEL, sizeof MODEL, "/tmp/ffcnn_test_model.%ld.ffm", (long)getpid());
+    snprintf(BAD, sizeof BAD, "/tmp/ffcnn_test_bad.%ld.ffm", (long)getpid());
+    snprintf(OLD, sizeof OLD, "/tmp/ffcnn_test_old.%ld.ffm", (long)getpid());
     test_label_reuse(FFCNN_LABEL_FOURIER1, FFCNN_CONV_IM2COL);
     test_label_reuse(FFCNN_LABEL_ONEHOT, FFCNN_CONV_IM2COL);
     test_label_reuse(FFCNN_LABEL_FOURIER2, FFCNN_CONV_FFT);
@@ -381,5 +385,6 @@ int main(void) {
     test_model_versions_and_paths();
     test_pooling_and_widths();
     test_data_identity();
+    remove(MODEL), remove(BAD), remove(OLD);
     return test_summary();
 }
