@@ -6,9 +6,12 @@
  *            bits 2-3 conv path for that (0/3 auto, 1 im2col, 2 fft)
  *   rest     the model file
  *
- * Checks the contract: on failure a message and no network; on success a valid configuration
- * and a file that ffcnn_save() writes back byte for byte (version 2; a version-1 file comes
- * back as version 2 with the same fields). */
+ * Checks the contract: on failure a message and no network; on success a valid configuration,
+ * and ffcnn_save() writes a version-3 file that loads back to the same network (configuration,
+ * layer list, weights, training position, conv paths, data identity). A version-3 file comes
+ * back byte for byte (the reader refuses non-zero entries past the list's length and a data set
+ * name without its NUL, so every file it accepts is canonical). A version-1 or version-2 file comes
+ * back as version 3 with the same parameters and Adam moments and no data identity. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +20,38 @@
 #include <zlib.h>
 
 #include "ffcnn.h"
+#include "ffcnn_bench.h"
 #include "fuzz_util.h"
 
 /* Bounds on what one evaluation may cost (per sample: direct conv multiply-adds, floats). */
 #define EVAL_MAX_MACS 200000.0
 #define EVAL_MAX_ACTS 8192.0
 
+/* Version-3 layout (docs/checkpoint-format.md). */
+#define V3_HEADER 416u
+#define V3_N_LAYERS 16u
+#define V3_LAYER_LIST 20u
+#define V3_DATA_NAME 304u
+#define V3_DATA_NAME_LEN 64u
+#define V1_HEADER 104u
+#define V2_HEADER 120u
+
 static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path) {
     const ffcnn_config *c = ffcnn_net_config(net);
-    const double acts = (double)c->layers * c->filters * c->height * c->width;
-    const double macs =
-        acts * c->filters * c->kernel * c->kernel +
-        (double)c->channels * c->filters * c->kernel * c->kernel * c->height * c->width;
+    /* Walk the layer list as the network does: conv keeps the size ("same" padding) and sets
+     * the channels, pooling divides height and width (floor). */
+    double acts = 0.0, macs = 0.0;
+    int64_t ch = c->channels, h = c->height, w = c->width;
+    for (int i = 0; i < c->n_layers; i++) {
+        const ffcnn_layer_spec *s = &c->layer[i];
+        if (s->kind == FFCNN_LAYER_CONV) {
+            macs += (double)ch * s->filters * s->size * s->size * (double)(h * w);
+            ch = s->filters;
+        } else {
+            h /= s->size, w /= s->size;
+        }
+        acts += (double)(ch * h * w);
+    }
     if (acts > EVAL_MAX_ACTS || macs > EVAL_MAX_MACS) return;
     char err[FFCNN_ERR_LEN];
     if (path != FFCNN_CONV_AUTO) {
@@ -61,6 +84,95 @@ static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path)
     ffcnn_dataset_free(&ds);
 }
 
+#define SAME(field) (memcmp(&a->field, &b->field, sizeof a->field) == 0)
+
+/* Field by field (bitwise for the floats), so that struct padding never counts. */
+static void check_same_config(const ffcnn_config *a, const ffcnn_config *b) {
+    FZ_CHECK(a->n_layers == b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        FZ_CHECK(a->layer[i].kind == b->layer[i].kind);
+        FZ_CHECK(a->layer[i].filters == b->layer[i].filters);
+        FZ_CHECK(a->layer[i].size == b->layer[i].size);
+    }
+    FZ_CHECK(SAME(channels) && SAME(height) && SAME(width) && SAME(classes));
+    FZ_CHECK(SAME(label_kind) && SAME(label_k) && SAME(train_from) && SAME(batch));
+    FZ_CHECK(SAME(epochs) && SAME(lr) && SAME(seed) && SAME(classifier_lr));
+    char na[512], nb[512];
+    ffcnn_config_format_net(a, na, sizeof na);
+    ffcnn_config_format_net(b, nb, sizeof nb);
+    FZ_CHECK(na[0] != '\0' && strcmp(na, nb) == 0);
+    FZ_CHECK(ffcnn_config_conv_layers(a) == ffcnn_config_conv_layers(b));
+}
+
+/* The reloaded copy is the same network. */
+static void check_same_net(const ffcnn_net *x, const ffcnn_net *y) {
+    check_same_config(ffcnn_net_config(x), ffcnn_net_config(y));
+    char hx[65], hy[65];
+    ffcnn_net_weights_sha256(x, hx);
+    ffcnn_net_weights_sha256(y, hy);
+    FZ_CHECK(strlen(hx) == 64 && strcmp(hx, hy) == 0);
+    FZ_CHECK(ffcnn_net_epochs_done(x) == ffcnn_net_epochs_done(y));
+    FZ_CHECK(ffcnn_net_step_in_epoch(x) == ffcnn_net_step_in_epoch(y));
+    const double vx = ffcnn_net_last_val_accuracy(x), vy = ffcnn_net_last_val_accuracy(y);
+    FZ_CHECK(memcmp(&vx, &vy, sizeof vx) == 0);
+    FZ_CHECK(ffcnn_net_conv_paths_settled(x) == ffcnn_net_conv_paths_settled(y));
+    if (ffcnn_net_conv_paths_settled(x)) {
+        const int L = ffcnn_config_conv_layers(ffcnn_net_config(x));
+        for (int j = 0; j < L; j++)
+            FZ_CHECK(strcmp(ffcnn_net_layer_conv_path(x, j), ffcnn_net_layer_conv_path(y, j)) == 0);
+    }
+    const ffcnn_data_identity *a = ffcnn_net_data_identity(x), *b = ffcnn_net_data_identity(y);
+    FZ_CHECK(memchr(a->name, '\0', sizeof a->name) != NULL && strcmp(a->name, b->name) == 0);
+    FZ_CHECK(SAME(train_limit) && SAME(val_limit) && SAME(fingerprint));
+}
+
+#undef SAME
+
+/* Saves the loaded network, checks the bytes against the file it came from, and loads them
+ * back. */
+static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t size,
+                             const char *copy) {
+    char err[FFCNN_ERR_LEN];
+    err[0] = '\0';
+    int rc = ffcnn_save(net, copy, err);
+    fz_report("ffcnn_save", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    size_t back_len = 0;
+    uint8_t *back = fz_read_file(copy, &back_len);
+    FZ_CHECK(back != NULL);
+    FZ_CHECK(back_len >= V3_HEADER + 4 && (back_len - V3_HEADER - 4) % 12 == 0);
+    uint32_t back_version, back_header, version;
+    memcpy(&back_version, back + 8, 4);
+    memcpy(&back_header, back + 12, 4);
+    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == 3 && back_header == V3_HEADER);
+    memcpy(&version, file + 8, 4);
+    if (version == 3) {
+        FZ_CHECK(back_len == size && memcmp(back, file, size) == 0); /* byte for byte */
+    } else {
+        /* Versions 1 and 2: the same payload (parameters and both moments) after a longer
+         * header; no data identity, and version 1 never settled its paths. */
+        FZ_CHECK(version == 1 || version == 2);
+        const size_t payload = back_len - V3_HEADER - 4;
+        const size_t old_header = version == 1 ? V1_HEADER : V2_HEADER;
+        FZ_CHECK(size == old_header + payload + 4);
+        FZ_CHECK(memcmp(back + V3_HEADER, file + old_header, payload) == 0);
+        const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
+        static const uint8_t unknown[32] = {0};
+        FZ_CHECK(id->name[0] == '\0' && id->train_limit == -1 && id->val_limit == -1);
+        FZ_CHECK(memcmp(id->fingerprint, unknown, sizeof unknown) == 0);
+        if (version == 1) FZ_CHECK(!ffcnn_net_conv_paths_settled(net));
+    }
+    free(back);
+
+    ffcnn_net *again = NULL;
+    err[0] = '\0';
+    rc = ffcnn_load(&again, copy, 1, err);
+    fz_report("ffcnn_load (saved copy)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK && again != NULL);
+    check_same_net(net, again);
+    ffcnn_net_free(again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     const uint8_t flags = data[0];
@@ -87,31 +199,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const ffcnn_config *c = ffcnn_net_config(net);
         char why[FFCNN_ERR_LEN];
         FZ_CHECK(ffcnn_config_validate(c, why) == FFCNN_OK);
-        FZ_CHECK(ffcnn_net_epochs_done(net) >= 0);
-        for (int l = 0; l < c->layers; l++) FZ_CHECK(ffcnn_net_layer_conv_path(net, l) != NULL);
+        FZ_CHECK(ffcnn_net_epochs_done(net) >= 0 && ffcnn_net_step_in_epoch(net) >= 0);
+        const int L = ffcnn_config_conv_layers(c);
+        FZ_CHECK(L >= 1 && L <= c->n_layers);
+        for (int j = 0; j < L; j++) {
+            const char *p = ffcnn_net_layer_conv_path(net, j);
+            FZ_CHECK(p != NULL && (!strcmp(p, "im2col") || !strcmp(p, "fft")));
+        }
         ffcnn_cost cost;
         ffcnn_net_cost(net, &cost);
         FZ_CHECK(cost.train_direct_flops > 0 && cost.infer_direct_flops > 0);
-        /* Round trip: what was loaded is saved back unchanged. A version-1 file comes back as
-         * version 2: the same fields, and 16 path bytes (all 0: never settled) before the
-         * parameter count (docs/checkpoint-format.md). */
-        rc = ffcnn_save(net, copy, err);
-        FZ_CHECK(rc == FFCNN_OK);
-        size_t back_len = 0;
-        uint8_t *back = fz_read_file(copy, &back_len);
-        FZ_CHECK(back != NULL);
-        uint32_t version;
-        memcpy(&version, file + 8, 4);
-        if (version == 1) {
-            static const uint8_t unsettled[16] = {0};
-            FZ_CHECK(back_len == size + 16 && memcmp(back, file, 8) == 0);
-            FZ_CHECK(memcmp(back + 12, file + 12, 84) == 0 &&
-                     memcmp(back + 96, unsettled, 16) == 0);
-            FZ_CHECK(memcmp(back + 112, file + 96, size - 100) == 0);
-        } else {
-            FZ_CHECK(back_len == size && memcmp(back, file, size) == 0);
-        }
-        free(back);
+        check_round_trip(net, file, size, copy);
         if (flags & 2) evaluate(net, data, size, (flags >> 2) & 3);
         ffcnn_net_free(net);
     } else {

@@ -1,8 +1,9 @@
 /* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint and DIR/args:
- * small valid inputs (tiny models from ffcnn_net_create + ffcnn_save) and a few malformed ones.
- * The committed fuzz/corpus was made with
- *     cmake --build build-fuzz --target fuzz_gen_corpus && build-fuzz/fuzz/fuzz_gen_corpus
- * fuzz/corpus Input layouts: see the comment at the top of each fuzz_*.c. */
+ * small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format version 3, and
+ * the same converted to versions 1 and 2) and malformed ones. The committed fuzz/corpus was
+ * made as fuzz/README.md says: build the fuzz_gen_corpus target in build-fuzz, empty the three
+ * folders, run build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see the comment at
+ * the top of each fuzz_*.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,18 +108,37 @@ static void idx_seeds(void) {
 
 /* ---- checkpoint: flags, model file ---- */
 
-static uint8_t *model_bytes(const ffcnn_config *cfg, size_t *len) {
+/* Version-3 offsets (docs/checkpoint-format.md). */
+enum {
+    V3_HEADER = 416,
+    V3_LAYERS = 16,       /* i32 n, then (kind, filters, size) x 16 from 20 */
+    V3_LAYER = 20,        /* entry i at 20 + 12 i: kind, filters at +4, size at +8 */
+    V3_SHAPE = 212,       /* channels, height (216), width (220), classes (224) */
+    V3_LABEL = 228,       /* label kind; K at 232, ..., the head's rate at 260 */
+    V3_EPOCHS_DONE = 264, /* then steps in the epoch (268), Adam's t (272), val accuracy (280) */
+    V3_PATHS = 288,
+    V3_DATA_NAME = 304,
+    V3_DATA_LIMITS = 368,
+    V3_P = 408
+};
+
+static void fail(const char *what, const char *err) {
+    fprintf(stderr, "gen_corpus: %s: %s\n", what, err);
+    exit(1);
+}
+
+/* A fresh network of cfg, saved: conv paths forced when paths is non-NULL (n_paths entries),
+ * data identity set when id is non-NULL. */
+static uint8_t *model_bytes(const ffcnn_config *cfg, const enum ffcnn_conv_path *paths, int n_paths,
+                            const ffcnn_data_identity *id, size_t *len) {
     ffcnn_net *net = NULL;
     char err[FFCNN_ERR_LEN], path[4096];
-    if (ffcnn_net_create(&net, cfg, 1, err)) {
-        fprintf(stderr, "gen_corpus: %s\n", err);
-        exit(1);
-    }
+    if (ffcnn_net_create(&net, cfg, 1, err)) fail("ffcnn_net_create", err);
+    if (paths && ffcnn_net_set_conv_paths(net, paths, n_paths, err))
+        fail("ffcnn_net_set_conv_paths", err);
+    if (id) ffcnn_net_set_data_identity(net, id);
     fz_temp_path(path, sizeof path, "seed.ffm");
-    if (ffcnn_save(net, path, err)) {
-        fprintf(stderr, "gen_corpus: %s\n", err);
-        exit(1);
-    }
+    if (ffcnn_save(net, path, err)) fail("ffcnn_save", err);
     ffcnn_net_free(net);
     uint8_t *buf = fz_read_file(path, len);
     remove(path);
@@ -131,16 +151,59 @@ static void fix_crc(uint8_t *p, size_t n) {
     memcpy(p + n - 4, &crc, 4);
 }
 
-/* Bytes before the parameters: the h for which the u64 P at h - 8 makes h + 12 P + 4 the
- * file's length. */
-static size_t header_bytes(const uint8_t *p, size_t n) {
+static void put_i32(uint8_t *p, size_t off, int32_t v) {
+    memcpy(p + off, &v, 4);
+}
+static int32_t get_i32(const uint8_t *p, size_t off) {
+    int32_t v;
+    memcpy(&v, p + off, 4);
+    return v;
+}
+
+/* The header length found from the file itself (the h for which the u64 P at h - 8 makes
+ * h + 12 P + 4 the file's length), checked against the documented 416, so that a change to
+ * the format shows up here. */
+static void check_header_bytes(const uint8_t *p, size_t n) {
     for (size_t h = 72; h + 4 <= n; h += 4) {
         uint64_t P;
         memcpy(&P, p + h - 8, 8);
-        if (P < n && h + 12 * P + 4 == n) return h;
+        if (P < n && h + 12 * P + 4 == n) {
+            if (h == V3_HEADER && get_i32(p, 8) == 3 && get_i32(p, 12) == V3_HEADER) return;
+            break;
+        }
     }
-    fprintf(stderr, "gen_corpus: cannot find the parameter count in a model file\n");
+    fprintf(stderr, "gen_corpus: a saved model is not version 3 with a %d-byte header\n",
+            V3_HEADER);
     exit(1);
+}
+
+/* A version-3 file of a uniform conv stack on 10 classes as version 1 or 2 ("Versions 1 and
+ * 2" in docs/checkpoint-format.md): the same fields at the old offsets, no data identity. */
+static uint8_t *old_version(const uint8_t *v3, size_t n, int version, size_t *out_len) {
+    const int32_t layers = get_i32(v3, V3_LAYERS);
+    for (int i = 0; i < layers; i++)
+        if (get_i32(v3, V3_LAYER + 12 * i) != 1 ||
+            get_i32(v3, V3_LAYER + 12 * i + 4) != get_i32(v3, V3_LAYER + 4) ||
+            get_i32(v3, V3_LAYER + 12 * i + 8) != get_i32(v3, V3_LAYER + 8))
+            fail("old_version", "not a uniform conv stack");
+    if (get_i32(v3, V3_SHAPE + 12) != 10) fail("old_version", "not 10 classes");
+    const size_t payload = n - V3_HEADER - 4, header = version == 1 ? 104 : 120;
+    uint8_t *p = calloc(1, header + payload + 4);
+    if (!p) exit(1);
+    memcpy(p, "FFCNNCKP", 8);
+    put_i32(p, 8, version);
+    put_i32(p, 12, layers);
+    put_i32(p, 16, get_i32(v3, V3_LAYER + 4)); /* filters */
+    put_i32(p, 20, get_i32(v3, V3_LAYER + 8)); /* kernel */
+    memcpy(p + 24, v3 + V3_SHAPE, 12);         /* channels, height, width */
+    memcpy(p + 36, v3 + V3_LABEL, 36);         /* label kind ... the head's rate */
+    memcpy(p + 72, v3 + V3_EPOCHS_DONE, 24);   /* the training position */
+    if (version == 2) memcpy(p + 96, v3 + V3_PATHS, 16);
+    memcpy(p + header - 8, v3 + V3_P, 8);
+    memcpy(p + header, v3 + V3_HEADER, payload);
+    *out_len = header + payload + 4;
+    fix_crc(p, *out_len);
+    return p;
 }
 
 /* Writes a seed and checks that ffcnn_load() treats it as intended (the harness's CRC patch
@@ -163,73 +226,152 @@ static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t 
         exit(1);
     }
     if (net && !strcmp(name, "valid_trained_position") && ffcnn_net_epochs_done(net) != 3) {
-        fprintf(stderr, "gen_corpus: %s: epochs done is not at header - 32 any more\n", name);
+        fprintf(stderr, "gen_corpus: %s: epochs done is not at offset %d any more\n", name,
+                V3_EPOCHS_DONE);
+        exit(1);
+    }
+    if (net && !strncmp(name, "valid_settled", 13) &&
+        (!ffcnn_net_conv_paths_settled(net) || strcmp(ffcnn_net_layer_conv_path(net, 1), "fft") ||
+         strcmp(ffcnn_net_data_identity(net)->name, "mnist"))) {
+        fprintf(stderr, "gen_corpus: %s: paths or data identity not where expected\n", name);
         exit(1);
     }
     ffcnn_net_free(net);
     free(buf);
 }
 
-static void checkpoint_seeds(void) {
-    ffcnn_config a, b, c;
+static ffcnn_config seed_config(const char *net, int channels, int height, int width,
+                                int train_from) {
+    ffcnn_config c;
     char err[FFCNN_ERR_LEN];
-    ffcnn_config_preset(&a, "tiny", err);
-    a.layers = 2, a.filters = 2, a.kernel = 3, a.height = 8, a.width = 8, a.train_from = 2;
-    b = a;
-    b.layers = 1, b.filters = 1, b.kernel = 1, b.height = 4, b.width = 4, b.train_from = 1;
-    b.label_kind = FFCNN_LABEL_ONEHOT;
-    c = a;
-    c.layers = 3, c.filters = 1, c.kernel = 5, c.channels = 2, c.height = 5, c.width = 6;
-    c.train_from = 3, c.label_kind = FFCNN_LABEL_FOURIER2, c.label_k = 0.5f;
+    if (ffcnn_config_preset(&c, "tiny", err)) fail("preset", err);
+    if (ffcnn_config_parse_net(&c, net, err)) fail(net, err);
+    c.channels = channels, c.height = height, c.width = width, c.train_from = train_from;
+    return c;
+}
 
-    size_t na, nb, nc;
-    uint8_t *ma = model_bytes(&a, &na), *mb = model_bytes(&b, &nb), *mc = model_bytes(&c, &nc);
+static void checkpoint_seeds(void) {
+    char err[FFCNN_ERR_LEN];
+    ffcnn_config a = seed_config("c8k3", 1, 8, 8, 2), b = a, c = a;
+    if (ffcnn_config_set_uniform(&a, 2, 2, 3, err)) fail("a", err); /* 2 x c2k3 */
+    if (ffcnn_config_set_uniform(&b, 1, 1, 1, err)) fail("b", err);
+    b.height = 4, b.width = 4, b.train_from = 1, b.label_kind = FFCNN_LABEL_ONEHOT;
+    if (ffcnn_config_set_uniform(&c, 3, 1, 5, err)) fail("c", err);
+    c.channels = 2, c.height = 5, c.width = 6, c.train_from = 3;
+    c.label_kind = FFCNN_LABEL_FOURIER2, c.label_k = 0.5f;
+    /* pooling and growing widths; an odd side that pooling floors */
+    const ffcnn_config d = seed_config("c2k3 p2 c3k3", 1, 8, 8, 1);
+    const ffcnn_config e = seed_config("c1k3, p3, c2k1", 1, 7, 7, 2);
+
+    size_t na, nb, nc, nd, ne, ns, nsa, n1, n2;
+    uint8_t *ma = model_bytes(&a, NULL, 0, NULL, &na), *mb = model_bytes(&b, NULL, 0, NULL, &nb);
+    uint8_t *mc = model_bytes(&c, NULL, 0, NULL, &nc), *md = model_bytes(&d, NULL, 0, NULL, &nd);
+    uint8_t *me = model_bytes(&e, NULL, 0, NULL, &ne);
+    check_header_bytes(mb, nb);
     ckpt_seed("valid_2x2k3_8x8", 0x00, ma, na, 1);
     ckpt_seed("valid_2x2k3_8x8_eval_fft", 0x0b, ma, na, 1);
     ckpt_seed("valid_1x1k1_4x4_onehot_eval", 0x02, mb, nb, 1);
     ckpt_seed("valid_3x1k5_2x5x6_eval_im2col", 0x07, mc, nc, 1);
+    ckpt_seed("valid_c2k3_p2_c3k3_8x8_eval", 0x02, md, nd, 1);
+    ckpt_seed("valid_c2k3_p2_c3k3_8x8_eval_fft", 0x0b, md, nd, 1);
+    ckpt_seed("valid_c1k3_p3_c2k1_7x7_eval_im2col", 0x07, me, ne, 1);
 
-    /* Offsets (docs/checkpoint-format.md): the configuration from offset 12 (kernel at 20,
-     * height at 28); the header ends with epochs done, steps in the epoch, Adam's t, the
-     * validation accuracy and P, so epochs done sits 32 bytes before the parameters. */
-    const size_t header = header_bytes(mb, nb);
-    uint8_t *m = malloc(nb);
+    /* Settled paths (im2col, fft) and a data identity. */
+    const enum ffcnn_conv_path paths[2] = {FFCNN_CONV_IM2COL, FFCNN_CONV_FFT};
+    ffcnn_data_identity id = {.name = "mnist", .train_limit = 100, .val_limit = 0};
+    for (int i = 0; i < 32; i++) id.fingerprint[i] = (uint8_t)(i * 7 + 1);
+    uint8_t *ms = model_bytes(&d, paths, 2, &id, &ns);
+    ckpt_seed("valid_settled_paths_data_identity_eval", 0x02, ms, ns, 1);
+
+    /* Versions 1 and 2, which still load (and save back as version 3). */
+    uint8_t *msa = model_bytes(&a, paths, 2, NULL, &nsa);
+    uint8_t *v2 = old_version(msa, nsa, 2, &n2), *v1 = old_version(mc, nc, 1, &n1);
+    ckpt_seed("valid_v2_2x2k3_8x8_settled_eval", 0x02, v2, n2, 1);
+    ckpt_seed("valid_v1_3x1k5_2x5x6_eval", 0x02, v1, n1, 1);
+    v2[96] = 3; /* a path byte out of range */
+    ckpt_seed("v2_bad_path", 0x01, v2, n2, 0);
+    ckpt_seed("v1_truncated", 0x01, v1, n1 - 12, 0);
+    ckpt_seed("v1_header_only", 0x01, v1, 108, 0);
+
+    const size_t big = nd > ns ? nd : ns;
+    uint8_t *m = malloc(big > nb ? big : nb);
     memcpy(m, mb, nb);
-    const int32_t epochs_done = 3;
-    memcpy(m + header - 32, &epochs_done, 4);
+    put_i32(m, V3_EPOCHS_DONE, 3);
     fix_crc(m, nb);
     ckpt_seed("valid_trained_position", 0x03, m, nb, 1);
+    /* Refused: entries past the list's length (the format pads with zeros) that are not zero,
+     * and a data set name without its NUL. */
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYER + 12 * 5, 1), put_i32(m, V3_LAYER + 12 * 5 + 4, 7);
+    ckpt_seed("bad_nonzero_padding", 0x01, m, nd, 0);
+    memcpy(m, ms, ns);
+    memset(m + V3_DATA_NAME, 'x', 64);
+    ckpt_seed("bad_unterminated_name", 0x01, m, ns, 0);
 
     memcpy(m, mb, nb);
     m[7] = 'Q';
     ckpt_seed("bad_magic", 0x00, m, nb, 0);
     memcpy(m, mb, nb);
-    m[8] = 2;
+    m[8] = 4;
     ckpt_seed("bad_version", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    m[header + 20] ^= 0x40;
+    put_i32(m, 12, V3_HEADER + 4);
+    ckpt_seed("bad_header_length", 0x01, m, nb, 0);
+    memcpy(m, mb, nb);
+    m[V3_HEADER + 20] ^= 0x40;
     ckpt_seed("bad_crc", 0x00, m, nb, 0);
     memcpy(m, mb, nb);
-    m[20] = 4; /* kernel 4: even */
+    m[V3_LAYER + 8] = 4; /* the first layer's kernel 4: even */
     ckpt_seed("bad_config_kernel", 0x01, m, nb, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYER + 12, 3); /* an unknown layer kind */
+    ckpt_seed("bad_layer_kind", 0x01, m, nd, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYER, 2), put_i32(m, V3_LAYER + 4, 0), put_i32(m, V3_LAYER + 8, 2);
+    ckpt_seed("bad_pooling_first", 0x01, m, nd, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYER + 24, 2), put_i32(m, V3_LAYER + 28, 0), put_i32(m, V3_LAYER + 32, 2);
+    ckpt_seed("bad_two_poolings", 0x01, m, nd, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYER + 12 + 8, 9); /* 9x9 pooling of an 8x8 map */
+    ckpt_seed("bad_pooling_size", 0x01, m, nd, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_LAYERS, 17);
+    ckpt_seed("bad_layer_count", 0x01, m, nd, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V3_SHAPE + 12, 9);
+    ckpt_seed("bad_classes", 0x01, m, nd, 0);
     memcpy(m, mb, nb);
-    m[header - 8] += 1; /* P off by one */
+    m[V3_P] += 1; /* P off by one */
     ckpt_seed("bad_param_count", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    m[28] = 2; /* height 2: a 2x4 image cannot hold the one-hot label */
+    m[V3_SHAPE + 4] = 2; /* height 2: a 2x4 image cannot hold the one-hot label */
     ckpt_seed("bad_config_onehot_2x4", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    memset(m + header - 32, 0xff, 4); /* epochs done -1 */
+    put_i32(m, V3_EPOCHS_DONE, -1);
     ckpt_seed("negative_epochs", 0x01, m, nb, 0);
+    memcpy(m, ms, ns);
+    m[V3_PATHS + 1] = 3;
+    ckpt_seed("bad_path", 0x01, m, ns, 0);
+    memcpy(m, ms, ns);
+    m[V3_PATHS + 2] = 1; /* a path for a third conv layer of a network with two */
+    ckpt_seed("bad_path_past_last_conv", 0x01, m, ns, 0);
+    memcpy(m, ms, ns);
+    m[V3_PATHS + 1] = 0; /* one conv layer recorded, the other not */
+    ckpt_seed("bad_path_partly_settled", 0x01, m, ns, 0);
+    memcpy(m, ms, ns);
+    put_i32(m, V3_DATA_LIMITS + 4, -2);
+    ckpt_seed("bad_data_limit", 0x01, m, ns, 0);
     ckpt_seed("truncated", 0x01, mb, nb - 100, 0);
-    ckpt_seed("header_only", 0x01, mb, header + 4, 0);
+    ckpt_seed("header_only", 0x01, mb, V3_HEADER + 4, 0);
+    ckpt_seed("short_of_v3_header", 0x01, mb, 300, 0);
     ckpt_seed("short", 0x00, mb, 40, 0);
     ckpt_seed("empty", 0x00, mb, 0, 0);
     free(m);
-    free(ma), free(mb), free(mc);
+    free(ma), free(mb), free(mc), free(md), free(me), free(ms), free(msa), free(v1), free(v2);
 }
 
-/* ---- args: command byte (0 train, 1 bench, 2 eval), NUL-separated arguments ---- */
+/* ---- args: command byte (0 train, 1 bench, 2 eval, 3 info), NUL-separated arguments ---- */
 
 static void args_seed(const char *name, uint8_t cmd, const char *const *args) {
     uint8_t buf[4096];
@@ -280,6 +422,34 @@ static void args_seeds(void) {
     args_seed("bad_checkpoint_every", 0, A("--checkpoint-every", "e"));
     args_seed("train_classifier_lr", 0, A("--lr", "5e-5", "--classifier-lr", "0.01"));
     args_seed("bad_classifier_lr", 0, A("--classifier-lr", "-1"));
+    /* layer lists: --net SPEC, --net=SPEC, --net @FILE */
+    args_seed(
+        "train_net_pooling", 0,
+        A("--net", "c8k5 p2 c16k3 p2 c32k3", "--train-from", "2", "--conv", "im2col,fft,fft"));
+    args_seed("train_net_commas_comment", 0, A("--net=c4k3,p2,c8k3 # growing widths", "--json"));
+    args_seed("bench_net", 1, A("--net", "c2k3 p2 c3k3", "--steps", "1", "--conv", "auto"));
+    args_seed("train_preset_then_net", 0, A("--preset", "paper", "--net", "c16k7 p3 c32k5"));
+    args_seed("bad_net_pooling_first", 0, A("--net", "p2 c4k3"));
+    args_seed("bad_net_two_poolings", 0, A("--net", "c4k3 p2 p2 c4k3"));
+    args_seed("bad_net_entry", 0, A("--net", "c4x3"));
+    args_seed("bad_net_empty", 1, A("--net", " # nothing"));
+    args_seed("bad_net_too_many", 0,
+              A("--net", "c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 c1k1 "
+                         "c1k1 c1k1 c1k1"));
+    args_seed("bad_net_with_layers", 0, A("--net", "c4k3", "--layers", "2"));
+    /* parses: the count is checked once the network exists (ffcnn_net_set_conv_paths) */
+    args_seed("train_net_conv_count_unchecked", 0,
+              A("--net", "c4k3 p2 c4k3", "--conv", "fft,fft,fft"));
+    args_seed("bad_net_file_missing", 0, A("--net", "@/nonexistent/ffcnn-net.txt"));
+    args_seed("bad_net_file_directory", 0, A("--net", "@/"));
+    args_seed("bad_resume_with_net", 0, A("--resume", "m.ffm", "--net", "c4k3"));
+    args_seed("bad_eval_net", 2, A("--model", "m.ffm", "--net", "c4k3"));
+    /* info */
+    args_seed("info", 3, A("--model", "m.ffm"));
+    args_seed("info_json", 3, A("--model=m.ffm", "--json"));
+    args_seed("info_help", 3, A("--help"));
+    args_seed("bad_info_no_model", 3, A("--json"));
+    args_seed("bad_info_eval_flag", 3, A("--model", "m.ffm", "--split", "test"));
 #undef A
 }
 

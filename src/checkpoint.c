@@ -251,6 +251,11 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
             return ff_fail(err, FFCNN_EFORMAT, "%s: header of %u bytes, version 3 has %u", path,
                            stated, CKPT_HEADER_BYTES);
         get_config_v3(r, c);
+        for (int i = c->n_layers > 0 ? c->n_layers : 0; i < FFCNN_MAX_LAYERS; i++)
+            if (c->layer[i].kind || c->layer[i].filters || c->layer[i].size)
+                return ff_fail(err, FFCNN_EFORMAT,
+                               "%s: layer entry %d past the %d listed is not zero", path, i + 1,
+                               c->n_layers);
     } else {
         get_config_v1(r, c);
     }
@@ -263,7 +268,8 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
     h->data.train_limit = h->data.val_limit = -1;
     if (h->version >= 3) {
         get(r, h->data.name, sizeof h->data.name);
-        h->data.name[sizeof h->data.name - 1] = '\0';
+        if (!memchr(h->data.name, '\0', sizeof h->data.name))
+            return ff_fail(err, FFCNN_EFORMAT, "%s: data set name is not NUL-terminated", path);
         h->data.train_limit = get_i32(r), h->data.val_limit = get_i32(r);
         get(r, h->data.fingerprint, sizeof h->data.fingerprint);
     }

@@ -6,6 +6,9 @@
 
 static int maxpool_out_dims(const ffcnn_layer_spec *spec, ff_dims in, int index, ff_dims *out,
                             char *err) {
+    if (spec->filters != 0)
+        return ff_fail(err, FFCNN_EINVAL, "layer %d: pooling has no filters (%d given)", index,
+                       spec->filters);
     if (spec->size < 2 || spec->size > 16)
         return ff_fail(err, FFCNN_EINVAL, "layer %d: pooling size %d is out of range 2..16", index,
                        spec->size);
