@@ -62,6 +62,7 @@ int cmd_eval(int argc, char **argv) {
                 id->name, o.data_name);
     ffcnn_dataset ds = {0};
     rc = ffcnn_dataset_load_split(&ds, o.data_dir, (enum ffcnn_split)o.split, err);
+    add_data_hint(o.data_name, o.data_dir, rc, err);
     if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
     ffcnn_eval_result res;
     if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);

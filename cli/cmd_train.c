@@ -19,6 +19,7 @@ static int load_splits(const cli_opts *o, ffcnn_dataset *train, ffcnn_dataset *v
     int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
     if (!rc && o->val_limit != 0)
         rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
+    add_data_hint(o->data_name, o->data_dir, rc, err);
     if (rc) return rc;
     if (o->train_limit > 0 && o->train_limit < train->n)
         ffcnn_dataset_truncate(train, o->train_limit);

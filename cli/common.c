@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 int exit_code(int rc) {
@@ -107,4 +108,25 @@ void json_opt_num(const char *key, double v) {
 
 void json_end(void) {
     fputs("}\n", stdout);
+}
+
+void add_data_hint(const char *data_name, const char *data_dir, int rc, char *err) {
+    if (rc != FFCNN_EIO) return;
+    const size_t len = strlen(err);
+    const char *root = getenv("FFCNN_DATA");
+    char mnist_default[4096];
+    snprintf(mnist_default, sizeof mnist_default, "%s/mnist", root && *root ? root : "data");
+    if (!strcmp(data_name, "fashion"))
+        snprintf(err + len, FFCNN_ERR_LEN - len,
+                 "; Fashion-MNIST comes from Debian's dataset-fashion-mnist (bash "
+                 "scripts/setup.sh), or give --data fashion:DIR");
+    else if (strcmp(data_dir, mnist_default) != 0)
+        snprintf(err + len, FFCNN_ERR_LEN - len,
+                 "; --data mnist:DIR names the folder of the IDX files (plain or .gz)");
+    else
+        snprintf(err + len, FFCNN_ERR_LEN - len,
+                 "; MNIST is read from %s (bash scripts/setup.sh puts it in the repository's "
+                 "data/mnist): run from the repository, set $FFCNN_DATA to its data folder, or "
+                 "give --data mnist:DIR",
+                 root && *root ? "$FFCNN_DATA/mnist" : "data/mnist under the current folder");
 }

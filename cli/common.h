@@ -26,6 +26,10 @@ int exit_code(int rc);
 /* Prints "ffcnn: err" on stderr; returns exit_code(rc). */
 int fail(const char *err, int rc);
 
+/* After a data set failed to load with FFCNN_EIO (a file missing or unreadable): appends to err
+ * where ffcnn looked and how to point it elsewhere, so the one line says what to do. */
+void add_data_hint(const char *data_name, const char *data_dir, int rc, char *err);
+
 /* "s" unless n is 1: "%d epoch%s". */
 const char *plural(long n);
 /* --label-set's value for a label kind: "1", "2", "onehot". */

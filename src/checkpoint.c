@@ -123,6 +123,12 @@ static void sync_parent(const char *path) {
     if (fd >= 0) fsync(fd), close(fd);
 }
 
+static mode_t new_file_mode(void) {
+    const mode_t mask = umask(0); /* reading the umask means setting it: put it straight back */
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 /* Temporary file in the same folder, fsync, rename over path: a crash or a full disk leaves
  * either the old file or the new one, never a torn one. */
 static int write_model_file(const char *path, const uint8_t *buf, size_t n, char *err) {
@@ -135,7 +141,10 @@ static int write_model_file(const char *path, const uint8_t *buf, size_t n, char
     if (fd < 0)
         return ff_fail(err, FFCNN_EIO, "%s: cannot create a temporary file beside it (%s)", path,
                        strerror(errno));
-    int ok = write_fully(fd, buf, n) == 0 && fsync(fd) == 0;
+    /* mkstemp makes the file 0600; a model gets the mode any new file would (0666 less the
+     * umask), or keeps the mode of the file it replaces. */
+    int ok = fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : new_file_mode()) == 0 &&
+             write_fully(fd, buf, n) == 0 && fsync(fd) == 0;
     int e = errno;
     if (close(fd) != 0 && ok) ok = 0, e = errno;
     if (ok && rename(tmp, path) != 0) ok = 0, e = errno;

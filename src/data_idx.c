@@ -1,6 +1,7 @@
 /* IDX reader (MNIST, Fashion-MNIST), plain or gzip'd through zlib, and the train/val/test
  * split of docs/method.md §5. Every size in a header is checked against the bytes really present
  * before the dataset is allocated. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,11 @@
 /* Reads the whole (decompressed) file; the buffer grows with what is really there, so a
  * forged header cannot make us allocate more than the file holds. */
 static int read_all(const char *path, uint8_t **out, size_t *len, char *err) {
+    errno = 0;
     gzFile f = gzopen(path, "rb");
-    if (!f) return ff_fail(err, FFCNN_EIO, "%s: cannot open", path);
+    if (!f)
+        return ff_fail(err, FFCNN_EIO, "%s: cannot open (%s)", path,
+                       errno ? strerror(errno) : "not readable");
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = malloc(cap);
     int rc = FFCNN_OK;
@@ -166,6 +170,12 @@ int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_spli
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte", stem);
     find_file(labels, sizeof labels, dir, name);
     int rc = ffcnn_dataset_load_idx(ds, images, labels, err);
+    if (rc && split == FFCNN_SPLIT_VAL) { /* say why the training files are read */
+        char why[FFCNN_ERR_LEN];
+        snprintf(why, sizeof why, "%s", err);
+        return ff_fail(err, rc, "validation split (the last %d training images): %s",
+                       VALIDATION_SIZE, why);
+    }
     if (rc || split == FFCNN_SPLIT_TEST) return rc;
     if (ds->n <= VALIDATION_SIZE) {
         ffcnn_dataset_free(ds);

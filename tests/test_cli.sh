@@ -138,6 +138,30 @@ expect_error 2 "--val-limit 0: $tmp/m.ffm was validated on the first 1000 valida
 expect_error 2 "--data fashion: $tmp/m.ffm was trained on mnist" -- \
   train --resume "$tmp/m.ffm" --data "fashion:$DATA"
 
+# A data set that is not there: the reason, and where to point ffcnn (issue 16, item 4). The
+# default data/mnist is relative to the current folder (tests/ has none).
+expect_error 2 "validation split (the last 10000 training images): data/mnist/train-images-idx3-ubyte: cannot open (No such file or directory); MNIST is read from data/mnist under the current folder" -- \
+  eval --model "$tmp/m.ffm"
+FFCNN_DATA="$tmp/none" expect_error 2 "$tmp/none/mnist/t10k-images-idx3-ubyte: cannot open (No such file or directory); MNIST is read from \$FFCNN_DATA/mnist" -- \
+  eval --model "$tmp/m.ffm" --split test
+expect_error 2 "cannot open (No such file or directory); --data mnist:DIR names the folder of the IDX files" -- \
+  eval --model "$tmp/m.ffm" --data "mnist:$tmp/nowhere"
+# Evaluating on another data set than the model's: a warning line first (item 6)
+mkdir -p "$tmp/other"
+for f in t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  [ -e "$DATA/$f" ] && ln -s "$DATA/$f" "$tmp/other/$f"
+  [ -e "$DATA/$f.gz" ] && ln -s "$DATA/$f.gz" "$tmp/other/$f.gz"
+done
+"$FFCNN" eval --model "$tmp/m.ffm" --data "fashion:$tmp/other" --split test --eval-limit 50 >/dev/null 2>"$tmp/warn"
+check 'grep -q "^ffcnn: warning: $tmp/m.ffm was trained on mnist, evaluated here on fashion$" "$tmp/warn"' "eval warns about other data"
+# Model files get the mode any new file would (the umask), not mkstemp's 0600 (item 7)
+(umask 022; "$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 100 --val-limit 0 \
+  --threads 2 --out "$tmp/mode.ffm" >/dev/null 2>&1)
+check '[ "$(stat -c %a "$tmp/mode.ffm")" = 644 ]' "model file mode 644 under umask 022"
+(umask 077; rm -f "$tmp/mode.ffm"; "$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 100 \
+  --val-limit 0 --threads 2 --out "$tmp/mode.ffm" >/dev/null 2>&1)
+check '[ "$(stat -c %a "$tmp/mode.ffm")" = 600 ]' "model file mode 600 under umask 077"
+
 out=$("$FFCNN" eval --model "$tmp/m.ffm" --data "mnist:$DATA" --split test --eval-limit 500 --json)
 json=$(printf '%s\n' "$out" | tail -n 1)
 if [[ "$json" == *'"split":"test"'* && "$json" == *'"n":500'* ]]; then ok; else bad "eval JSON: $json"; fi
