@@ -44,12 +44,24 @@ static void record_data(const cli_opts *o, ffcnn_net *net) {
     ffcnn_net_set_data_identity(net, &id);
 }
 
+/* A limit given with --resume must be the one the model recorded. */
+static int refuse_limit(const cli_opts *o, const char *flag, int32_t given, int32_t recorded,
+                        char *err) {
+    if (given == recorded) return 0;
+    const int train = !strcmp(flag, "--train-limit");
+    char had[96];
+    describe_limit(had, sizeof had, recorded, train ? "training" : "validation");
+    snprintf(err, FFCNN_ERR_LEN, "%s %d: %s was %s on %s (leave %s out to use the same)", flag,
+             (int)given, o->resume, train ? "trained" : "validated",
+             recorded == 0 ? "no images" : had, flag);
+    return 1;
+}
+
 /* With --resume: the data set and the limits are the model's (its data identity) unless
  * given, and then they must match it. A model file without an identity (versions 1 and 2)
  * takes the flags as given, and records them from now on. */
 static int resume_data(cli_opts *o, ffcnn_net *net, char *err) {
     const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
-    char had[96];
     if (!id->name[0]) return record_data(o, net), FFCNN_OK;
     if (!o->data_given) {
         char why[FFCNN_ERR_LEN];
@@ -66,22 +78,10 @@ static int resume_data(cli_opts *o, ffcnn_net *net, char *err) {
                  o->data_name, o->resume, id->name, id->name);
         return FFCNN_EINVAL;
     }
-    if (o->train_limit_given && o->train_limit != id->train_limit) {
-        describe_limit(had, sizeof had, id->train_limit, "training");
-        snprintf(err, FFCNN_ERR_LEN,
-                 "--train-limit %d: %s was trained on %s (leave --train-limit out to use the "
-                 "same)",
-                 (int)o->train_limit, o->resume, had);
+    if ((o->train_limit_given &&
+         refuse_limit(o, "--train-limit", o->train_limit, id->train_limit, err)) ||
+        (o->val_limit_given && refuse_limit(o, "--val-limit", o->val_limit, id->val_limit, err)))
         return FFCNN_EINVAL;
-    }
-    if (o->val_limit_given && o->val_limit != id->val_limit) {
-        describe_limit(had, sizeof had, id->val_limit, "validation");
-        snprintf(err, FFCNN_ERR_LEN,
-                 "--val-limit %d: %s was validated on %s (leave --val-limit out to use the "
-                 "same)",
-                 (int)o->val_limit, o->resume, id->val_limit == 0 ? "no images" : had);
-        return FFCNN_EINVAL;
-    }
     o->train_limit = id->train_limit;
     o->val_limit = id->val_limit;
     return FFCNN_OK;

@@ -29,10 +29,6 @@
 
 /* Version-3 layout (docs/checkpoint-format.md). */
 #define V3_HEADER 416u
-#define V3_N_LAYERS 16u
-#define V3_LAYER_LIST 20u
-#define V3_DATA_NAME 304u
-#define V3_DATA_NAME_LEN 64u
 #define V1_HEADER 104u
 #define V2_HEADER 120u
 

@@ -2,7 +2,6 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <stdlib.h>
 
 #include "ffcnn.h"
 
