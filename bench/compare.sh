@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Speed comparison: ffcnn vs the PyTorch anchor (bench/torch_ff.py), same FF recipe.
+# Speed comparison: ffcnn vs the PyTorch anchors, same recipes: Forward-Forward (`ffcnn bench`
+# vs bench/torch_ff.py) and the backpropagation baseline (`ffcnn bench --algo bp` vs
+# bench/torch_bp.py), on the same networks.
 #
 #   bench/compare.sh           full run (each run roughly 20-60 s on a quiet 2-core machine)
 #   bench/compare.sh quick     smoke test (tiny step counts; the numbers mean nothing)
@@ -13,8 +15,9 @@
 #
 # Environment: THREADS (default 2), BATCH (50), FFCNN (build/ffcnn), PYTHON (/usr/bin/python3,
 # Debian's python3-torch), FFCNN_ARGS (extra flags for `ffcnn bench`), TORCH_ARGS (extra flags
-# for torch_ff.py), TIMEOUT (seconds per run, default 900), LOGDIR (where each run's full output
-# is kept; default a fresh mktemp directory).
+# for torch_ff.py and torch_bp.py), TIMEOUT (seconds per run, default 900), LOGDIR (where each
+# run's full output is kept; default a fresh mktemp directory), ALGOS (which tables run: "ff bp"
+# by default, or "ff" or "bp"). PATHS applies to the FF table only.
 # Run it on a quiet machine: anything else running skews both sides.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -30,6 +33,12 @@ TIMEOUT=${TIMEOUT:-900}
 LOGDIR=${LOGDIR:-$(mktemp -d /tmp/ffcnn-compare.XXXXXX)}
 ISA=${ISA:-native}
 PATHS=${PATHS:-0}
+ALGOS=${ALGOS:-ff bp}
+for a in $ALGOS; do
+  case "$a" in ff|bp) ;; *) echo "ALGOS must list ff and/or bp" >&2; exit 2 ;; esac
+done
+want() { case " $ALGOS " in *" $1 "*) return 0 ;; esac; return 1; }
+want ff || want bp || { echo "ALGOS must list ff and/or bp" >&2; exit 2; }
 mkdir -p "$LOGDIR"
 case "$ISA" in
   native) ;;
@@ -39,12 +48,18 @@ esac
 
 # filters kernel steps warmup infer-images
 # Full counts aim at 20-60 s per PyTorch run at the rates measured here (2 threads):
-# 128x7x7 ~16 train / 8 infer img/s, 64x7x7 ~66 / 36, 32x5x5 ~331 / 228, 16x5x5 ~650 / 390.
+# FF: 128x7x7 ~16 train / 8 infer img/s, 64x7x7 ~66 / 36, 32x5x5 ~331 / 228, 16x5x5 ~650 / 390.
+# BP (one forward per inferred image, not ten): 128x7x7 ~24 train / 118 infer img/s,
+# 64x7x7 ~93 / 358, 32x5x5 ~340 / 1090, 16x5x5 ~880 / 3500.
 case "$MODE" in
-  quick) CONFIGS=("128 7 2 1 20" "64 7 2 1 20" "32 5 2 1 20" "16 5 2 1 20") ;;
-  full|"") CONFIGS=("128 7 8 1 160" "64 7 30 2 600" "32 5 120 3 3000" "16 5 200 3 4000") ;;
+  quick) CONFIGS=("128 7 2 1 20" "64 7 2 1 20" "32 5 2 1 20" "16 5 2 1 20")
+         BP_CONFIGS=("128 7 2 1 50" "64 7 2 1 50" "32 5 2 1 50" "16 5 2 1 50") ;;
+  full|"") CONFIGS=("128 7 8 1 160" "64 7 30 2 600" "32 5 120 3 3000" "16 5 200 3 4000")
+           BP_CONFIGS=("128 7 8 1 1200" "64 7 30 2 4000" "32 5 100 3 12000" "16 5 250 3 30000") ;;
   *) echo "usage: $0 [quick]" >&2; exit 2 ;;
 esac
+want ff || CONFIGS=()
+want bp || BP_CONFIGS=()
 LAYERS=3
 
 # Where OpenBLAS does not know this CPU, ffcnn restarts itself with OPENBLAS_CORETYPE naming
@@ -54,7 +69,13 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
   [ -n "$core" ] && export OPENBLAS_CORETYPE="$core"
 fi
 
-echo "# ffcnn vs PyTorch: Forward-Forward CNN training and goodness inference"
+if want ff && want bp; then
+  echo "# ffcnn vs PyTorch: Forward-Forward and backpropagation CNN training and inference"
+elif want ff; then
+  echo "# ffcnn vs PyTorch: Forward-Forward CNN training and goodness inference"
+else
+  echo "# ffcnn vs PyTorch: backpropagation CNN training and inference"
+fi
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "- nproc: $(nproc)"
@@ -139,6 +160,8 @@ print("| " + " | ".join(cells) + " |")
   )")
 done
 
+if want ff; then
+want bp && { echo "## Forward-Forward"; echo; }
 echo "| network | ffcnn train img/s | PyTorch train img/s | ratio | ffcnn infer img/s | PyTorch infer img/s | ratio | ffcnn peak MB | PyTorch peak MB | ffcnn paths (auto) | FFT products GFLOP/s (share of sgemm peak) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
@@ -153,4 +176,55 @@ fi
 echo
 echo "One training image = its positive + negative (+ the neutral image for the linear classifier);"
 echo "inference = goodness inference, all 10 labels superimposed. ratio = ffcnn / PyTorch."
+fi
+
+BROWS=()
+for cfg in "${BP_CONFIGS[@]}"; do
+  read -r C K N W M <<<"$cfg"
+  tag="${LAYERS}x${C}_k${K}"
+  echo "running $tag: ffcnn --algo bp ($N steps, $M inference images) ..." >&2
+  # shellcheck disable=SC2086
+  timeout "$TIMEOUT" "$FFCNN" bench --algo bp --filters "$C" --kernel "$K" --layers "$LAYERS" --batch "$BATCH" \
+    --threads "$THREADS" --steps "$N" --infer-images "$M" --json $FFCNN_ARGS \
+    >"$LOGDIR/ffcnn_bp_$tag.log" 2>"$LOGDIR/ffcnn_bp_$tag.err" || echo "  ffcnn bench --algo bp failed (exit $?), see $LOGDIR/ffcnn_bp_$tag.{log,err}" >&2
+  echo "running $tag: PyTorch BP ($W warm-up + $N steps, $M inference images) ..." >&2
+  # shellcheck disable=SC2086
+  timeout "$TIMEOUT" "$PY" bench/torch_bp.py --filters "$C" --kernel "$K" --layers "$LAYERS" --batch "$BATCH" \
+    --threads "$THREADS" --steps "$N" --warmup "$W" --infer-images "$M" --json $TORCH_ARGS \
+    >"$LOGDIR/torch_bp_$tag.log" 2>"$LOGDIR/torch_bp_$tag.err" || echo "  torch_bp.py failed (exit $?), see $LOGDIR/torch_bp_$tag.{log,err}" >&2
+  BROWS+=("$(
+    "$PY" -c '
+import json, sys
+def last_json(path):
+    try:
+        lines = [l for l in open(path) if l.startswith("{")]
+        return json.loads(lines[-1])
+    except Exception:
+        return {}
+f, t = last_json(sys.argv[1]), last_json(sys.argv[2])
+def num(d, k):
+    try: return float(d[k])
+    except Exception: return None
+def fmt(v): return "n/a" if v is None else f"{v:.1f}"
+def ratio(a, b): return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+cells = [f"3 × {sys.argv[3]}, {sys.argv[4]}×{sys.argv[4]}"]
+for kf, kt in (("train_images_per_s", "train_images_per_s"), ("infer_linear_images_per_s", "infer_images_per_s")):
+    a, b = num(f, kf), num(t, kt)
+    cells += [fmt(a), fmt(b), ratio(a, b)]
+cells += [fmt(num(f, "train_peak_rss_mb")), fmt(num(t, "train_peak_rss_mb"))]
+print("| " + " | ".join(cells) + " |")
+' "$LOGDIR/ffcnn_bp_$tag.log" "$LOGDIR/torch_bp_$tag.log" "$C" "$K"
+  )")
+done
+
+if want bp; then
+  want ff && { echo; echo "## Backpropagation"; echo; }
+  echo "| network | ffcnn BP train img/s | PyTorch BP train img/s | ratio | ffcnn BP infer img/s | PyTorch BP infer img/s | ratio | ffcnn BP train peak MB | PyTorch BP train peak MB |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${BROWS[@]}"
+  echo
+  echo "BP: one training image = one forward + backward through every layer and the linear head;"
+  echo "inference = one forward + argmax of the logits. Peak MB = peak RSS right after training."
+  echo "ratio = ffcnn / PyTorch."
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

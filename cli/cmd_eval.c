@@ -34,6 +34,7 @@ static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
     }
     if (!o->json) return;
     json_begin("eval");
+    json_str("algo", ffcnn_algo_name(o->cfg.algo));
     json_str("data", o->data_name);
     json_str("split", split);
     json_int("n", res->n);
@@ -65,6 +66,7 @@ int cmd_eval(int argc, char **argv) {
     add_data_hint(o.data_name, o.data_dir, rc, err);
     if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
     ffcnn_eval_result res;
+    o.cfg = *ffcnn_net_config(net);
     if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
     if (!rc) print_result(&o, &res);
     ffcnn_dataset_free(&ds);

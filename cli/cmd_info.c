@@ -40,11 +40,19 @@ static void print_text(const char *model, const ffcnn_net *net, const char *net_
     printf("model %s\n", model);
     printf("network: %s (%d conv layer%s) on %dx%dx%d images, %d classes\n", net_text, L, plural(L),
            c->channels, c->height, c->width, c->classes);
-    printf("labels: set %s, K=%g; %s (train from %d)\n", label_set_name(c->label_kind),
-           (double)c->label_k, trained, c->train_from);
-    printf("schedule: batch %d, %d epoch%s, lr %g, classifier lr %g%s, seed %llu\n", c->batch,
-           c->epochs, plural(c->epochs), (double)c->lr, (double)c->classifier_lr,
-           c->classifier_lr > 0 ? "" : " (= lr)", (unsigned long long)c->seed);
+    if (c->algo == FFCNN_ALGO_BP) {
+        printf("algorithm: bp (backprop baseline: no label in the input, every layer and the head "
+               "trained end to end)\n");
+        printf("schedule: batch %d, %d epoch%s, lr %g, seed %llu\n", c->batch, c->epochs,
+               plural(c->epochs), (double)c->lr, (unsigned long long)c->seed);
+    } else {
+        printf("algorithm: ff (Forward-Forward)\n");
+        printf("labels: set %s, K=%g; %s (train from %d)\n", label_set_name(c->label_kind),
+               (double)c->label_k, trained, c->train_from);
+        printf("schedule: batch %d, %d epoch%s, lr %g, classifier lr %g%s, seed %llu\n", c->batch,
+               c->epochs, plural(c->epochs), (double)c->lr, (double)c->classifier_lr,
+               c->classifier_lr > 0 ? "" : " (= lr)", (unsigned long long)c->seed);
+    }
     if (id->name[0])
         printf("data: %.63s, train limit %s, val limit %s, fingerprint %s\n", id->name, train_limit,
                val_limit, fp[0] ? fp : "unknown");
@@ -65,6 +73,7 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_begin("info");
     json_str("model", model);
     json_str("net", net_text);
+    json_str("algo", ffcnn_algo_name(c->algo));
     json_key("layers");
     for (int i = 0; i < c->n_layers; i++) {
         const ffcnn_layer_spec *s = &c->layer[i];

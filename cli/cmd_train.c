@@ -11,9 +11,10 @@
 
 static const char USAGE[] =
     "usage: ffcnn train [options]\n"
-    "Trains a CNN with the Forward-Forward algorithm (docs/method.md) and saves it. The network\n"
-    "is the preset's unless --net (any layer list) or --layers/--filters/--kernel (a uniform\n"
-    "stack) is given. Flags marked * set the network or schedule: --resume refuses them.\n";
+    "Trains a CNN with the Forward-Forward algorithm (docs/method.md), or with --algo bp by\n"
+    "backpropagation (the paper's baseline), and saves it. The network is the preset's unless\n"
+    "--net (any layer list) or --layers/--filters/--kernel (a uniform stack) is given. Flags\n"
+    "marked * set the network or schedule: --resume refuses them.\n";
 
 static int load_splits(const cli_opts *o, ffcnn_dataset *train, ffcnn_dataset *val, char *err) {
     int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
@@ -106,18 +107,25 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
     const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
                          : c->label_kind == FFCNN_LABEL_FOURIER2 ? "fourier set 2"
                                                                  : "fourier set 1";
-    char net[256], trained[64], head[64] = "";
+    char net[256], trained[64], head[64] = "", method[160];
     ffcnn_config_format_net(c, net, sizeof net);
     trained_layers(c, trained, sizeof trained);
-    if (c->classifier_lr > 0)
+    if (c->algo == FFCNN_ALGO_BP)
+        snprintf(method, sizeof method,
+                 "backprop baseline (no label in the input; every layer and the head trained end "
+                 "to end)");
+    else
+        snprintf(method, sizeof method, "labels %s K=%.2f, %s", labels, (double)c->label_k,
+                 trained);
+    if (c->classifier_lr > 0 && c->algo == FFCNN_ALGO_FF)
         snprintf(head, sizeof head, ", classifier lr %g", (double)c->classifier_lr);
     fprintf(stderr,
             "ffcnn %s: %s (%d train / %d val images from %s)\n"
-            "network: %s on %dx%dx%d, labels %s K=%.2f, %s\n"
+            "network: %s on %dx%dx%d, %s\n"
             "schedule: batch %d, %d epoch%s, Adam lr %g%s, seed %llu, %d thread%s\n",
             FFCNN_VERSION, o->data_name, train->n, val->n, o->data_dir, net, c->channels, c->height,
-            c->width, labels, (double)c->label_k, trained, c->batch, c->epochs, plural(c->epochs),
-            (double)c->lr, head, (unsigned long long)c->seed, o->threads, plural(o->threads));
+            c->width, method, c->batch, c->epochs, plural(c->epochs), (double)c->lr, head,
+            (unsigned long long)c->seed, o->threads, plural(o->threads));
 }
 
 /* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */
@@ -237,6 +245,10 @@ int cmd_train(int argc, char **argv) {
         o.cfg.channels = train.channels, o.cfg.height = train.height, o.cfg.width = train.width;
     if (!rc) rc = make_net(&o, &run.net, err);
     if (!rc) o.cfg = *ffcnn_net_config(run.net);
+    if (!rc && o.cfg.algo == FFCNN_ALGO_BP && o.final_mode == FFCNN_EVAL_GOODNESS)
+        rc = FFCNN_EINVAL, snprintf(err, sizeof err,
+                                    "--final-eval goodness: a backprop model has no goodness (use "
+                                    "linear)");
     if (!rc && o.resume) rc = load_splits(&o, &train, &val, err);
     if (rc) {
         ffcnn_net_free(run.net);

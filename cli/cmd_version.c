@@ -7,7 +7,7 @@
 
 static const char MAIN_USAGE[] =
     "usage: ffcnn <command> [options]\n"
-    "  train    train a network with Forward-Forward (ffcnn train --help)\n"
+    "  train    train a network by Forward-Forward or backprop (ffcnn train --help)\n"
     "  eval     evaluate a trained model (ffcnn eval --help)\n"
     "  bench    time training and inference (ffcnn bench --help)\n"
     "  info     show a model file's configuration, data, position and weight hash\n"

@@ -18,6 +18,7 @@ int default_threads(void) {
 
 enum flag_id {
     F_PRESET,
+    F_ALGO,
     F_NET,
     F_LAYERS,
     F_FILTERS,
@@ -80,6 +81,10 @@ static const flag_def FLAGS[] = {
      "model file written by ffcnn train (required)"},
     {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
      "default (the default) | paper | tiny; applied first,\nother flags override it"},
+    {F_ALGO, "--algo", "A", NET, 1, TEXT,
+     "ff (Forward-Forward) | bp (the backprop baseline: the\n"
+     "same layers and head, no label in the input, trained\n"
+     "end to end at --lr; docs/method.md §12)"},
     {F_NET, "--net", "SPEC", NET, 1, TEXT,
      "the layer list, e.g. \"c32k7 c64k7 p2 c128k7\": cFkK a conv\n"
      "layer of F filters KxK (K odd), pS SxS max pooling\n"
@@ -307,6 +312,8 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
         return apply_net(o, v, err);
     case F_LABEL_SET:
         return parse_label_set(v, &o->cfg.label_kind, err);
+    case F_ALGO:
+        return ffcnn_algo_parse(v, &o->cfg.algo, err);
     case F_MODEL:
         o->model = v;
         return FFCNN_OK;
@@ -417,6 +424,15 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
         if (!(rc = next_flag(cmd, argc, argv, &i, &f, &v, err)) && f->id != F_PRESET)
             rc = apply_flag(o, f, v, err);
     if (rc) return rc;
+    static const int ff_only[] = {F_LABEL_SET, F_LABEL_K, F_TRAIN_FROM, F_CLASSIFIER_LR};
+    for (size_t k = 0; o->cfg.algo == FFCNN_ALGO_BP && k < sizeof ff_only / sizeof *ff_only; k++)
+        if (given[ff_only[k]]) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     "%s: applies to --algo ff only (a backprop network has no label in its "
+                     "input, trains every layer and its head at --lr)",
+                     flag_by_id(ff_only[k])->name);
+            return FFCNN_EINVAL;
+        }
     o->data_given = given[F_DATA];
     o->train_limit_given = given[F_TRAIN_LIMIT];
     o->val_limit_given = given[F_VAL_LIMIT];
@@ -454,6 +470,9 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
     switch (f->id) {
     case F_NET:
         ffcnn_config_format_net(&d->cfg, buf, cap);
+        break;
+    case F_ALGO:
+        snprintf(buf, cap, "%s", ffcnn_algo_name(d->cfg.algo));
         break;
     case F_LABEL_SET:
         snprintf(buf, cap, "%s",

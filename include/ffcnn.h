@@ -43,6 +43,12 @@ enum ffcnn_label_kind {
  * has no parameters and no goodness of its own. */
 enum ffcnn_layer_kind { FFCNN_LAYER_CONV = 1, FFCNN_LAYER_MAXPOOL = 2 };
 
+/* How the network learns. FF: each conv layer by its own goodness objective on labelled
+ * images, the linear head on detached features (docs/method.md §4-§6). BP, the baseline the
+ * paper compares with: the same layers and head, no label in the input, trained end to end by
+ * backpropagation of the head's cross-entropy (docs/method.md §12). */
+enum ffcnn_algo { FFCNN_ALGO_FF = 0, FFCNN_ALGO_BP = 1 };
+
 typedef struct ffcnn_layer_spec {
     int32_t kind;    /* enum ffcnn_layer_kind */
     int32_t filters; /* conv: output channels; pooling: 0 */
@@ -66,6 +72,7 @@ typedef struct ffcnn_config {
     float lr;            /* Adam learning rate before the cool-down */
     uint64_t seed;       /* seeds init, shuffling and negative labels */
     float classifier_lr; /* the linear head's rate (same cool-down); 0 = lr, as in the paper */
+    int32_t algo;        /* enum ffcnn_algo */
 } ffcnn_config;
 
 /* The uniform stack: `layers` conv layers of `filters` filters k x k, no pooling (the
@@ -87,6 +94,9 @@ void ffcnn_config_default(ffcnn_config *cfg);
 int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err);
 /* Checks every field; FFCNN_EINVAL with a message naming the first bad one. */
 int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
+/* "ff" or "bp"; and back (FFCNN_EINVAL for another name). */
+const char *ffcnn_algo_name(int algo);
+int ffcnn_algo_parse(const char *name, int *algo, char *err);
 /* Learning rate of 0-based epoch e: linear cool-down in the second half (docs/method.md §5). */
 float ffcnn_lr_at_epoch(const ffcnn_config *cfg, int epoch);
 
@@ -170,9 +180,10 @@ typedef struct ffcnn_epoch_stats {
     int32_t epoch;  /* 0-based */
     int32_t layers; /* entries used in loss[] and disc_acc[] */
     float lr;
-    double loss[FFCNN_MAX_LAYERS];          /* mean per-layer BCE (trained layers) */
-    double disc_acc[FFCNN_MAX_LAYERS];      /* per-layer discrimination accuracy */
-    double classifier_loss, classifier_acc; /* linear head on training batches */
+    double loss[FFCNN_MAX_LAYERS];          /* mean per-layer BCE (trained layers; FF only) */
+    double disc_acc[FFCNN_MAX_LAYERS];      /* per-layer discrimination accuracy (FF only) */
+    double classifier_loss, classifier_acc; /* linear head on training batches (BP: the loss
+                                               that trains the whole network) */
     double val_acc_linear;                  /* -1 when no validation set */
     double images_per_s;
     double seconds;
@@ -213,6 +224,8 @@ typedef struct ffcnn_eval_result {
     double images_per_s;
 } ffcnn_eval_result;
 
+/* A BP network (FFCNN_ALGO_BP) has no goodness: FFCNN_EVAL_GOODNESS is refused
+ * (FFCNN_EINVAL) and FFCNN_EVAL_BOTH evaluates the linear head alone. */
 int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                    ffcnn_eval_result *res, char *err);
 

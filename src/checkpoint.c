@@ -19,14 +19,15 @@
 #endif
 
 #define CKPT_MAGIC "FFCNNCKP"
-#define CKPT_VERSION 3u
+#define CKPT_VERSION 4u
 /* version 1: magic 8, version 4, config 60, position 16, metrics 8, n_params 8; version 2
  * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params;
- * version 3 (docs/checkpoint-format.md) holds the layer list, the input shape and class count,
- * and the training data's identity. */
+ * version 3 holds the layer list, the input shape and class count, and the training data's
+ * identity; version 4 (docs/checkpoint-format.md) adds the training algorithm. */
 #define CKPT_HEADER_BYTES_V1 104u
 #define CKPT_HEADER_BYTES_V2 120u
-#define CKPT_HEADER_BYTES 416u
+#define CKPT_HEADER_BYTES_V3 416u
+#define CKPT_HEADER_BYTES 424u
 
 typedef struct {
     uint8_t *p;
@@ -79,6 +80,7 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put(w, net->data.name, sizeof net->data.name);
     put_i32(w, net->data.train_limit), put_i32(w, net->data.val_limit);
     put(w, net->data.fingerprint, sizeof net->data.fingerprint);
+    put_i32(w, c->algo), put_i32(w, 0); /* the algorithm; reserved */
     const uint64_t n = net->n_params;
     put(w, &n, 8);
 }
@@ -248,6 +250,7 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
                        path, h->version, CKPT_VERSION);
     h->bytes = h->version == 1   ? CKPT_HEADER_BYTES_V1
                : h->version == 2 ? CKPT_HEADER_BYTES_V2
+               : h->version == 3 ? CKPT_HEADER_BYTES_V3
                                  : CKPT_HEADER_BYTES;
     if (len < h->bytes + 4)
         return ff_fail(err, FFCNN_EFORMAT, "%s: too short for a version %u header", path,
@@ -256,9 +259,9 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
     if (h->version >= 3) {
         uint32_t stated;
         get(r, &stated, 4);
-        if (stated != CKPT_HEADER_BYTES)
-            return ff_fail(err, FFCNN_EFORMAT, "%s: header of %u bytes, version 3 has %u", path,
-                           stated, CKPT_HEADER_BYTES);
+        if (stated != h->bytes)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: header of %u bytes, version %u has %zu", path,
+                           stated, h->version, h->bytes);
         get_config_v3(r, c);
         for (int i = c->n_layers > 0 ? c->n_layers : 0; i < FFCNN_MAX_LAYERS; i++)
             if (c->layer[i].kind || c->layer[i].filters || c->layer[i].size)
@@ -281,6 +284,11 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
             return ff_fail(err, FFCNN_EFORMAT, "%s: data set name is not NUL-terminated", path);
         h->data.train_limit = get_i32(r), h->data.val_limit = get_i32(r);
         get(r, h->data.fingerprint, sizeof h->data.fingerprint);
+    }
+    if (h->version >= 4) { /* earlier versions are FF models (algo 0) */
+        c->algo = get_i32(r);
+        if (get_i32(r) != 0)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: reserved header field is not zero", path);
     }
     get(r, &h->n_params, 8);
     char why[FFCNN_ERR_LEN];

@@ -65,6 +65,17 @@ void ff_classifier_weight_grad(float *dw_block, const float *dlogits, const floa
     }
 }
 
+void ff_classifier_input_grad(float *dfeat, const float *dlogits, const float *w_block, int n,
+                              size_t len, size_t ld, int threads) {
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int c = 0; c < chunks_of(len); c++) {
+        const size_t c0 = (size_t)c * COLUMN_CHUNK;
+        const int width = (int)(len - c0 < COLUMN_CHUNK ? len - c0 : COLUMN_CHUNK);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, width, FFCNN_CLASSES, 1.0f,
+                    dlogits, FFCNN_CLASSES, w_block + c0, (int)ld, 0.0f, dfeat + c0, (int)len);
+    }
+}
+
 int ff_classifier_argmax(const float *scores) {
     int best = 0;
     for (int c = 1; c < FFCNN_CLASSES; c++)

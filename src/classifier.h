@@ -27,6 +27,11 @@ double ff_classifier_cross_entropy(float *dlogits, const float *logits, const ui
 void ff_classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,
                                size_t len, size_t ld, int threads);
 
+/* dfeat[n][len] = dlogits * w_block (overwrites): the gradient at the head's input, which only
+ * the backprop baseline sends on (docs/method.md §12). */
+void ff_classifier_input_grad(float *dfeat, const float *dlogits, const float *w_block, int n,
+                              size_t len, size_t ld, int threads);
+
 /* Index of the largest of 10 scores (the first on ties). */
 int ff_classifier_argmax(const float *scores);
 

@@ -201,7 +201,19 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
     if (!(c->classifier_lr >= 0.0f) || !isfinite(c->classifier_lr))
         return ff_fail(err, FFCNN_EINVAL, "--classifier-lr: %g must be a finite number >= 0",
                        (double)c->classifier_lr);
+    if (c->algo != FFCNN_ALGO_FF && c->algo != FFCNN_ALGO_BP)
+        return ff_fail(err, FFCNN_EINVAL, "--algo: %d is not ff (0) or bp (1)", c->algo);
     return FFCNN_OK;
+}
+
+const char *ffcnn_algo_name(int algo) {
+    return algo == FFCNN_ALGO_BP ? "bp" : algo == FFCNN_ALGO_FF ? "ff" : "unknown";
+}
+
+int ffcnn_algo_parse(const char *name, int *algo, char *err) {
+    if (strcmp(name, "ff") == 0) return *algo = FFCNN_ALGO_FF, FFCNN_OK;
+    if (strcmp(name, "bp") == 0) return *algo = FFCNN_ALGO_BP, FFCNN_OK;
+    return ff_fail(err, FFCNN_EINVAL, "--algo: '%s' is not ff or bp", name);
 }
 
 float ffcnn_lr_at_epoch(const ffcnn_config *c, int e) {

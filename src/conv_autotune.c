@@ -90,7 +90,7 @@ static int trial_make(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path pat
     fill(t->params, l->n_params, 2.0f / sqrtf((float)ff_conv_patch_len(s)));
     ff_scratch_need need;
     memset(&need, 0, sizeof need);
-    l->ops->scratch(l, n, &need);
+    l->ops->scratch(l, n, 0, &need); /* times the FF step (BP takes the same paths) */
     t->sc.threads = threads;
     int ok = (t->a = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
              (t->z = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&

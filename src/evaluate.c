@@ -29,6 +29,10 @@ static void build_eval_chunk(ffcnn_net *net, const ffcnn_dataset *ds, int32_t st
     ff_workspace *ws = &net->ws;
     const size_t len = net->labels.len;
     const int K = net->cfg.classes, neutral0 = goodness ? K * m : 0;
+    if (net->cfg.algo == FFCNN_ALGO_BP) { /* no label in a BP network's input */
+        for (int i = 0; i < m; i++) ff_net_load_plain_input(net, ds, start + i, i);
+        return;
+    }
     for (int i = 0; i < m; i++) {
         ff_net_load_image(net, ds, start + i, i);
         const float *img = ws->image + (size_t)i * len;
@@ -58,6 +62,13 @@ static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mod
     if (mode < FFCNN_EVAL_GOODNESS || mode > FFCNN_EVAL_BOTH)
         return ff_fail(err, FFCNN_EINVAL, "evaluation mode %d is not goodness, linear or both",
                        (int)mode);
+    if (net->cfg.algo == FFCNN_ALGO_BP) {
+        if (mode == FFCNN_EVAL_GOODNESS)
+            return ff_fail(err, FFCNN_EINVAL,
+                           "goodness inference: a backprop-trained model has no goodness (use "
+                           "the linear head)");
+        mode = FFCNN_EVAL_LINEAR;
+    }
     int rc = ff_check_dataset(net, ds, "evaluation set", err);
     if (rc) return rc;
     const int goodness = (mode & FFCNN_EVAL_GOODNESS) != 0,

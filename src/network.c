@@ -21,8 +21,10 @@ int ff_net_dims(const ffcnn_config *cfg, ff_dims *out, char *err) {
     return FFCNN_OK;
 }
 
-/* The head reads the normalised output of every trained FF layer (docs/method.md §6). */
+/* The head reads the normalised output of every trained FF layer (docs/method.md §6); under
+ * backprop, of the last layer (docs/method.md §12). */
 static size_t head_inputs(const ffcnn_config *cfg, const ff_dims *dims) {
+    if (cfg->algo == FFCNN_ALGO_BP) return ff_dims_len(dims[cfg->n_layers - 1]);
     size_t n = 0;
     for (int i = 0, j = 0; i < cfg->n_layers; i++)
         if (cfg->layer[i].kind == FFCNN_LAYER_CONV && j++ >= cfg->train_from - 1)
@@ -129,6 +131,8 @@ static void workspace_free(ff_workspace *ws) {
         ff_free(ws->norm_out[l]);
         ff_free(ws->coef[l]);
     }
+    ff_free(ws->grad[0]);
+    ff_free(ws->grad[1]);
     ff_free(ws->labels);
     ff_free(ws->logits);
     ff_free(ws->dlogits);
@@ -156,11 +160,22 @@ void ffcnn_net_free(ffcnn_net *net) {
     ff_free(net);
 }
 
-/* Whether FF layer i's normalised output needs a buffer of its own: the head reads it and no
+/* Whether layer i's normalised output needs a buffer of its own: the head reads it and no
  * conv layer's saved input already holds it. */
 static int needs_norm_out(const ffcnn_net *net, int i) {
-    return ff_layer_trained(net, i) &&
+    return ff_layer_feeds_head(net, i) &&
            (i + 1 == net->n_layers || !ff_layer_is_ff(&net->layer[i + 1]));
+}
+
+/* Floats of one sample's gradient at any layer's input or output (backprop). */
+static size_t widest_layer(const ffcnn_net *net) {
+    size_t w = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const ff_layer *l = &net->layer[i];
+        if (l->in_len > w) w = l->in_len;
+        if (l->out_len > w) w = l->out_len;
+    }
+    return w;
 }
 
 static int alloc_layer_buffers(ffcnn_net *net, int i, size_t n) {
@@ -180,7 +195,7 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     if (n <= ws->capacity && net->threads == ws->threads) return FFCNN_OK;
     if (n < ws->capacity) n = ws->capacity;
     workspace_free(ws);
-    const int T = net->threads, K = net->cfg.classes;
+    const int T = net->threads, K = net->cfg.classes, bp = net->cfg.algo == FFCNN_ALGO_BP;
     const size_t img = net->labels.len, N = (size_t)n;
     ff_scratch_need need;
     memset(&need, 0, sizeof need);
@@ -190,11 +205,14 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     for (int i = 0; ok && i < net->n_layers; i++) {
         const ff_layer *l = &net->layer[i];
         ok = alloc_layer_buffers(net, i, N);
-        l->ops->scratch(l, n, &need);
+        l->ops->scratch(l, n, bp, &need);
         const size_t chunks = ff_classifier_chunks(l->out_len);
         if (chunks > head_chunks) head_chunks = chunks;
     }
-    ok = ok && (ws->labels = ff_calloc(N, 1)) && (ws->logits = ff_calloc(N * K, sizeof(float))) &&
+    ok = ok &&
+         (!bp || ((ws->grad[0] = ff_calloc(N, widest_layer(net) * sizeof(float))) &&
+                  (ws->grad[1] = ff_calloc(N, widest_layer(net) * sizeof(float))))) &&
+         (ws->labels = ff_calloc(N, 1)) && (ws->logits = ff_calloc(N * K, sizeof(float))) &&
          (ws->dlogits = ff_calloc(N * K, sizeof(float))) &&
          (ws->head_partial = ff_calloc(head_chunks * N * K, sizeof(float))) &&
          (ws->xspec[0] = ff_calloc(need.xspec, sizeof(float))) &&
@@ -211,14 +229,43 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     }
     ws->capacity = n;
     ws->threads = ws->scratch.threads = T;
+    ws->need = need;
+    ws->head_chunks = head_chunks;
     return FFCNN_OK;
+}
+
+void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *scratch) {
+    const ff_workspace *ws = &net->ws;
+    const size_t N = (size_t)ws->capacity, f = sizeof(float), d = sizeof(double);
+    const int K = net->cfg.classes, T = ws->threads;
+    size_t act = 2 * N * net->labels.len * f + N; /* image, input, labels */
+    for (int i = 0; i < net->n_layers; i++) {
+        const ff_layer *l = &net->layer[i];
+        act += N * (l->out_len * f + d + (ws->saved[i] ? l->ops->saved_len(l) * f : 0) +
+                    (ws->norm_out[i] ? l->out_len * f : 0) + (ws->coef[i] ? f : 0));
+    }
+    act += 2 * N * K * f; /* logits and their gradient */
+    const ff_scratch_need *nd = &ws->need;
+    size_t other = (ws->grad[0] ? 2 * N * widest_layer(net) * f : 0) + ws->head_chunks * N * K * f +
+                   2 * nd->xspec * f + nd->yspec * f + nd->gspec * f + nd->grad_out * f +
+                   N * nd->channel_sums * d + (size_t)T * (nd->per_thread + nd->partial) * f;
+    *activations = ws->capacity ? act : 0;
+    *scratch = ws->capacity ? other : 0;
+}
+
+static void load_pixels(float *dst, const ffcnn_dataset *ds, int32_t row, size_t len) {
+    const uint8_t *px = ds->pixels + (size_t)row * len;
+    for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
 }
 
 void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot) {
     const size_t len = net->labels.len;
-    const uint8_t *px = ds->pixels + (size_t)row * len;
-    float *dst = net->ws.image + (size_t)slot * len;
-    for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
+    load_pixels(net->ws.image + (size_t)slot * len, ds, row, len);
+}
+
+void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot) {
+    const size_t len = net->labels.len;
+    load_pixels(net->ws.input + (size_t)slot * len, ds, row, len);
 }
 
 /* The scratch as layer i sees it: input spectra alternate by parity, so that a layer's survive
@@ -273,6 +320,29 @@ int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err) {
     const ff_layer_io io = layer_io(net, i, 0);
     ff_scratch sc = layer_scratch(net, i);
     return l->ops->backward(l, &io, net->ws.coef[i], m, &sc, err);
+}
+
+int ff_net_backprop(ffcnn_net *net, int m, char *err) {
+    ff_workspace *ws = &net->ws;
+    const int last = net->n_layers - 1;
+    const size_t len = net->layer[last].out_len;
+    const float *feat = ff_net_head_features(net, last);
+    ff_classifier_weight_grad(net->cls_dw, ws->dlogits, feat, m, len, net->cls_in, net->threads);
+    float *g = ws->grad[last & 1];
+    ff_classifier_input_grad(g, ws->dlogits, net->cls_w, m, len, net->cls_in, net->threads);
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int s = 0; s < m; s++) /* the head reads rmsnorm(out): docs/method.md §12 */
+        ff_rmsnorm_backward(g + (size_t)s * len, g + (size_t)s * len,
+                            ws->out[last] + (size_t)s * len, len);
+    for (int i = last; i >= 0; i--) {
+        ff_layer *l = &net->layer[i];
+        const ff_layer_io io = layer_io(net, i, 0);
+        ff_scratch sc = layer_scratch(net, i);
+        float *din = i > 0 ? ws->grad[(i - 1) & 1] : NULL; /* the image needs no gradient */
+        const int rc = l->ops->backprop(l, &io, ws->grad[i & 1], din, m, &sc, err);
+        if (rc) return rc;
+    }
+    return FFCNN_OK;
 }
 
 static int all_finite(const float *x, size_t n) {
@@ -356,7 +426,7 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
     memset(ws->logits, 0, sizeof(float) * (size_t)n * K);
     size_t col = 0;
     for (int i = 0; i < net->n_layers; i++) {
-        if (!ff_layer_trained(net, i)) continue;
+        if (!ff_layer_feeds_head(net, i)) continue;
         const size_t len = net->layer[i].out_len;
         ff_classifier_logits_accumulate(ws->logits, ws->head_partial,
                                         ff_net_head_features(net, i) + (size_t)first * len,

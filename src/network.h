@@ -27,12 +27,16 @@ typedef struct ff_workspace {
                                           conv layer reads its output directly (else that
                                           layer's saved input is the same thing) */
     float *coef[FFCNN_MAX_LAYERS];     /* per sample dL/dG * 2 of each FF layer */
-    uint8_t *labels;                   /* true label of each sample */
-    float *logits, *dlogits;           /* capacity x classes */
-    float *head_partial;               /* the head's column-chunk partial logits */
-    float *xspec[2];    /* FFT-path input spectra by layer parity: a layer's survive the next
-                           layer's forward, whose spectra give its gradient */
-    ff_scratch scratch; /* the rest of the shared scratch (xspec set per layer) */
+    float *grad[2];  /* backprop only: the loss gradient at a layer's output (grad[i & 1] for
+                        layer i) and at its input (the other one) */
+    uint8_t *labels; /* true label of each sample */
+    float *logits, *dlogits; /* capacity x classes */
+    float *head_partial;     /* the head's column-chunk partial logits */
+    float *xspec[2];         /* FFT-path input spectra by layer parity: a layer's survive the next
+                                layer's forward, whose spectra give its gradient */
+    ff_scratch scratch;      /* the rest of the shared scratch (xspec set per layer) */
+    ff_scratch_need need;    /* what the scratch was sized for (ff_net_workspace_bytes) */
+    size_t head_chunks;
 } ff_workspace;
 
 struct ffcnn_net {
@@ -63,10 +67,17 @@ struct ffcnn_net {
     ff_workspace ws;
 };
 
-/* Whether list layer i learns: an FF layer at or after train_from (docs/method.md §4). */
+/* Whether list layer i learns: an FF layer at or after train_from (docs/method.md §4); under
+ * backprop every conv layer (docs/method.md §12). */
 static inline int ff_layer_trained(const ffcnn_net *net, int i) {
     const ff_layer *l = &net->layer[i];
-    return ff_layer_is_ff(l) && l->conv_index >= net->cfg.train_from - 1;
+    return ff_layer_is_ff(l) &&
+           (net->cfg.algo == FFCNN_ALGO_BP || l->conv_index >= net->cfg.train_from - 1);
+}
+/* Whether the linear head reads layer i's normalised output: FF, every trained layer's
+ * (docs/method.md §6); BP, the last layer's (docs/method.md §12). */
+static inline int ff_layer_feeds_head(const ffcnn_net *net, int i) {
+    return net->cfg.algo == FFCNN_ALGO_BP ? i == net->n_layers - 1 : ff_layer_trained(net, i);
 }
 /* threshold theta = N = C*H*W of the layer's output (docs/method.md §4). */
 static inline double ff_threshold(const ff_layer *l) {
@@ -89,6 +100,8 @@ void ff_net_init_weights(ffcnn_net *net);
 int ff_net_reserve(ffcnn_net *net, int n, char *err);
 /* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
 void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
+/* The same into ws.input slot `slot`, with no label: a BP network's input. */
+void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
 
 /* Runs layer i on samples [first, first + n) of the workspace (the labelled inputs, or the
  * previous layer's output). */
@@ -102,6 +115,14 @@ int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err);
 /* The optimiser step (Adam) over the parameter block: the trained layers at lr, the head at
  * head_lr; then each layer's update. FFCNN_ENUMERIC if a weight became NaN or Inf. */
 int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err);
+
+/* Backprop (docs/method.md §12) of the head's loss gradient ws.dlogits of samples [0, m), after
+ * a forward pass of every layer and ff_net_classifier_logits: the gradients of every layer and
+ * of the head. */
+int ff_net_backprop(ffcnn_net *net, int m, char *err);
+/* Bytes the workspace holds now: activations (every layer's buffers and the head's inputs) and
+ * the rest (transform spectra, gradient and per-thread scratch). */
+void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *scratch);
 
 /* Layer 1 applied (without bias) to the class label patterns, into the gradient scratch rows
  * 0..classes-1; valid until layer 1's weights change. */

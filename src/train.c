@@ -84,9 +84,43 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     return rc;
 }
 
+/* The BP baseline's forward pass and gradients on the B plain images ds rows[0..B) (docs/method.md
+ * §12): every layer's activations are kept for the backward pass. */
+int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows, int B,
+                    ff_step_metrics *m, char *err) {
+    int rc = ff_net_reserve(net, B, err);
+    if (rc) return rc;
+    ff_workspace *ws = &net->ws;
+    for (int s = 0; s < B; s++) {
+        ff_net_load_plain_input(net, ds, rows[s], s);
+        ws->labels[s] = ds->labels[rows[s]];
+    }
+    for (int i = 0; i < net->n_layers && !rc; i++) rc = ff_net_forward_range(net, i, 0, B, err);
+    if (rc) return rc;
+    ff_net_classifier_logits(net, 0, B);
+    const double loss =
+        ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
+    if (!isfinite(loss))
+        return ff_fail(err, FFCNN_ENUMERIC, "loss is %g at step %lld", loss,
+                       (long long)net->adam_t + 1);
+    m->classifier_loss_sum += loss;
+    m->classifier_samples += B;
+    m->last_loss = loss;
+    return ff_net_backprop(net, B, err);
+}
+
+/* One backprop step: the whole network, head included, at the one rate lr. */
+static int bp_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows, int B,
+                         float lr, ff_step_metrics *m, char *err) {
+    int rc = ff_bp_gradients(net, ds, rows, B, m, err);
+    if (!rc) rc = ff_net_update(net, lr, lr, err);
+    if (!rc) m->steps++;
+    return rc;
+}
+
 static void fill_epoch_stats(const ffcnn_net *net, const ff_step_metrics *m,
                              ffcnn_epoch_stats *st) {
-    st->layers = net->n_ff;
+    st->layers = net->cfg.algo == FFCNN_ALGO_BP ? 0 : net->n_ff;
     for (int l = 0; l < net->n_ff; l++) {
         const ff_layer_metrics *lm = &m->layer[l];
         st->loss[l] = lm->batches ? lm->loss_sum / lm->batches : -1.0;
@@ -210,14 +244,20 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
         }
         const int32_t *rows = order + b * B0;
         const int B = (int)(b + 1 < batches ? B0 : train->n - b * B0);
-        step_negatives(net, neg, train, rows, B, epoch, b);
-        rc = ff_train_step(net, train, rows, neg, B, lr, m, err);
+        if (net->cfg.algo == FFCNN_ALGO_BP) {
+            rc = bp_train_step(net, train, rows, B, lr, m, err);
+        } else {
+            step_negatives(net, neg, train, rows, B, epoch, b);
+            rc = ff_train_step(net, train, rows, neg, B, lr, m, err);
+        }
         if (rc) break;
         net->step_in_epoch = (int32_t)(b + 1);
         images += B;
         if (hooks && hooks->on_batch) {
             const ff_layer_metrics *lm = &m->layer[net->n_ff - 1];
-            hooks->on_batch(hooks->user, epoch, b + 1, batches, lm->loss_sum / lm->batches);
+            const double loss =
+                net->cfg.algo == FFCNN_ALGO_BP ? m->last_loss : lm->loss_sum / lm->batches;
+            hooks->on_batch(hooks->user, epoch, b + 1, batches, loss);
         }
     }
     if (rc == FFCNN_OK)

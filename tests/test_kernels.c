@@ -198,7 +198,7 @@ static void test_fft_matches_im2col(void) {
 static ff_scratch make_scratch(const ff_layer *l, int n) {
     ff_scratch_need need;
     memset(&need, 0, sizeof need);
-    l->ops->scratch(l, n, &need);
+    l->ops->scratch(l, n, 0, &need);
     ff_scratch sc = {calloc(need.per_thread + 1, 4),
                      calloc(need.partial + 1, 4),
                      calloc(need.xspec + 1, 4),

@@ -183,28 +183,43 @@ static void test_model_versions_and_paths(void) {
     uint8_t *buf = read_model(&n);
     uint32_t version;
     memcpy(&version, buf + 8, 4);
-    CHECK(version == 3 && buf[288] == 1 && buf[289] == 2 && buf[290] == 1 && buf[291] == 0,
-          "version 3 header: path bytes at offset 288 (docs/checkpoint-format.md)");
-    /* The same model as versions 1 and 2 wrote it: a uniform stack, its fields in the old
-     * places (docs/checkpoint-format.md, "Versions 1 and 2"). */
-    for (uint32_t old = 1; old <= 2; old++) {
-        const size_t header = old == 1 ? 104 : 120, len = header + ((size_t)n - 416);
+    CHECK(version == 4 && buf[288] == 1 && buf[289] == 2 && buf[290] == 1 && buf[291] == 0,
+          "version 4 header: path bytes at offset 288 (docs/checkpoint-format.md)");
+    int32_t algo_field[2];
+    memcpy(algo_field, buf + 408, 8);
+    CHECK(algo_field[0] == FFCNN_ALGO_FF && algo_field[1] == 0,
+          "version 4 header: algorithm ff (0) and a zero reserved field at offset 408");
+    /* The same model as versions 1 to 3 wrote it (docs/checkpoint-format.md, "Earlier
+     * versions"): version 3 lacks the algorithm; 1 and 2 hold a uniform stack, their fields in
+     * the old places. */
+    for (uint32_t old = 1; old <= 3; old++) {
+        const size_t header = old == 1 ? 104 : old == 2 ? 120 : 416;
+        const size_t len = header + ((size_t)n - 424);
         uint8_t *v = malloc(len), *w = v;
-        memcpy(w, buf, 8), w += 8;
-        memcpy(w, &old, 4), w += 4;
-        memcpy(w, buf + 16, 4), w += 4;                  /* layers */
-        memcpy(w, buf + 24, 8), w += 8;                  /* filters, kernel of layer 1 */
-        memcpy(w, buf + 212, 12), w += 12;               /* channels, height, width */
-        memcpy(w, buf + 228, 60), w += 60;               /* label kind .. head rate, position */
-        if (old == 2) memcpy(w, buf + 288, 16), w += 16; /* paths */
-        memcpy(w, buf + 408, (size_t)n - 408), w += (size_t)n - 408; /* P, payload, crc */
+        if (old == 3) {
+            memcpy(w, buf, 408), w += 408;
+            memcpy(v + 8, &old, 4);
+            const uint32_t bytes = 416;
+            memcpy(v + 12, &bytes, 4);
+        } else {
+            memcpy(w, buf, 8), w += 8;
+            memcpy(w, &old, 4), w += 4;
+            memcpy(w, buf + 16, 4), w += 4;                  /* layers */
+            memcpy(w, buf + 24, 8), w += 8;                  /* filters, kernel of layer 1 */
+            memcpy(w, buf + 212, 12), w += 12;               /* channels, height, width */
+            memcpy(w, buf + 228, 60), w += 60;               /* label kind .. head rate, position */
+            if (old == 2) memcpy(w, buf + 288, 16), w += 16; /* paths */
+        }
+        memcpy(w, buf + 416, (size_t)n - 416), w += (size_t)n - 416; /* P, payload, crc */
         const uint32_t crc = (uint32_t)crc32_z(0L, v + 8, len - 12);
         memcpy(v + len - 4, &crc, 4);
         test_write_file(OLD, v, len);
         CHECK(ffcnn_load(&back, OLD, 1, err) == 0, "version %u loads: %s", old, err);
-        CHECK(back && same_state(net, back) && ffcnn_net_conv_paths_settled(back) == (old == 2) &&
-                  (old == 1 || !strcmp(ffcnn_net_layer_conv_path(back, 1), "fft")),
-              "version %u: same weights and state, paths %s", old, old == 1 ? "unsettled" : "kept");
+        CHECK(back && same_state(net, back) && ffcnn_net_conv_paths_settled(back) == (old >= 2) &&
+                  (old == 1 || !strcmp(ffcnn_net_layer_conv_path(back, 1), "fft")) &&
+                  ffcnn_net_config(back)->algo == FFCNN_ALGO_FF,
+              "version %u: same weights and state, paths %s, algorithm ff", old,
+              old == 1 ? "unsettled" : "kept");
         ffcnn_net_free(back);
         back = NULL;
         free(v);

@@ -167,6 +167,31 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
     }
 }
 
+int ff_fft_conv_input_spectra(ff_fft_conv *fc, float *xspec, const float *in, int n, int threads) {
+    if (!ensure_buffers(fc, threads)) return -1;
+    batch_spectra(fc, xspec, in, n, fc->s.in_ch, threads);
+    return 0;
+}
+
+/* The adjoint of a circular correlation is the correlation with the flipped kernel, whose
+ * spectrum is the conjugate: with the same transform size and placement, the forward pass of
+ * `adjoint` is then exactly the input gradient of `fc`. */
+int ff_fft_conv_set_adjoint(ff_fft_conv *adjoint, const ff_fft_conv *fc) {
+    const ff_conv_shape *a = &adjoint->s, *s = &fc->s;
+    if (a->in_ch != s->out_ch || a->out_ch != s->in_ch || adjoint->nfreq != fc->nfreq ||
+        adjoint->py != fc->py || adjoint->px != fc->px)
+        return -1;
+    const size_t per_freq = (size_t)s->out_ch * s->in_ch;
+    for (size_t f = 0; f < fc->nfreq; f++) {
+        const float complex *src = fc->wspec + f * per_freq;
+        float complex *dst = adjoint->wspec + f * per_freq;
+        for (int o = 0; o < s->out_ch; o++)
+            for (int c = 0; c < s->in_ch; c++)
+                dst[(size_t)c * s->out_ch + o] = conjf(src[(size_t)o * s->in_ch + c]);
+    }
+    return 0;
+}
+
 int ff_fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
     return ff_kernel_spectra_forward(fc->wspec, w, fc->s.out_ch * fc->s.in_ch, fc->s.kernel, fc->py,
                                      fc->px, threads);

@@ -32,6 +32,14 @@ size_t ff_fft_conv_freqs(const ff_fft_conv *fc);
  * out of memory. */
 int ff_fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads);
 
+/* The input spectra of n samples into xspec, as ff_fft_conv_forward leaves them. Returns 0, or
+ * -1 when out of memory. */
+int ff_fft_conv_input_spectra(ff_fft_conv *fc, float *xspec, const float *in, int n, int threads);
+/* Makes `adjoint` (planned for the shape with in and out channels swapped) compute fc's input
+ * gradient: its weight spectra become the conjugate transpose of fc's current ones, so its
+ * forward pass (zero bias) maps dout to din. Returns -1 if the shapes do not match. */
+int ff_fft_conv_set_adjoint(ff_fft_conv *adjoint, const ff_fft_conv *fc);
+
 /* out[n][out][H][W] = conv(in) + b for n samples. xspec (ff_fft_conv_spectra_len(n, in)) receives
  * the input spectra, which ff_fft_conv_weight_grad reuses; yspec (n x out) is scratch. Returns 0,
  * or -1 when the per-thread transform buffers cannot be allocated (first use only). */

@@ -35,6 +35,20 @@ float ff_rmsnorm_forward(float *out, const float *in, size_t n) {
     return factor;
 }
 
+void ff_rmsnorm_backward(float *din, const float *dout, const float *in, size_t n) {
+    const double sum_sq = sum_squares(in, n), rms = sqrt(sum_sq / (double)n);
+    const double r = 1.0 / (rms + 1e-8);
+    double dot = 0.0;
+    for (size_t i = 0; i < n; i++) dot += (double)in[i] * dout[i];
+    /* d rms / d in_i = in_i / (n rms); rms = 0 means in = 0, where that term vanishes */
+    const float fr = (float)r, fc = rms > 0 ? (float)(r * r * dot / ((double)n * rms)) : 0.0f;
+    for (size_t i = 0; i < n; i++) din[i] = fr * dout[i] - fc * in[i];
+}
+
+void ff_relu_backward(float *dpre, const float *dout, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) dpre[i] = y[i] > 0.0f ? dout[i] : 0.0f;
+}
+
 double ff_relu_goodness_forward(float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
     return sum_squares(y, n);

@@ -29,16 +29,26 @@ void ff_im2col(float *col, const float *in, const ff_conv_shape *s);
 void ff_conv2d_forward(float *out, float *scratch, const float *in, const float *w, const float *b,
                        const ff_conv_shape *s);
 
-/* dw += dout (x) in, db += sum of dout: the weight gradient of one image, accumulated. No input
- * gradient: Forward-Forward never sends one back. */
+/* dw += dout (x) in, db += sum of dout: the weight gradient of one image, accumulated. */
 void ff_conv2d_weight_grad(float *dw, float *db, float *scratch, const float *dout, const float *in,
                            const ff_conv_shape *s);
+
+/* din = the input gradient of one image (overwritten): col = w^T dout, then col2im. Only the
+ * backprop baseline needs it; Forward-Forward never sends a gradient back. */
+void ff_conv2d_input_grad(float *din, float *scratch, const float *dout, const float *w,
+                          const ff_conv_shape *s);
 
 /* out[c][y][x] = max of in[c] over the size x size window at (size y, size x), for
  * y < height / size, x < width / size (stride = size; the rest of odd sides is dropped, as in
  * PyTorch's MaxPool2d). */
 void ff_maxpool2d_forward(float *out, const float *in, int channels, int height, int width,
                           int size);
+
+/* din = the gradient of ff_maxpool2d_forward's input (overwritten): each window's dout goes to
+ * its first maximum in row-major order (as PyTorch's max_pool2d); dropped rows and columns get 0.
+ */
+void ff_maxpool2d_backward(float *din, const float *dout, const float *in, int channels, int height,
+                           int width, int size);
 
 /* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values; and the same from
  * their sum of squares, when it is known already (a layer's goodness is its output's). */
@@ -47,6 +57,13 @@ float ff_rms_factor_of_sum(double sum_sq, size_t n);
 
 /* out = in / (sqrt(mean(in^2)) + 1e-8) over n values (docs/method.md §3); returns the factor. */
 float ff_rmsnorm_forward(float *out, const float *in, size_t n);
+
+/* din = the gradient of ff_rmsnorm_forward's input given dout, the gradient of its output, over
+ * n values (din may be dout): r dout - in r^2 (in . dout) / (n rms), r the factor. */
+void ff_rmsnorm_backward(float *din, const float *dout, const float *in, size_t n);
+
+/* dpre = dout where y > 0, else 0 (the ReLU's gradient from its output y); dpre may be dout. */
+void ff_relu_backward(float *dpre, const float *dout, const float *y, size_t n);
 
 /* In place y = max(y, 0); returns sum of y^2 (the goodness, docs/method.md §4) in double. */
 double ff_relu_goodness_forward(float *y, size_t n);

@@ -8,7 +8,9 @@
 #include "util.h"
 
 /* A path's operations. forward_relu: y = relu(conv(z) + b) and each sample's goodness;
- * linear: out = conv(in) + b; weight_grad: dw, db from sc->grad_out and z. */
+ * linear: out = conv(in) + b; weight_grad: dw, db from sc->grad_out and z, right after the
+ * forward pass; backprop: the same at any later time, and dz = conv^T(sc->grad_out) unless dz
+ * is NULL. */
 struct ff_conv_path_ops {
     const char *name;
     int (*forward_relu)(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
@@ -16,7 +18,8 @@ struct ff_conv_path_ops {
     int (*linear)(ff_conv_layer *c, float *out, const float *in, const float *b, int n,
                   ff_scratch *sc);
     int (*weight_grad)(ff_conv_layer *c, const float *z, int m, ff_scratch *sc);
-    void (*scratch)(const ff_conv_layer *c, int n, ff_scratch_need *need);
+    int (*backprop)(ff_conv_layer *c, float *dz, const float *z, int m, ff_scratch *sc);
+    void (*scratch)(const ff_conv_layer *c, int n, int backprop, ff_scratch_need *need);
 };
 
 static size_t out_len_of(const ff_conv_layer *c) {
@@ -84,8 +87,22 @@ static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratc
     return FFCNN_OK;
 }
 
-static void im2col_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
-    (void)n;
+/* col2im: the patches of dout, folded back onto the input (kernels/conv_im2col.c). */
+static int im2col_backprop(ff_conv_layer *c, float *dz, const float *z, int m, ff_scratch *sc) {
+    im2col_weight_grad(c, z, m, sc);
+    if (!dz) return FFCNN_OK;
+    const size_t scratch_len = im2col_scratch_len(c), in_len = in_len_of(c),
+                 out_len = out_len_of(c);
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++)
+        ff_conv2d_input_grad(dz + (size_t)s * in_len,
+                             sc->per_thread + (size_t)omp_thread() * scratch_len,
+                             sc->grad_out + (size_t)s * out_len, c->w, &c->shape);
+    return FFCNN_OK;
+}
+
+static void im2col_scratch(const ff_conv_layer *c, int n, int backprop, ff_scratch_need *need) {
+    (void)n, (void)backprop;
     raise_to(&need->per_thread, im2col_scratch_len(c));
     raise_to(&need->partial, n_params_of(c));
 }
@@ -97,6 +114,21 @@ static int fft_weights(ff_conv_layer *c, int threads) {
     if (!c->weights_changed) return FFCNN_OK;
     if (ff_fft_conv_set_weights(c->fft, c->w, threads) != 0) return FFCNN_ENOMEM;
     c->weights_changed = 0;
+    c->adjoint_stale = 1;
+    return FFCNN_OK;
+}
+
+/* The input gradient's transforms: the conjugate transpose of the weight spectra. */
+static int fft_adjoint(ff_conv_layer *c, int threads) {
+    if (fft_weights(c, threads)) return FFCNN_ENOMEM;
+    if (!c->adjoint) {
+        const ff_conv_shape *s = &c->shape;
+        const ff_conv_shape t = {s->out_ch, s->in_ch, s->height, s->width, s->kernel};
+        if (!(c->adjoint = ff_fft_conv_create(&t))) return FFCNN_ENOMEM;
+        c->adjoint_stale = 1;
+    }
+    if (c->adjoint_stale && ff_fft_conv_set_adjoint(c->adjoint, c->fft) != 0) return FFCNN_ENOMEM;
+    c->adjoint_stale = 0;
     return FFCNN_OK;
 }
 
@@ -132,10 +164,34 @@ static int fft_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *
                : FFCNN_ENOMEM;
 }
 
-static void fft_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
+/* Without dz: re-transform z (the forward's spectra are gone) and dout. With dz: the adjoint's
+ * forward pass transforms dout into sc->xspec on its way to dz, and those spectra give the
+ * weight gradient with z's (in sc->yspec). */
+static int fft_backprop(ff_conv_layer *c, float *dz, const float *z, int m, ff_scratch *sc) {
+    const int T = sc->threads;
+    if (!dz)
+        return fft_weights(c, T) || ff_fft_conv_input_spectra(c->fft, sc->xspec, z, m, T)
+                   ? FFCNN_ENOMEM
+                   : fft_weight_grad(c, z, m, sc);
+    if (fft_adjoint(c, T) ||
+        ff_fft_conv_forward(c->adjoint, dz, sc->xspec, sc->yspec, sc->grad_out, c->zero_bias, m,
+                            T) ||
+        ff_fft_conv_input_spectra(c->fft, sc->yspec, z, m, T))
+        return FFCNN_ENOMEM;
+    float *ones = sc->grad_out, *dscale = sc->grad_out + m; /* dout is transformed: free */
+    for (int s = 0; s < m; s++) ones[s] = 1.0f;
+    return ff_fft_conv_weight_grad_spectra(c->fft, c->dw, c->db, sc->gspec, dscale, sc->xspec, ones,
+                                           sc->yspec, m, T)
+               ? FFCNN_ENOMEM
+               : FFCNN_OK;
+}
+
+static void fft_scratch(const ff_conv_layer *c, int n, int backprop, ff_scratch_need *need) {
     const ff_conv_shape *s = &c->shape;
-    raise_to(&need->xspec, ff_fft_conv_spectra_len(c->fft, n, s->in_ch));
-    raise_to(&need->yspec, ff_fft_conv_spectra_len(c->fft, n, s->out_ch));
+    const int wide = s->in_ch > s->out_ch ? s->in_ch : s->out_ch;
+    /* backprop holds dout's spectra in xspec and z's in yspec */
+    raise_to(&need->xspec, ff_fft_conv_spectra_len(c->fft, n, backprop ? wide : s->in_ch));
+    raise_to(&need->yspec, ff_fft_conv_spectra_len(c->fft, n, backprop ? wide : s->out_ch));
     raise_to(&need->gspec, 2 * ff_fft_conv_freqs(c->fft) * s->out_ch * s->in_ch); /* complex */
     raise_to(&need->grad_out, (size_t)n + ff_fft_conv_dscale_len(n)); /* scales for _from_next */
     raise_to(&need->channel_sums, (size_t)s->out_ch);
@@ -143,8 +199,9 @@ static void fft_scratch(const ff_conv_layer *c, int n, ff_scratch_need *need) {
 
 static const ff_conv_path_ops PATHS[] = {
     [FFCNN_CONV_IM2COL] = {"im2col", im2col_forward_relu, im2col_linear, im2col_weight_grad,
-                           im2col_scratch},
-    [FFCNN_CONV_FFT] = {"fft", fft_forward_relu, fft_linear, fft_weight_grad, fft_scratch},
+                           im2col_backprop, im2col_scratch},
+    [FFCNN_CONV_FFT] = {"fft", fft_forward_relu, fft_linear, fft_weight_grad, fft_backprop,
+                        fft_scratch},
 };
 
 const char *ff_conv_path_name(enum ffcnn_conv_path path) {
@@ -188,7 +245,8 @@ static int conv_make(ff_layer *l, enum ffcnn_conv_path path, char *err) {
     c->path = path;
     c->impl = &PATHS[path];
     c->weights_changed = 1;
-    if (!(c->zero_bias = ff_calloc((size_t)c->shape.out_ch, sizeof(float))))
+    const int wide = c->shape.in_ch > c->shape.out_ch ? c->shape.in_ch : c->shape.out_ch;
+    if (!(c->zero_bias = ff_calloc((size_t)wide, sizeof(float))))
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory", l->index + 1);
     if (path == FFCNN_CONV_FFT && !(c->fft = ff_fft_conv_create(&c->shape)))
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: cannot plan the FFT convolution",
@@ -208,9 +266,9 @@ static size_t conv_saved_len(const ff_layer *l) {
     return l->in_len; /* the normalised input z */
 }
 
-static void conv_scratch(const ff_layer *l, int n, ff_scratch_need *need) {
+static void conv_scratch(const ff_layer *l, int n, int backprop, ff_scratch_need *need) {
     raise_to(&need->grad_out, (size_t)n * l->out_len);
-    l->conv.impl->scratch(&l->conv, n, need);
+    l->conv.impl->scratch(&l->conv, n, backprop, need);
 }
 
 /* z = rmsnorm(in), out = relu(conv(z) + b), out_sumsq = goodness. z is kept because the weight
@@ -247,20 +305,40 @@ static int conv_backward(ff_layer *l, const ff_layer_io *io, const float *coef, 
     return FFCNN_OK;
 }
 
+/* Backprop through relu(conv(rmsnorm(in)) + b): the ReLU's mask, the path's weight and input
+ * gradients, then the normalisation's (kernels/elementwise.c). */
+static int conv_backprop(ff_layer *l, const ff_layer_io *io, float *dout, float *din, int m,
+                         ff_scratch *sc, char *err) {
+    const size_t out_len = l->out_len, in_len = l->in_len;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++)
+        ff_relu_backward(sc->grad_out + (size_t)s * out_len, dout + (size_t)s * out_len,
+                         io->out + (size_t)s * out_len, out_len);
+    if (l->conv.impl->backprop(&l->conv, din, io->saved, m, sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
+    if (!din) return FFCNN_OK;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++)
+        ff_rmsnorm_backward(din + (size_t)s * in_len, din + (size_t)s * in_len,
+                            io->in + (size_t)s * in_len, in_len);
+    return FFCNN_OK;
+}
+
 static void conv_update(ff_layer *l) {
     l->conv.weights_changed = 1;
 }
 
 static void conv_free(ff_layer *l) {
     ff_fft_conv_free(l->conv.fft);
+    ff_fft_conv_free(l->conv.adjoint);
     ff_free(l->conv.zero_bias);
-    l->conv.fft = NULL;
+    l->conv.fft = l->conv.adjoint = NULL;
     l->conv.zero_bias = NULL;
 }
 
 const ff_layer_ops ff_conv_layer_ops = {
-    "conv",       conv_out_dims, conv_param_count, conv_make,   conv_init, conv_saved_len,
-    conv_scratch, conv_forward,  conv_backward,    conv_update, conv_free,
+    "conv",       conv_out_dims, conv_param_count, conv_make,     conv_init,   conv_saved_len,
+    conv_scratch, conv_forward,  conv_backward,    conv_backprop, conv_update, conv_free,
 };
 
 /* ---- the network's tricks ---- */

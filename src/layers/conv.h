@@ -17,11 +17,13 @@ typedef struct ff_conv_layer {
     ff_conv_shape shape;
     float *w, *b;                 /* [out][in][k][k], [out]: the layer's params */
     float *dw, *db;               /* gradients, same shapes */
-    float *zero_bias;             /* out zeros, for the bias-free linear part */
+    float *zero_bias;             /* max(in, out) zeros: bias-free linear parts */
     enum ffcnn_conv_path path;    /* IM2COL or FFT (never AUTO once made) */
     const ff_conv_path_ops *impl; /* the path's operations: the one dispatch point */
     ff_fft_conv *fft;             /* transforms, for the FFT path */
+    ff_fft_conv *adjoint;         /* the FFT path's input gradient (backprop only; made lazily) */
     int weights_changed;          /* the FFT path re-transforms w before its next use */
+    int adjoint_stale;            /* adjoint's spectra lag the weight spectra */
 } ff_conv_layer;
 
 typedef struct ff_layer ff_layer;

@@ -48,13 +48,20 @@ typedef struct ff_layer_ops {
     int (*make)(ff_layer *l, enum ffcnn_conv_path path, char *err);
     void (*init)(ff_layer *l, ff_rng *rng);
     size_t (*saved_len)(const ff_layer *l);
-    void (*scratch)(const ff_layer *l, int n, ff_scratch_need *need); /* raises need's fields */
+    /* Raises need's fields to what passes over n samples need; `backprop`: and backprop too. */
+    void (*scratch)(const ff_layer *l, int n, int backprop, ff_scratch_need *need);
     int (*forward)(ff_layer *l, const ff_layer_io *io, int n, ff_scratch *sc, char *err);
     /* The FF weight gradient of m samples: dL/d(goodness) is coef[s], so dL/dout = 2 coef_s
      * out_s folded into coef by the caller (docs/method.md §4). NULL for kinds without
      * parameters. Must follow a forward over at least m samples. */
     int (*backward)(ff_layer *l, const ff_layer_io *io, const float *coef, int m, ff_scratch *sc,
                     char *err);
+    /* Backpropagation, for the BP baseline (docs/method.md §12): dout is the loss gradient at
+     * the output of the first m samples of the last forward (n x out_len; used as scratch).
+     * Sets the parameter gradients (overwritten) and, unless din is NULL, din = the gradient
+     * at the input (m x in_len). */
+    int (*backprop)(ff_layer *l, const ff_layer_io *io, float *dout, float *din, int m,
+                    ff_scratch *sc, char *err);
     /* After the optimiser changed the parameters (the FFT path re-transforms its weights). */
     void (*update)(ff_layer *l);
     void (*free)(ff_layer *l);

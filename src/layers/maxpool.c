@@ -38,8 +38,8 @@ static size_t maxpool_saved_len(const ff_layer *l) {
     return 0;
 }
 
-static void maxpool_scratch(const ff_layer *l, int n, ff_scratch_need *need) {
-    (void)l, (void)n, (void)need;
+static void maxpool_scratch(const ff_layer *l, int n, int backprop, ff_scratch_need *need) {
+    (void)l, (void)n, (void)backprop, (void)need;
 }
 
 /* out = maxpool(in), and each output's sum of squares for the next layer's normalisation. */
@@ -57,6 +57,19 @@ static int maxpool_forward(ff_layer *l, const ff_layer_io *io, int n, ff_scratch
     return FFCNN_OK;
 }
 
+/* Each window's gradient to its maximum; nothing to learn. */
+static int maxpool_backprop(ff_layer *l, const ff_layer_io *io, float *dout, float *din, int m,
+                            ff_scratch *sc, char *err) {
+    (void)err;
+    if (!din) return FFCNN_OK;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < m; s++)
+        ff_maxpool2d_backward(din + (size_t)s * l->in_len, dout + (size_t)s * l->out_len,
+                              io->in + (size_t)s * l->in_len, l->in.c, l->in.h, l->in.w,
+                              l->spec.size);
+    return FFCNN_OK;
+}
+
 static void maxpool_update(ff_layer *l) {
     (void)l;
 }
@@ -67,7 +80,7 @@ static void maxpool_free(ff_layer *l) {
 
 const ff_layer_ops ff_maxpool_layer_ops = {
     "maxpool",         maxpool_out_dims, maxpool_param_count, maxpool_make, maxpool_init,
-    maxpool_saved_len, maxpool_scratch,  maxpool_forward,     NULL, /* no parameters, so no weight
-                                                                       gradient */
-    maxpool_update,    maxpool_free,
+    maxpool_saved_len, maxpool_scratch,  maxpool_forward,     NULL, /* no parameters, so no FF
+                                                                       weight gradient */
+    maxpool_backprop,  maxpool_update,   maxpool_free,
 };
