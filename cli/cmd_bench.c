@@ -10,10 +10,11 @@
 
 static const char USAGE[] =
     "usage: ffcnn bench [network flags of train] [--steps N] [--warmup W] [--infer-images M]\n"
-    "Times N training steps (after W warm-up steps) and goodness inference on M images, on\n"
-    "random images of MNIST's shape; prints images/s, the conv path of each conv layer,\n"
-    "GFLOP/s (direct-convolution count and executed count), this machine's sgemm peak and\n"
-    "peak memory.\n";
+    "Times N training steps (after W warm-up steps) and inference on M images (goodness; with\n"
+    "--algo bp the linear head), on random images of MNIST's shape; prints images/s, the conv\n"
+    "path of each conv layer, GFLOP/s (direct-convolution count and executed count), this\n"
+    "machine's sgemm peak, peak memory of training (before inference) and of the whole run,\n"
+    "and the bytes training holds: parameters, activations, the rest.\n";
 
 static ffcnn_dataset random_images(int n, const ffcnn_config *c) {
     const size_t len = (size_t)c->channels * c->height * c->width;
@@ -34,14 +35,16 @@ static double peak_rss_mb(void) {
 }
 
 static void print_json(const cli_opts *o, const ffcnn_net *net, const char *net_text,
-                       const double *figures) {
-    const int L = ffcnn_config_conv_layers(&o->cfg);
-    static const char *const keys[] = {"train_images_per_s",  "infer_goodness_images_per_s",
+                       const double *figures, const ffcnn_memory *mem) {
+    const int L = ffcnn_config_conv_layers(&o->cfg), bp = o->cfg.algo == FFCNN_ALGO_BP;
+    static const char *const keys[] = {"train_images_per_s",  NULL,
                                        "train_direct_gflops", "train_executed_gflops",
                                        "infer_direct_gflops", "infer_executed_gflops",
                                        "fft_product_gflops",  "sgemm_peak_gflops",
-                                       "epoch_minutes",       "peak_rss_mb"};
+                                       "epoch_minutes",       "peak_rss_mb",
+                                       "train_peak_rss_mb"};
     json_begin("bench");
+    json_str("algo", ffcnn_algo_name(o->cfg.algo));
     json_str("net", net_text);
     json_int("conv_layers", L);
     json_int("batch", o->cfg.batch);
@@ -55,7 +58,14 @@ static void print_json(const cli_opts *o, const ffcnn_net *net, const char *net_
     fputs("]", stdout);
     json_str("kernels", ffcnn_kernels());
     json_str("blas_core", ffcnn_blas_core());
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) json_opt_num(keys[k], figures[k]);
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+        json_opt_num(keys[k] ? keys[k]
+                     : bp    ? "infer_linear_images_per_s"
+                             : "infer_goodness_images_per_s",
+                     figures[k]);
+    json_num("param_bytes", (double)mem->params);
+    json_num("activation_bytes", (double)mem->activations);
+    json_num("other_bytes", (double)mem->other);
     json_end();
 }
 
@@ -73,10 +83,15 @@ static int run_bench(const cli_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char 
     if (!rc) rc = ffcnn_train_epoch(net, ds, NULL, NULL, &st, err);
     double cg_s, cg_f;
     ffcnn_fft_product_stats(&cg_s, &cg_f, 1);
+    ffcnn_memory mem; /* what training holds, before inference sizes the workspace anew */
+    ffcnn_net_memory(net, &mem);
+    const double train_rss = peak_rss_mb();
+    const int bp = o->cfg.algo == FFCNN_ALGO_BP;
+    const enum ffcnn_eval_mode mode = bp ? FFCNN_EVAL_LINEAR : FFCNN_EVAL_GOODNESS;
     ds->n = o->infer_images < 20 ? o->infer_images : 20;
-    if (!rc) rc = ffcnn_evaluate(net, ds, FFCNN_EVAL_GOODNESS, &res, err); /* warm-up */
+    if (!rc) rc = ffcnn_evaluate(net, ds, mode, &res, err); /* warm-up */
     ds->n = o->infer_images;
-    if (!rc) rc = ffcnn_evaluate(net, ds, FFCNN_EVAL_GOODNESS, &res, err);
+    if (!rc) rc = ffcnn_evaluate(net, ds, mode, &res, err);
     if (rc) return rc;
     ffcnn_cost cost;
     ffcnn_net_cost(net, &cost);
@@ -85,16 +100,18 @@ static int run_bench(const cli_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char 
     const double cg_gflops = cg_s > 0 ? cg_f / cg_s * 1e-9 : -1;
     char net_text[256];
     ffcnn_config_format_net(&o->cfg, net_text, sizeof net_text);
-    printf("network: %s, batch %d, %d thread%s\n", net_text, B, o->threads, plural(o->threads));
+    printf("network: %s, %s, batch %d, %d thread%s\n", net_text,
+           bp ? "backprop" : "Forward-Forward", B, o->threads, plural(o->threads));
     printf("kernels: %s; OpenBLAS %s kernels\n", ffcnn_kernels(), ffcnn_blas_core());
     printf("training:  %.2f images/s  (%d step%s, %.2f s), direct %.1f GFLOP/s, executed %.1f "
            "GFLOP/s\n",
            train_ips, o->steps, plural(o->steps), st.seconds,
            train_ips * cost.train_direct_flops * 1e-9,
            train_ips * cost.train_executed_flops * 1e-9);
-    printf("inference: %.2f images/s  (goodness, %d image%s), direct %.1f GFLOP/s, executed "
+    printf("inference: %.2f images/s  (%s, %d image%s), direct %.1f GFLOP/s, executed "
            "%.1f GFLOP/s\n",
-           infer_ips, res.n, plural(res.n), infer_ips * cost.infer_direct_flops * 1e-9,
+           infer_ips, bp ? "linear head" : "goodness", res.n, plural(res.n),
+           infer_ips * cost.infer_direct_flops * 1e-9,
            infer_ips * cost.infer_executed_flops * 1e-9);
     if (cg_gflops > 0)
         printf("frequency-domain products (training): %.1f GFLOP/s = %.0f%% of sgemm peak %.1f "
@@ -102,8 +119,11 @@ static int run_bench(const cli_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char 
                cg_gflops, 100 * cg_gflops / peak, peak);
     else
         printf("sgemm peak: %.1f GFLOP/s\n", peak);
-    printf("one epoch of 50000 images would take %.1f min; peak memory %.0f MB\n",
-           50000 / train_ips / 60, rss);
+    printf("one epoch of 50000 images would take %.1f min\n", 50000 / train_ips / 60);
+    printf("memory: peak %.0f MB training, %.0f MB with inference; training holds %.1f MB of "
+           "parameters (with gradients and Adam's moments), %.1f MB of activations, %.1f MB "
+           "other\n",
+           train_rss, rss, mem.params / 1e6, mem.activations / 1e6, mem.other / 1e6);
     if (o->json) {
         const double figures[] = {train_ips,
                                   infer_ips,
@@ -114,8 +134,9 @@ static int run_bench(const cli_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char 
                                   cg_gflops,
                                   peak,
                                   50000 / train_ips / 60,
-                                  rss};
-        print_json(o, net, net_text, figures);
+                                  rss,
+                                  train_rss};
+        print_json(o, net, net_text, figures, &mem);
     }
     return FFCNN_OK;
 }

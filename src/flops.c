@@ -27,9 +27,37 @@ static double kernel_spectrum_flops(const ff_conv_shape *s) {
     return (double)s->out_ch * s->in_ch * (4.0 * fx * k * k + 8.0 * py * fx * k);
 }
 
+/* Backprop (docs/method.md §12): per image one forward pass, the weight gradient, and the input
+ * gradient of every layer but the first; on the FFT path the input gradient is the adjoint's
+ * forward pass (dout's transforms in, din's out), and z is transformed again for the weight
+ * gradient, whose products reuse dout's spectra. */
+static void bp_cost(const ffcnn_net *net, ffcnn_cost *c) {
+    const double batch = net->cfg.batch;
+    for (int j = 0; j < net->n_ff; j++) {
+        const ff_conv_layer *ly = &net->layer[net->ff_index[j]].conv;
+        const ff_conv_shape *s = &ly->shape;
+        const int din = j > 0;
+        c->train_direct_flops += (2.0 + din) * layer_direct(ly);
+        c->infer_direct_flops += layer_direct(ly);
+        c->infer_executed_flops += layer_executed(ly, 0);
+        if (ly->path != FFCNN_CONV_FFT) {
+            c->train_executed_flops += (2.0 + din) * layer_direct(ly);
+            continue;
+        }
+        const double t = ff_conv_fft_transform_flops(s), p = ff_conv_fft_product_flops(s);
+        c->train_executed_flops += layer_executed(ly, 0) + (1.0 + din) * p +
+                                   (s->out_ch + s->in_ch + din * s->in_ch) * t +
+                                   2.0 * kernel_spectrum_flops(s) / batch;
+    }
+}
+
 void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
     c->train_direct_flops = c->train_executed_flops = 0.0;
     c->infer_direct_flops = c->infer_executed_flops = 0.0;
+    if (net->cfg.algo == FFCNN_ALGO_BP) {
+        bp_cost(net, c);
+        return;
+    }
     const double batch = net->cfg.batch;
     const double K = net->cfg.classes;
     for (int j = 0; j < net->n_ff; j++) {
@@ -45,6 +73,14 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
         c->infer_direct_flops += K * layer_direct(ly);
         c->infer_executed_flops += K * layer_executed(ly, 0);
     }
+}
+
+void ffcnn_net_memory(const ffcnn_net *net, ffcnn_memory *mem) {
+    ff_net_workspace_bytes(net, &mem->activations, &mem->other);
+    mem->params = 4 * net->n_params * sizeof(float);
+    for (int i = 0; i < net->n_layers; i++)
+        mem->other += ff_fft_conv_bytes(net->layer[i].conv.fft) +
+                      ff_fft_conv_bytes(net->layer[i].conv.adjoint);
 }
 
 void ffcnn_fft_product_stats(double *seconds, double *flops, int reset) {

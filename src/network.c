@@ -125,12 +125,14 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->image);
     ff_free(ws->input);
     for (int l = 0; l < FFCNN_MAX_LAYERS; l++) {
+        const int saved_own = !ws->in_place || l == 0, norm_own = !ws->in_place;
         ff_free(ws->out[l]);
         ff_free(ws->sumsq[l]);
-        ff_free(ws->saved[l]);
-        ff_free(ws->norm_out[l]);
+        if (saved_own) ff_free(ws->saved[l]);
+        if (norm_own) ff_free(ws->norm_out[l]);
         ff_free(ws->coef[l]);
     }
+    ff_free(ws->label_conv);
     ff_free(ws->grad[0]);
     ff_free(ws->grad[1]);
     ff_free(ws->labels);
@@ -142,7 +144,7 @@ static void workspace_free(ff_workspace *ws) {
     ff_free(ws->scratch.per_thread);
     ff_free(ws->scratch.partial);
     ff_free(ws->scratch.yspec);
-    ff_free(ws->scratch.gspec);
+    if (!ws->gspec_shared) ff_free(ws->scratch.gspec);
     ff_free(ws->scratch.grad_out);
     ff_free(ws->scratch.channel_sums);
     memset(ws, 0, sizeof *ws);
@@ -182,11 +184,16 @@ static int alloc_layer_buffers(ffcnn_net *net, int i, size_t n) {
     ff_workspace *ws = &net->ws;
     const ff_layer *l = &net->layer[i];
     const size_t saved = l->ops->saved_len(l);
-    return (ws->out[i] = ff_calloc(n, l->out_len * sizeof(float))) &&
-           (ws->sumsq[i] = ff_calloc(n, sizeof(double))) &&
-           (!saved || (ws->saved[i] = ff_calloc(n, saved * sizeof(float)))) &&
-           (!needs_norm_out(net, i) ||
-            (ws->norm_out[i] = ff_calloc(n, l->out_len * sizeof(float)))) &&
+    if (!(ws->out[i] = ff_calloc(n, l->out_len * sizeof(float))) ||
+        !(ws->sumsq[i] = ff_calloc(n, sizeof(double))))
+        return 0;
+    if (saved && ws->in_place && i > 0) /* conv: saved_len is in_len, the previous out_len */
+        ws->saved[i] = ws->out[i - 1];
+    else if (saved && !(ws->saved[i] = ff_calloc(n, saved * sizeof(float))))
+        return 0;
+    if (needs_norm_out(net, i))
+        ws->norm_out[i] = ws->in_place ? ws->out[i] : ff_calloc(n, l->out_len * sizeof(float));
+    return (!needs_norm_out(net, i) || ws->norm_out[i]) &&
            (!ff_layer_is_ff(l) || (ws->coef[i] = ff_calloc(n, sizeof(float))));
 }
 
@@ -200,6 +207,7 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     ff_scratch_need need;
     memset(&need, 0, sizeof need);
     size_t head_chunks = 0;
+    ws->in_place = !bp;
     int ok = (ws->image = ff_calloc(N, img * sizeof(float))) &&
              (ws->input = ff_calloc(N, img * sizeof(float)));
     for (int i = 0; ok && i < net->n_layers; i++) {
@@ -220,7 +228,8 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
          (ws->scratch.per_thread = ff_calloc((size_t)T, need.per_thread * sizeof(float))) &&
          (ws->scratch.partial = ff_calloc((size_t)T, need.partial * sizeof(float))) &&
          (ws->scratch.yspec = ff_calloc(need.yspec, sizeof(float))) &&
-         (ws->scratch.gspec = ff_calloc(need.gspec, sizeof(float))) &&
+         ((ws->gspec_shared = need.gspec <= need.xspec && need.gspec <= need.yspec) ||
+          (ws->scratch.gspec = ff_calloc(need.gspec, sizeof(float)))) &&
          (ws->scratch.grad_out = ff_calloc(need.grad_out, sizeof(float))) &&
          (ws->scratch.channel_sums = ff_calloc(N, need.channel_sums * sizeof(double)));
     if (!ok) {
@@ -241,14 +250,18 @@ void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *s
     size_t act = 2 * N * net->labels.len * f + N; /* image, input, labels */
     for (int i = 0; i < net->n_layers; i++) {
         const ff_layer *l = &net->layer[i];
-        act += N * (l->out_len * f + d + (ws->saved[i] ? l->ops->saved_len(l) * f : 0) +
-                    (ws->norm_out[i] ? l->out_len * f : 0) + (ws->coef[i] ? f : 0));
+        const int saved_own = ws->saved[i] && (!ws->in_place || i == 0);
+        const int norm_own = ws->norm_out[i] && !ws->in_place;
+        act += N * (l->out_len * f + d + (saved_own ? l->ops->saved_len(l) * f : 0) +
+                    (norm_own ? l->out_len * f : 0) + (ws->coef[i] ? f : 0));
     }
     act += 2 * N * K * f; /* logits and their gradient */
     const ff_scratch_need *nd = &ws->need;
     size_t other = (ws->grad[0] ? 2 * N * widest_layer(net) * f : 0) + ws->head_chunks * N * K * f +
-                   2 * nd->xspec * f + nd->yspec * f + nd->gspec * f + nd->grad_out * f +
-                   N * nd->channel_sums * d + (size_t)T * (nd->per_thread + nd->partial) * f;
+                   2 * nd->xspec * f + nd->yspec * f + (ws->gspec_shared ? 0 : nd->gspec * f) +
+                   nd->grad_out * f + N * nd->channel_sums * d +
+                   (size_t)T * (nd->per_thread + nd->partial) * f;
+    if (ws->label_conv) other += ((size_t)K + N) * net->layer[0].out_len * f;
     *activations = ws->capacity ? act : 0;
     *scratch = ws->capacity ? other : 0;
 }
@@ -273,6 +286,7 @@ void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t ro
 static ff_scratch layer_scratch(ffcnn_net *net, int i) {
     ff_scratch sc = net->ws.scratch;
     sc.xspec = net->ws.xspec[i & 1];
+    if (net->ws.gspec_shared) sc.gspec = net->ws.xspec[(i + 1) & 1];
     sc.threads = net->threads;
     return sc;
 }
@@ -306,6 +320,7 @@ int ff_net_forward(ffcnn_net *net, int i, int n, char *err) {
     /* The layers are detached, so p's gradient is the same after this forward as before. */
     net->pending_grad = -1;
     ff_scratch sc = layer_scratch(net, p);
+    if (net->ws.gspec_shared) sc.gspec = net->ws.scratch.yspec; /* xspec[i & 1] is in use */
     return ff_backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
                                             net->ws.xspec[i & 1], net->pending_m, &sc, err);
 }
@@ -382,7 +397,12 @@ int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err) {
 
 int ff_net_label_convolutions(ffcnn_net *net, char *err) {
     ff_scratch sc = layer_scratch(net, 0);
-    if (ff_conv_layer_linear(&net->layer[0], sc.grad_out, net->labels.patterns, net->cfg.classes,
+    ff_workspace *ws = &net->ws;
+    const size_t rows = (size_t)net->cfg.classes + (size_t)ws->capacity;
+    if (!ws->label_conv &&
+        !(ws->label_conv = ff_calloc(rows, net->layer[0].out_len * sizeof(float))))
+        return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory convolving the labels");
+    if (ff_conv_layer_linear(&net->layer[0], ws->label_conv, net->labels.patterns, net->cfg.classes,
                              &sc))
         return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory convolving the labels");
     return FFCNN_OK;
@@ -394,7 +414,7 @@ int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err) {
     const int K = net->cfg.classes;
     const size_t len = net->labels.len;
     ff_scratch sc = layer_scratch(net, 0);
-    float *base = ws->saved[0], *base_conv = sc.grad_out + (size_t)K * l0->out_len;
+    float *base = ws->saved[0], *base_conv = ws->label_conv + (size_t)K * l0->out_len;
     float *scale = ws->coef[0];
     float alpha = 0.0f, beta = 0.0f;
     for (int i = 0; i < m; i++)
@@ -402,7 +422,7 @@ int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err) {
     if (ff_conv_layer_linear(l0, base_conv, base, m, &sc))
         return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory in the forward pass");
     for (int s = 0; s < K * m; s++) scale[s] = ff_rms_factor(ws->input + s * len, len);
-    ff_forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, sc.grad_out, scale,
+    ff_forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, ws->label_conv, scale,
                                    alpha, beta, m, K, &sc);
     return FFCNN_OK;
 }

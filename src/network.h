@@ -22,11 +22,22 @@ typedef struct ff_workspace {
     float *out[FFCNN_MAX_LAYERS];      /* each layer's output (a conv layer's ReLU output) */
     double *sumsq[FFCNN_MAX_LAYERS];   /* per sample, sum of squares of out (conv: goodness) */
     float *saved[FFCNN_MAX_LAYERS];    /* what each layer's gradient needs (conv: normalised
-                                          input) */
+                                          input); under FF the previous layer's out, normalised
+                                          in place (see in_place) */
     float *norm_out[FFCNN_MAX_LAYERS]; /* a conv layer's normalised output for the head, when no
                                           conv layer reads its output directly (else that
-                                          layer's saved input is the same thing) */
-    float *coef[FFCNN_MAX_LAYERS];     /* per sample dL/dG * 2 of each FF layer */
+                                          layer's saved input is the same thing); under FF its
+                                          out, normalised in place */
+    /* FF holds one copy of each layer's output: once the next layer has read it (and the
+     * layer's own gradient has), only its normalised form is needed, so saved[i + 1] and
+     * norm_out[i] are out[i] itself. Backprop needs the raw outputs too (docs/method.md §12). */
+    int in_place;
+    float *label_conv; /* evaluation only: layer 1 on the label patterns and the images */
+    /* The weight-gradient spectra need no buffer of their own when they fit in the spectra
+     * that are idle while a gradient is formed: the other parity's input spectra (a layer's
+     * own gradient), or the output spectra (a gradient from the next layer's spectra). */
+    int gspec_shared;
+    float *coef[FFCNN_MAX_LAYERS]; /* per sample dL/dG * 2 of each FF layer */
     float *grad[2];  /* backprop only: the loss gradient at a layer's output (grad[i & 1] for
                         layer i) and at its input (the other one) */
     uint8_t *labels; /* true label of each sample */

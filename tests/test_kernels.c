@@ -169,7 +169,7 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
               s.in_ch, s.height, s.width, s.kernel, relu_worst, sq_worst);
         free(sumsq), free(relu);
         /* weight gradient over the first n - 1 of n forward samples */
-        ff_fft_conv_weight_grad(fc, dw, db, ys, gs, dout, xs, n - 1, threads);
+        ff_fft_conv_weight_grad(fc, dw, db, ys, gs, dout, NULL, xs, n - 1, threads);
         worst = 0, scale = 0;
         for (size_t i = 0; i < nw; i++)
             worst = fmax(worst, fabs(dw[i] - dw_ref[i])), scale = fmax(scale, fabs(dw_ref[i]));

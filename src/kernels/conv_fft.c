@@ -105,6 +105,13 @@ void ff_fft_conv_free(ff_fft_conv *fc) {
     free(fc);
 }
 
+size_t ff_fft_conv_bytes(const ff_fft_conv *fc) {
+    if (!fc) return 0;
+    const size_t per_thread = (size_t)fc->py * fc->px * SPEC_LANES * 2 * sizeof(float);
+    return sizeof(float complex) * fc->nfreq * fc->s.out_ch * fc->s.in_ch +
+           (size_t)fc->max_threads * (per_thread + sizeof(float) * fc->s.width);
+}
+
 size_t ff_fft_conv_freqs(const ff_fft_conv *fc) {
     return fc->nfreq;
 }
@@ -142,10 +149,11 @@ static float *thread_real(ff_fft_conv *fc) {
     return fc->real_buf + (size_t)omp_thread() * fc->py * fc->px * SPEC_LANES;
 }
 
-/* Spectra of n samples x c channels ([n][c][h][w]) into dst in the tile layout. Lanes past n
- * transform zero planes, so they add nothing to a sum over samples. */
-static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, int c,
-                          int threads) {
+/* Spectra of n samples x c channels ([n][c][h][w]) into dst in the tile layout, sample s scaled
+ * by scale[s] on the way in unless scale is NULL. Lanes past n transform zero planes, so they
+ * add nothing to a sum over samples. */
+static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, const float *scale, int n,
+                          int c, int threads) {
     const size_t pixels = ff_conv_pixels(&fc->s), area = (size_t)fc->py * fc->px;
     const int tiles = tiles_of(n), h = fc->s.height, w = fc->s.width;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -156,9 +164,12 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
             const float *plane = src + ((size_t)(s0 + j) * c + ch) * pixels;
             for (int y = 0; y < h; y++) {
                 float *row = pad + j * area + (size_t)y * fc->px;
-                if (s0 + j < n)
+                if (s0 + j < n && scale) {
+                    const float k = scale[s0 + j];
+                    for (int x = 0; x < w; x++) row[x] = k * plane[(size_t)y * w + x];
+                } else if (s0 + j < n) {
                     memcpy(row, plane + (size_t)y * w, sizeof(float) * w);
-                else
+                } else
                     memset(row, 0, sizeof(float) * w);
             }
         }
@@ -169,7 +180,7 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, int n, 
 
 int ff_fft_conv_input_spectra(ff_fft_conv *fc, float *xspec, const float *in, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
-    batch_spectra(fc, xspec, in, n, fc->s.in_ch, threads);
+    batch_spectra(fc, xspec, in, NULL, n, fc->s.in_ch, threads);
     return 0;
 }
 
@@ -253,7 +264,7 @@ static int forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, flo
     if (!ensure_buffers(fc, threads)) return -1;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     const int tiles = tiles_of(n);
-    batch_spectra(fc, xspec, in, n, cin, threads);
+    batch_spectra(fc, xspec, in, NULL, n, cin, threads);
     channel_sums(fc, yspec, xspec, NULL, NULL, n, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
     const size_t area = (size_t)fc->py * fc->px;
@@ -310,9 +321,10 @@ static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float
 }
 
 int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                            const float *dout, const float *xspec, int m, int threads) {
+                            const float *dout, const float *dout_scale, const float *xspec, int m,
+                            int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
-    batch_spectra(fc, dspec, dout, m, fc->s.out_ch, threads);
+    batch_spectra(fc, dspec, dout, dout_scale, m, fc->s.out_ch, threads);
     return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m,
                                     threads);
 }

@@ -25,6 +25,9 @@ size_t ff_fft_conv_spectra_len(const ff_fft_conv *fc, int n, int c);
 ff_fft_conv *ff_fft_conv_create(const ff_conv_shape *s);
 void ff_fft_conv_free(ff_fft_conv *fc);
 
+/* Bytes the transforms hold (weight spectra and per-thread buffers). */
+size_t ff_fft_conv_bytes(const ff_fft_conv *fc);
+
 /* Complex values (pairs of floats) in one spectrum: transform height x (width / 2 + 1). */
 size_t ff_fft_conv_freqs(const ff_fft_conv *fc);
 
@@ -52,11 +55,14 @@ int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *
                              const float *in, const float *b, int n, int threads);
 
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
- * accumulated), with the input spectra from the last ff_fft_conv_forward over at least m samples.
+ * accumulated), with the input spectra from the last ff_fft_conv_forward over at least m samples;
+ * sample s of dout is taken times dout_scale[s] unless that is NULL (so that dout can be an
+ * activation and the factor a per-sample loss gradient, with no buffer for their product).
  * dspec (ff_fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch.
  * Returns 0, or -1 when out of memory. */
 int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                            const float *dout, const float *xspec, int m, int threads);
+                            const float *dout, const float *dout_scale, const float *xspec, int m,
+                            int threads);
 
 /* The channel sums, tile layout (spectral_products.c, one copy per instruction set behind
  * these dispatching names: isa.h), frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]

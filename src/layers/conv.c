@@ -8,16 +8,17 @@
 #include "util.h"
 
 /* A path's operations. forward_relu: y = relu(conv(z) + b) and each sample's goodness;
- * linear: out = conv(in) + b; weight_grad: dw, db from sc->grad_out and z, right after the
- * forward pass; backprop: the same at any later time, and dz = conv^T(sc->grad_out) unless dz
- * is NULL. */
+ * linear: out = conv(in) + b; weight_grad: dw, db from d and z right after the forward pass,
+ * sample s of d taken times coef[s] unless coef is NULL; backprop: dw, db from sc->grad_out and
+ * z at any later time, and dz = conv^T(sc->grad_out) unless dz is NULL. */
 struct ff_conv_path_ops {
     const char *name;
     int (*forward_relu)(ff_conv_layer *c, float *y, double *goodness, const float *z, int n,
                         ff_scratch *sc);
     int (*linear)(ff_conv_layer *c, float *out, const float *in, const float *b, int n,
                   ff_scratch *sc);
-    int (*weight_grad)(ff_conv_layer *c, const float *z, int m, ff_scratch *sc);
+    int (*weight_grad)(ff_conv_layer *c, const float *d, const float *coef, const float *z, int m,
+                       ff_scratch *sc);
     int (*backprop)(ff_conv_layer *c, float *dz, const float *z, int m, ff_scratch *sc);
     void (*scratch)(const ff_conv_layer *c, int n, int backprop, ff_scratch_need *need);
 };
@@ -63,8 +64,10 @@ static int im2col_forward_relu(ff_conv_layer *c, float *y, double *goodness, con
     return FFCNN_OK;
 }
 
-/* Per-thread partial sums in fixed thread order: a fixed thread count gives fixed bits. */
-static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *sc) {
+/* Per-thread partial sums in fixed thread order: a fixed thread count gives fixed bits. With
+ * coef, each sample's coef * d goes through a per-thread row after the im2col matrix. */
+static int im2col_weight_grad(ff_conv_layer *c, const float *d, const float *coef, const float *z,
+                              int m, ff_scratch *sc) {
     const size_t scratch_len = im2col_scratch_len(c), np = n_params_of(c);
     const size_t nw = np - (size_t)c->shape.out_ch, in_len = in_len_of(c), out_len = out_len_of(c);
     const int threads = sc->threads;
@@ -73,11 +76,17 @@ static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratc
     {
         const int t = omp_thread();
         float *col = sc->per_thread + (size_t)t * scratch_len;
+        float *scaled = col + ff_conv_scratch_len(&c->shape); /* out_len floats */
         float *pw = sc->partial + (size_t)t * np;
 #pragma omp for schedule(static)
-        for (int s = 0; s < m; s++)
-            ff_conv2d_weight_grad(pw, pw + nw, col, sc->grad_out + (size_t)s * out_len,
-                                  z + (size_t)s * in_len, &c->shape);
+        for (int s = 0; s < m; s++) {
+            const float *ds = d + (size_t)s * out_len;
+            if (coef) {
+                for (size_t i = 0; i < out_len; i++) scaled[i] = coef[s] * ds[i];
+                ds = scaled;
+            }
+            ff_conv2d_weight_grad(pw, pw + nw, col, ds, z + (size_t)s * in_len, &c->shape);
+        }
     }
     memcpy(c->dw, sc->partial, sizeof(float) * np);
     for (int t = 1; t < threads; t++) {
@@ -89,7 +98,7 @@ static int im2col_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratc
 
 /* col2im: the patches of dout, folded back onto the input (kernels/conv_im2col.c). */
 static int im2col_backprop(ff_conv_layer *c, float *dz, const float *z, int m, ff_scratch *sc) {
-    im2col_weight_grad(c, z, m, sc);
+    im2col_weight_grad(c, sc->grad_out, NULL, z, m, sc);
     if (!dz) return FFCNN_OK;
     const size_t scratch_len = im2col_scratch_len(c), in_len = in_len_of(c),
                  out_len = out_len_of(c);
@@ -156,10 +165,11 @@ static int fft_forward_relu(ff_conv_layer *c, float *y, double *goodness, const 
     return FFCNN_OK;
 }
 
-static int fft_weight_grad(ff_conv_layer *c, const float *z, int m, ff_scratch *sc) {
+static int fft_weight_grad(ff_conv_layer *c, const float *d, const float *coef, const float *z,
+                           int m, ff_scratch *sc) {
     (void)z; /* its spectra, from the forward pass, are in sc->xspec */
-    return ff_fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, sc->grad_out,
-                                   sc->xspec, m, sc->threads) == 0
+    return ff_fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, d, coef, sc->xspec,
+                                   m, sc->threads) == 0
                ? FFCNN_OK
                : FFCNN_ENOMEM;
 }
@@ -172,7 +182,7 @@ static int fft_backprop(ff_conv_layer *c, float *dz, const float *z, int m, ff_s
     if (!dz)
         return fft_weights(c, T) || ff_fft_conv_input_spectra(c->fft, sc->xspec, z, m, T)
                    ? FFCNN_ENOMEM
-                   : fft_weight_grad(c, z, m, sc);
+                   : fft_weight_grad(c, sc->grad_out, NULL, z, m, sc);
     if (fft_adjoint(c, T) ||
         ff_fft_conv_forward(c->adjoint, dz, sc->xspec, sc->yspec, sc->grad_out, c->zero_bias, m,
                             T) ||
@@ -267,7 +277,7 @@ static size_t conv_saved_len(const ff_layer *l) {
 }
 
 static void conv_scratch(const ff_layer *l, int n, int backprop, ff_scratch_need *need) {
-    raise_to(&need->grad_out, (size_t)n * l->out_len);
+    if (backprop) raise_to(&need->grad_out, (size_t)n * l->out_len); /* dL/d(pre-activation) */
     l->conv.impl->scratch(&l->conv, n, backprop, need);
 }
 
@@ -290,17 +300,11 @@ static int conv_forward(ff_layer *l, const ff_layer_io *io, int n, ff_scratch *s
 }
 
 /* dw, db = sum over the first m samples of (coef_s * y_s) (x) z_s: the local FF gradient, with
- * the ReLU derivative folded in because y is zero wherever the ReLU is off. */
+ * the ReLU derivative folded in because y is zero wherever the ReLU is off. coef_s * y_s is
+ * formed on the fly, never held for the whole batch. */
 static int conv_backward(ff_layer *l, const ff_layer_io *io, const float *coef, int m,
                          ff_scratch *sc, char *err) {
-    const size_t out_len = l->out_len;
-#pragma omp parallel for schedule(static) num_threads(sc->threads)
-    for (int s = 0; s < m; s++) {
-        const float *ys = io->out + (size_t)s * out_len;
-        float *d = sc->grad_out + (size_t)s * out_len;
-        for (size_t i = 0; i < out_len; i++) d[i] = coef[s] * ys[i];
-    }
-    if (l->conv.impl->weight_grad(&l->conv, io->saved, m, sc))
+    if (l->conv.impl->weight_grad(&l->conv, io->out, coef, io->saved, m, sc))
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
     return FFCNN_OK;
 }
