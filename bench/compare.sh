@@ -133,6 +133,7 @@ cells = [f"3 × {sys.argv[3]}, {sys.argv[4]}×{sys.argv[4]}"]
 for k in ("train_images_per_s", "infer_goodness_images_per_s"):
     a, b = num(f, k), num(t, k)
     cells += [fmt(a), fmt(b), ratio(a, b)]
+cells += [fmt(num(f, "train_peak_rss_mb")), fmt(num(t, "train_peak_rss_mb"))]
 cells += [fmt(num(f, "peak_rss_mb")), fmt(num(t, "peak_rss_mb"))]
 g, peak = num(f, "fft_product_gflops"), num(f, "sgemm_peak_gflops")
 cells += [",".join(f.get("conv", [])) or "n/a",
@@ -162,8 +163,8 @@ done
 
 if want ff; then
 want bp && { echo "## Forward-Forward"; echo; }
-echo "| network | ffcnn train img/s | PyTorch train img/s | ratio | ffcnn infer img/s | PyTorch infer img/s | ratio | ffcnn peak MB | PyTorch peak MB | ffcnn paths (auto) | FFT products GFLOP/s (share of sgemm peak) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| network | ffcnn train img/s | PyTorch train img/s | ratio | ffcnn infer img/s | PyTorch infer img/s | ratio | ffcnn training peak MB | PyTorch training peak MB | ffcnn peak MB (with inference) | PyTorch peak MB (with inference) | ffcnn paths (auto) | FFT products GFLOP/s (share of sgemm peak) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 if [ "$PATHS" = 1 ]; then
   echo

@@ -211,6 +211,7 @@ def run_bench(args):
         losses, _, ce = tr.step(xs[s % pool], ys[s % pool])
     t_train = time.perf_counter() - t0
     train_ips = args.steps * B / t_train if args.steps > 0 else 0.0
+    train_rss = peak_rss_mb()  # training alone, before inference
     print(f"train: {args.steps} steps x {B} images in {t_train:.3f} s: {train_ips:.2f} images/s "
           f"({1e3 * t_train / max(args.steps, 1):.1f} ms/step)", flush=True)
 
@@ -234,6 +235,7 @@ def run_bench(args):
             "train_images_per_s": round(train_ips, 4),
             "infer_goodness_images_per_s": round(infer_ips, 4),
             "peak_rss_mb": round(rss, 2),
+            "train_peak_rss_mb": round(train_rss, 2),
             "filters": args.filters, "kernel": args.kernel, "layers": args.layers,
             "batch": B, "threads": torch.get_num_threads(), "steps": args.steps,
             "warmup": args.warmup, "infer_images": n_inf, "lr": args.lr,

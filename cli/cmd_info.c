@@ -88,13 +88,14 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_int("height", c->height);
     json_int("width", c->width);
     json_int("classes", c->classes);
-    json_str("label_set", label_set_name(c->label_kind));
-    json_num("label_k", c->label_k);
-    json_int("train_from", c->train_from);
+    const int ff = c->algo == FFCNN_ALGO_FF; /* the FF-only settings are null for bp */
+    json_str("label_set", ff ? label_set_name(c->label_kind) : NULL);
+    json_opt_num("label_k", ff ? c->label_k : -1);
+    json_opt_num("train_from", ff ? c->train_from : -1);
     json_int("batch", c->batch);
     json_int("epochs", c->epochs);
     json_num("lr", c->lr);
-    json_num("classifier_lr", c->classifier_lr);
+    json_opt_num("classifier_lr", ff ? c->classifier_lr : -1);
     json_key("seed");
     printf("%llu", (unsigned long long)c->seed);
     json_key("data");

@@ -52,6 +52,7 @@ static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
     if (cmd == CMD_TRAIN || cmd == CMD_BENCH) {
         FZ_CHECK(ffcnn_config_validate(&o.cfg, why) == FFCNN_OK);
         FZ_CHECK(ffcnn_config_conv_layers(&o.cfg) >= 1);
+        FZ_CHECK(o.cfg.algo == FFCNN_ALGO_FF || o.cfg.algo == FFCNN_ALGO_BP);
         FZ_CHECK(o.out != NULL);
         FZ_CHECK(o.final_mode >= 0 && o.final_mode <= FFCNN_EVAL_BOTH);
         FZ_CHECK(o.train_limit == -1 || o.train_limit >= 1);

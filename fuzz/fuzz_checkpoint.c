@@ -6,12 +6,16 @@
  *            bits 2-3 conv path for that (0/3 auto, 1 im2col, 2 fft)
  *   rest     the model file
  *
- * Checks the contract: on failure a message and no network; on success a valid configuration,
- * and ffcnn_save() writes a version-3 file that loads back to the same network (configuration,
- * layer list, weights, training position, conv paths, data identity). A version-3 file comes
- * back byte for byte (the reader refuses non-zero entries past the list's length and a data set
- * name without its NUL, so every file it accepts is canonical). A version-1 or version-2 file comes
- * back as version 3 with the same parameters and Adam moments and no data identity. */
+ * Checks the contract: on failure a message and no network; on success a valid configuration
+ * (algorithm ff or bp; ff for every file older than version 4), and ffcnn_save() writes a
+ * version-4 file that loads back to the same network (configuration and algorithm, layer list,
+ * weights, training position, conv paths, data identity). A version-4 file comes back byte for
+ * byte (the reader refuses non-zero entries past the list's length, a non-zero reserved field
+ * and a data set name without its NUL, so every file it accepts is canonical). A version-3 file
+ * comes back as version 4 with the same header fields, algorithm ff, and the same parameter
+ * count and payload; a version-1 or version-2 file as version 4 with the same parameters and
+ * Adam moments and no data identity. Evaluating a bp network reports no goodness accuracy, and
+ * goodness inference of one is refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +31,16 @@
 #define EVAL_MAX_MACS 200000.0
 #define EVAL_MAX_ACTS 8192.0
 
-/* Version-3 layout (docs/checkpoint-format.md). */
-#define V3_HEADER 416u
+/* Header lengths of versions 1 to 4, and where version 4 differs from version 3
+ * (docs/checkpoint-format.md): the algorithm and a reserved field at 408, P at 416. */
 #define V1_HEADER 104u
 #define V2_HEADER 120u
+#define V3_HEADER 416u
+#define V3_P 408u
+#define V4_HEADER 424u
+#define V4_ALGO 408u
+#define V4_RESERVED 412u
+#define V4_P 416u
 
 static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path) {
     const ffcnn_config *c = ffcnn_net_config(net);
@@ -67,15 +77,25 @@ static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path)
     ds.labels[0] = data[0] % FFCNN_CLASSES;
     ds.labels[1] = data[size - 1] % FFCNN_CLASSES;
     ffcnn_eval_result res;
+    const int bp = c->algo == FFCNN_ALGO_BP;
     err[0] = '\0';
-    const int rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_BOTH, &res, err);
+    int rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_BOTH, &res, err);
     fz_report("ffcnn_evaluate", rc, err);
     if (rc == FFCNN_OK) {
         FZ_CHECK(res.n == 2);
-        FZ_CHECK(res.accuracy_goodness >= 0.0 && res.accuracy_goodness <= 1.0);
+        if (bp) /* no goodness: "both" is the linear head alone */
+            FZ_CHECK(res.accuracy_goodness == -1.0);
+        else
+            FZ_CHECK(res.accuracy_goodness >= 0.0 && res.accuracy_goodness <= 1.0);
         FZ_CHECK(res.accuracy_linear >= 0.0 && res.accuracy_linear <= 1.0);
     } else {
         FZ_CHECK(err[0] != '\0');
+    }
+    if (bp) { /* goodness inference of a bp network: refused, with a message */
+        err[0] = '\0';
+        rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_GOODNESS, &res, err);
+        fz_report("ffcnn_evaluate (goodness, bp)", rc, err);
+        FZ_CHECK(rc == FFCNN_EINVAL && strstr(err, "no goodness") != NULL);
     }
     ffcnn_dataset_free(&ds);
 }
@@ -92,7 +112,7 @@ static void check_same_config(const ffcnn_config *a, const ffcnn_config *b) {
     }
     FZ_CHECK(SAME(channels) && SAME(height) && SAME(width) && SAME(classes));
     FZ_CHECK(SAME(label_kind) && SAME(label_k) && SAME(train_from) && SAME(batch));
-    FZ_CHECK(SAME(epochs) && SAME(lr) && SAME(seed) && SAME(classifier_lr));
+    FZ_CHECK(SAME(epochs) && SAME(lr) && SAME(seed) && SAME(classifier_lr) && SAME(algo));
     char na[512], nb[512];
     ffcnn_config_format_net(a, na, sizeof na);
     ffcnn_config_format_net(b, nb, sizeof nb);
@@ -136,22 +156,35 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
     size_t back_len = 0;
     uint8_t *back = fz_read_file(copy, &back_len);
     FZ_CHECK(back != NULL);
-    FZ_CHECK(back_len >= V3_HEADER + 4 && (back_len - V3_HEADER - 4) % 12 == 0);
+    FZ_CHECK(back_len >= V4_HEADER + 4 && (back_len - V4_HEADER - 4) % 12 == 0);
     uint32_t back_version, back_header, version;
+    int32_t back_algo, back_reserved;
     memcpy(&back_version, back + 8, 4);
     memcpy(&back_header, back + 12, 4);
-    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == 3 && back_header == V3_HEADER);
+    memcpy(&back_algo, back + V4_ALGO, 4);
+    memcpy(&back_reserved, back + V4_RESERVED, 4);
+    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == 4 && back_header == V4_HEADER);
+    FZ_CHECK(back_algo == ffcnn_net_config(net)->algo && back_reserved == 0);
+    const size_t payload = back_len - V4_HEADER - 4;
     memcpy(&version, file + 8, 4);
-    if (version == 3) {
+    if (version == 4) {
         FZ_CHECK(back_len == size && memcmp(back, file, size) == 0); /* byte for byte */
+    } else if (version == 3) {
+        /* Version 3: version 4 without the 8 bytes at 408 (algorithm, reserved): every field
+         * before them where it was, P and the payload 8 bytes later. */
+        FZ_CHECK(back_algo == FFCNN_ALGO_FF);
+        FZ_CHECK(size == V3_HEADER + payload + 4);
+        FZ_CHECK(memcmp(back + 16, file + 16, V4_ALGO - 16) == 0);
+        FZ_CHECK(memcmp(back + V4_P, file + V3_P, 8) == 0);
+        FZ_CHECK(memcmp(back + V4_HEADER, file + V3_HEADER, payload) == 0);
     } else {
         /* Versions 1 and 2: the same payload (parameters and both moments) after a longer
          * header; no data identity, and version 1 never settled its paths. */
         FZ_CHECK(version == 1 || version == 2);
-        const size_t payload = back_len - V3_HEADER - 4;
+        FZ_CHECK(back_algo == FFCNN_ALGO_FF);
         const size_t old_header = version == 1 ? V1_HEADER : V2_HEADER;
         FZ_CHECK(size == old_header + payload + 4);
-        FZ_CHECK(memcmp(back + V3_HEADER, file + old_header, payload) == 0);
+        FZ_CHECK(memcmp(back + V4_HEADER, file + old_header, payload) == 0);
         const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
         static const uint8_t unknown[32] = {0};
         FZ_CHECK(id->name[0] == '\0' && id->train_limit == -1 && id->val_limit == -1);
@@ -195,6 +228,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const ffcnn_config *c = ffcnn_net_config(net);
         char why[FFCNN_ERR_LEN];
         FZ_CHECK(ffcnn_config_validate(c, why) == FFCNN_OK);
+        FZ_CHECK(c->algo == FFCNN_ALGO_FF || c->algo == FFCNN_ALGO_BP);
+        uint32_t version;
+        memcpy(&version, file + 8, 4);
+        FZ_CHECK(version >= 1 && version <= 4);
+        if (version < 4) FZ_CHECK(c->algo == FFCNN_ALGO_FF); /* older files are ff models */
         FZ_CHECK(ffcnn_net_epochs_done(net) >= 0 && ffcnn_net_step_in_epoch(net) >= 0);
         const int L = ffcnn_config_conv_layers(c);
         FZ_CHECK(L >= 1 && L <= c->n_layers);

@@ -1,9 +1,9 @@
 /* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint and DIR/args:
- * small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format version 3, and
- * the same converted to versions 1 and 2) and malformed ones. The committed fuzz/corpus was
- * made as fuzz/README.md says: build the fuzz_gen_corpus target in build-fuzz, empty the three
- * folders, run build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see the comment at
- * the top of each fuzz_*.c. */
+ * small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format version 4, ff
+ * and bp, and ff ones converted to versions 1, 2 and 3) and malformed ones. The committed
+ * fuzz/corpus was made as fuzz/README.md says: build the fuzz_gen_corpus target in build-fuzz,
+ * empty the three folders, run build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see
+ * the comment at the top of each fuzz_*.c. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,17 +108,22 @@ static void idx_seeds(void) {
 
 /* ---- checkpoint: flags, model file ---- */
 
-/* Version-3 offsets (docs/checkpoint-format.md). */
+/* Version-4 offsets (docs/checkpoint-format.md); version 3 is the same up to 408, where it has
+ * P and its parameters at 416. */
 enum {
+    V4_HEADER = 424,
+    V4_LAYERS = 16,       /* i32 n, then (kind, filters, size) x 16 from 20 */
+    V4_LAYER = 20,        /* entry i at 20 + 12 i: kind, filters at +4, size at +8 */
+    V4_SHAPE = 212,       /* channels, height (216), width (220), classes (224) */
+    V4_LABEL = 228,       /* label kind; K at 232, ..., the head's rate at 260 */
+    V4_EPOCHS_DONE = 264, /* then steps in the epoch (268), Adam's t (272), val accuracy (280) */
+    V4_PATHS = 288,
+    V4_DATA_NAME = 304,
+    V4_DATA_LIMITS = 368,
+    V4_ALGO = 408, /* i32: 0 ff, 1 bp */
+    V4_RESERVED = 412,
+    V4_P = 416,
     V3_HEADER = 416,
-    V3_LAYERS = 16,       /* i32 n, then (kind, filters, size) x 16 from 20 */
-    V3_LAYER = 20,        /* entry i at 20 + 12 i: kind, filters at +4, size at +8 */
-    V3_SHAPE = 212,       /* channels, height (216), width (220), classes (224) */
-    V3_LABEL = 228,       /* label kind; K at 232, ..., the head's rate at 260 */
-    V3_EPOCHS_DONE = 264, /* then steps in the epoch (268), Adam's t (272), val accuracy (280) */
-    V3_PATHS = 288,
-    V3_DATA_NAME = 304,
-    V3_DATA_LIMITS = 368,
     V3_P = 408
 };
 
@@ -161,46 +166,64 @@ static int32_t get_i32(const uint8_t *p, size_t off) {
 }
 
 /* The header length found from the file itself (the h for which the u64 P at h - 8 makes
- * h + 12 P + 4 the file's length), checked against the documented 416, so that a change to
+ * h + 12 P + 4 the file's length), checked against the documented 424, so that a change to
  * the format shows up here. */
 static void check_header_bytes(const uint8_t *p, size_t n) {
     for (size_t h = 72; h + 4 <= n; h += 4) {
         uint64_t P;
         memcpy(&P, p + h - 8, 8);
         if (P < n && h + 12 * P + 4 == n) {
-            if (h == V3_HEADER && get_i32(p, 8) == 3 && get_i32(p, 12) == V3_HEADER) return;
+            if (h == V4_HEADER && get_i32(p, 8) == 4 && get_i32(p, 12) == V4_HEADER &&
+                get_i32(p, V4_RESERVED) == 0)
+                return;
             break;
         }
     }
-    fprintf(stderr, "gen_corpus: a saved model is not version 3 with a %d-byte header\n",
-            V3_HEADER);
+    fprintf(stderr, "gen_corpus: a saved model is not version 4 with a %d-byte header\n",
+            V4_HEADER);
     exit(1);
 }
 
-/* A version-3 file of a uniform conv stack on 10 classes as version 1 or 2 ("Versions 1 and
+/* A version-4 ff file as version 3: the 8 bytes at 408 (algorithm, reserved) dropped, version 3
+ * and header 416 at 8 and 12 ("Version 3" in docs/checkpoint-format.md). */
+static uint8_t *v3_version(const uint8_t *v4, size_t n, size_t *out_len) {
+    if (get_i32(v4, V4_ALGO) != 0) fail("v3_version", "version 3 holds ff models only");
+    uint8_t *p = malloc(n - 8);
+    if (!p) exit(1);
+    memcpy(p, v4, V4_ALGO);
+    memcpy(p + V3_P, v4 + V4_P, n - V4_P);
+    put_i32(p, 8, 3);
+    put_i32(p, 12, V3_HEADER);
+    *out_len = n - 8;
+    fix_crc(p, *out_len);
+    return p;
+}
+
+/* A version-4 ff file of a uniform conv stack on 10 classes as version 1 or 2 ("Versions 1 and
  * 2" in docs/checkpoint-format.md): the same fields at the old offsets, no data identity. */
-static uint8_t *old_version(const uint8_t *v3, size_t n, int version, size_t *out_len) {
-    const int32_t layers = get_i32(v3, V3_LAYERS);
+static uint8_t *old_version(const uint8_t *v4, size_t n, int version, size_t *out_len) {
+    const int32_t layers = get_i32(v4, V4_LAYERS);
     for (int i = 0; i < layers; i++)
-        if (get_i32(v3, V3_LAYER + 12 * i) != 1 ||
-            get_i32(v3, V3_LAYER + 12 * i + 4) != get_i32(v3, V3_LAYER + 4) ||
-            get_i32(v3, V3_LAYER + 12 * i + 8) != get_i32(v3, V3_LAYER + 8))
+        if (get_i32(v4, V4_LAYER + 12 * i) != 1 ||
+            get_i32(v4, V4_LAYER + 12 * i + 4) != get_i32(v4, V4_LAYER + 4) ||
+            get_i32(v4, V4_LAYER + 12 * i + 8) != get_i32(v4, V4_LAYER + 8))
             fail("old_version", "not a uniform conv stack");
-    if (get_i32(v3, V3_SHAPE + 12) != 10) fail("old_version", "not 10 classes");
-    const size_t payload = n - V3_HEADER - 4, header = version == 1 ? 104 : 120;
+    if (get_i32(v4, V4_SHAPE + 12) != 10) fail("old_version", "not 10 classes");
+    if (get_i32(v4, V4_ALGO) != 0) fail("old_version", "versions 1 and 2 hold ff models only");
+    const size_t payload = n - V4_HEADER - 4, header = version == 1 ? 104 : 120;
     uint8_t *p = calloc(1, header + payload + 4);
     if (!p) exit(1);
     memcpy(p, "FFCNNCKP", 8);
     put_i32(p, 8, version);
     put_i32(p, 12, layers);
-    put_i32(p, 16, get_i32(v3, V3_LAYER + 4)); /* filters */
-    put_i32(p, 20, get_i32(v3, V3_LAYER + 8)); /* kernel */
-    memcpy(p + 24, v3 + V3_SHAPE, 12);         /* channels, height, width */
-    memcpy(p + 36, v3 + V3_LABEL, 36);         /* label kind ... the head's rate */
-    memcpy(p + 72, v3 + V3_EPOCHS_DONE, 24);   /* the training position */
-    if (version == 2) memcpy(p + 96, v3 + V3_PATHS, 16);
-    memcpy(p + header - 8, v3 + V3_P, 8);
-    memcpy(p + header, v3 + V3_HEADER, payload);
+    put_i32(p, 16, get_i32(v4, V4_LAYER + 4)); /* filters */
+    put_i32(p, 20, get_i32(v4, V4_LAYER + 8)); /* kernel */
+    memcpy(p + 24, v4 + V4_SHAPE, 12);         /* channels, height, width */
+    memcpy(p + 36, v4 + V4_LABEL, 36);         /* label kind ... the head's rate */
+    memcpy(p + 72, v4 + V4_EPOCHS_DONE, 24);   /* the training position */
+    if (version == 2) memcpy(p + 96, v4 + V4_PATHS, 16);
+    memcpy(p + header - 8, v4 + V4_P, 8);
+    memcpy(p + header, v4 + V4_HEADER, payload);
     *out_len = header + payload + 4;
     fix_crc(p, *out_len);
     return p;
@@ -225,12 +248,18 @@ static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t 
                 rc ? "fails" : "succeeds", rc ? err : "expected a failure");
         exit(1);
     }
-    if (net && !strcmp(name, "valid_trained_position") && ffcnn_net_epochs_done(net) != 3) {
-        fprintf(stderr, "gen_corpus: %s: epochs done is not at offset %d any more\n", name,
-                V3_EPOCHS_DONE);
+    const int want_algo = strstr(name, "_bp_") ? FFCNN_ALGO_BP : FFCNN_ALGO_FF;
+    if (net && ffcnn_net_config(net)->algo != want_algo) {
+        fprintf(stderr, "gen_corpus: %s: loads as algorithm %s\n", name,
+                ffcnn_algo_name(ffcnn_net_config(net)->algo));
         exit(1);
     }
-    if (net && !strncmp(name, "valid_settled", 13) &&
+    if (net && !strcmp(name, "valid_trained_position") && ffcnn_net_epochs_done(net) != 3) {
+        fprintf(stderr, "gen_corpus: %s: epochs done is not at offset %d any more\n", name,
+                V4_EPOCHS_DONE);
+        exit(1);
+    }
+    if (net && (!strncmp(name, "valid_settled", 13) || !strncmp(name, "valid_v3_settled", 16)) &&
         (!ffcnn_net_conv_paths_settled(net) || strcmp(ffcnn_net_layer_conv_path(net, 1), "fft") ||
          strcmp(ffcnn_net_data_identity(net)->name, "mnist"))) {
         fprintf(stderr, "gen_corpus: %s: paths or data identity not where expected\n", name);
@@ -276,14 +305,37 @@ static void checkpoint_seeds(void) {
     ckpt_seed("valid_c2k3_p2_c3k3_8x8_eval_fft", 0x0b, md, nd, 1);
     ckpt_seed("valid_c1k3_p3_c2k1_7x7_eval_im2col", 0x07, me, ne, 1);
 
+    /* Backprop models (algorithm 1): the head on the last layer of the list (here a pooling
+     * layer, and a conv layer). */
+    ffcnn_config dbp = d, ebp = seed_config("c2k3 c3k1", 2, 5, 6, 1);
+    dbp.algo = ebp.algo = FFCNN_ALGO_BP;
+    size_t nbp, nbp2;
+    uint8_t *mbp = model_bytes(&dbp, NULL, 0, NULL, &nbp);
+    uint8_t *mbp2 = model_bytes(&ebp, NULL, 0, NULL, &nbp2);
+    check_header_bytes(mbp, nbp);
+    ckpt_seed("valid_bp_c2k3_p2_c3k3_8x8_eval", 0x02, mbp, nbp, 1);
+    ckpt_seed("valid_bp_c2k3_p2_c3k3_8x8_eval_fft", 0x0b, mbp, nbp, 1);
+    ckpt_seed("valid_bp_c2k3_c3k1_2x5x6_eval_im2col", 0x07, mbp2, nbp2, 1);
+
     /* Settled paths (im2col, fft) and a data identity. */
     const enum ffcnn_conv_path paths[2] = {FFCNN_CONV_IM2COL, FFCNN_CONV_FFT};
     ffcnn_data_identity id = {.name = "mnist", .train_limit = 100, .val_limit = 0};
     for (int i = 0; i < 32; i++) id.fingerprint[i] = (uint8_t)(i * 7 + 1);
     uint8_t *ms = model_bytes(&d, paths, 2, &id, &ns);
     ckpt_seed("valid_settled_paths_data_identity_eval", 0x02, ms, ns, 1);
+    size_t nsbp;
+    uint8_t *msbp = model_bytes(&dbp, paths, 2, &id, &nsbp);
+    ckpt_seed("valid_settled_bp_paths_data_identity_eval", 0x02, msbp, nsbp, 1);
 
-    /* Versions 1 and 2, which still load (and save back as version 3). */
+    /* Versions 1, 2 and 3, which still load (as ff models) and save back as version 4. */
+    size_t n3, n3e;
+    uint8_t *v3 = v3_version(ms, ns, &n3), *v3e = v3_version(me, ne, &n3e);
+    ckpt_seed("valid_v3_settled_paths_data_identity_eval", 0x02, v3, n3, 1);
+    ckpt_seed("valid_v3_c1k3_p3_c2k1_7x7_eval_fft", 0x0b, v3e, n3e, 1);
+    put_i32(v3, 12, V4_HEADER); /* a version-3 file that states a version-4 header length */
+    ckpt_seed("v3_bad_header_length", 0x01, v3, n3, 0);
+    ckpt_seed("v3_truncated", 0x01, v3e, n3e - 12, 0);
+    ckpt_seed("v3_header_only", 0x01, v3e, V3_HEADER + 4, 0);
     uint8_t *msa = model_bytes(&a, paths, 2, NULL, &nsa);
     uint8_t *v2 = old_version(msa, nsa, 2, &n2), *v1 = old_version(mc, nc, 1, &n1);
     ckpt_seed("valid_v2_2x2k3_8x8_settled_eval", 0x02, v2, n2, 1);
@@ -293,82 +345,108 @@ static void checkpoint_seeds(void) {
     ckpt_seed("v1_truncated", 0x01, v1, n1 - 12, 0);
     ckpt_seed("v1_header_only", 0x01, v1, 108, 0);
 
-    const size_t big = nd > ns ? nd : ns;
-    uint8_t *m = malloc(big > nb ? big : nb);
+    size_t big = 0; /* room for any model below */
+    const size_t sizes[] = {na, nb, nd, ns, nbp};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) big = sizes[i] > big ? sizes[i] : big;
+    uint8_t *m = malloc(big);
     memcpy(m, mb, nb);
-    put_i32(m, V3_EPOCHS_DONE, 3);
+    put_i32(m, V4_EPOCHS_DONE, 3);
     fix_crc(m, nb);
     ckpt_seed("valid_trained_position", 0x03, m, nb, 1);
     /* Refused: entries past the list's length (the format pads with zeros) that are not zero,
      * and a data set name without its NUL. */
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYER + 12 * 5, 1), put_i32(m, V3_LAYER + 12 * 5 + 4, 7);
+    put_i32(m, V4_LAYER + 12 * 5, 1), put_i32(m, V4_LAYER + 12 * 5 + 4, 7);
     ckpt_seed("bad_nonzero_padding", 0x01, m, nd, 0);
     memcpy(m, ms, ns);
-    memset(m + V3_DATA_NAME, 'x', 64);
+    memset(m + V4_DATA_NAME, 'x', 64);
     ckpt_seed("bad_unterminated_name", 0x01, m, ns, 0);
 
     memcpy(m, mb, nb);
     m[7] = 'Q';
     ckpt_seed("bad_magic", 0x00, m, nb, 0);
     memcpy(m, mb, nb);
-    m[8] = 4;
+    m[8] = 5;
     ckpt_seed("bad_version", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    put_i32(m, 12, V3_HEADER + 4);
+    m[8] = 3; /* a version-4 file that says version 3 (with 424 at 12) */
+    ckpt_seed("bad_version_3_with_v4_header", 0x01, m, nb, 0);
+    /* The algorithm field: 2 is neither ff nor bp; the reserved field after it must be 0. */
+    memcpy(m, mb, nb);
+    put_i32(m, V4_ALGO, 2);
+    ckpt_seed("bad_algo", 0x01, m, nb, 0);
+    memcpy(m, md, nd);
+    put_i32(m, V4_RESERVED, 1);
+    ckpt_seed("bad_reserved_nonzero", 0x01, m, nd, 0);
+    memcpy(m, mbp, nbp);
+    put_i32(m, V4_RESERVED, -1);
+    ckpt_seed("bad_bp_reserved_nonzero", 0x01, m, nbp, 0);
+    /* ff <-> bp: the head reads the trained layers (ff) or the last layer (bp), so flipping
+     * the field changes the parameter count of d (train from 1, pooling), and not that of a
+     * (train from 2 of 2 conv layers): that one loads as a bp model. */
+    memcpy(m, md, nd);
+    put_i32(m, V4_ALGO, 1);
+    ckpt_seed("bad_ff_as_bp_param_count", 0x01, m, nd, 0);
+    memcpy(m, ma, na);
+    put_i32(m, V4_ALGO, 1);
+    ckpt_seed("valid_bp_from_ff_2x2k3_8x8_eval", 0x03, m, na, 1);
+    memcpy(m, mb, nb);
+    put_i32(m, 12, V4_HEADER + 4);
     ckpt_seed("bad_header_length", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    m[V3_HEADER + 20] ^= 0x40;
+    m[V4_HEADER + 20] ^= 0x40;
     ckpt_seed("bad_crc", 0x00, m, nb, 0);
     memcpy(m, mb, nb);
-    m[V3_LAYER + 8] = 4; /* the first layer's kernel 4: even */
+    m[V4_LAYER + 8] = 4; /* the first layer's kernel 4: even */
     ckpt_seed("bad_config_kernel", 0x01, m, nb, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYER + 12, 3); /* an unknown layer kind */
+    put_i32(m, V4_LAYER + 12, 3); /* an unknown layer kind */
     ckpt_seed("bad_layer_kind", 0x01, m, nd, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYER, 2), put_i32(m, V3_LAYER + 4, 0), put_i32(m, V3_LAYER + 8, 2);
+    put_i32(m, V4_LAYER, 2), put_i32(m, V4_LAYER + 4, 0), put_i32(m, V4_LAYER + 8, 2);
     ckpt_seed("bad_pooling_first", 0x01, m, nd, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYER + 24, 2), put_i32(m, V3_LAYER + 28, 0), put_i32(m, V3_LAYER + 32, 2);
+    put_i32(m, V4_LAYER + 24, 2), put_i32(m, V4_LAYER + 28, 0), put_i32(m, V4_LAYER + 32, 2);
     ckpt_seed("bad_two_poolings", 0x01, m, nd, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYER + 12 + 8, 9); /* 9x9 pooling of an 8x8 map */
+    put_i32(m, V4_LAYER + 12 + 8, 9); /* 9x9 pooling of an 8x8 map */
     ckpt_seed("bad_pooling_size", 0x01, m, nd, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_LAYERS, 17);
+    put_i32(m, V4_LAYERS, 17);
     ckpt_seed("bad_layer_count", 0x01, m, nd, 0);
     memcpy(m, md, nd);
-    put_i32(m, V3_SHAPE + 12, 9);
+    put_i32(m, V4_SHAPE + 12, 9);
     ckpt_seed("bad_classes", 0x01, m, nd, 0);
     memcpy(m, mb, nb);
-    m[V3_P] += 1; /* P off by one */
+    m[V4_P] += 1; /* P off by one */
     ckpt_seed("bad_param_count", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    m[V3_SHAPE + 4] = 2; /* height 2: a 2x4 image cannot hold the one-hot label */
+    m[V4_SHAPE + 4] = 2; /* height 2: a 2x4 image cannot hold the one-hot label */
     ckpt_seed("bad_config_onehot_2x4", 0x01, m, nb, 0);
     memcpy(m, mb, nb);
-    put_i32(m, V3_EPOCHS_DONE, -1);
+    put_i32(m, V4_EPOCHS_DONE, -1);
     ckpt_seed("negative_epochs", 0x01, m, nb, 0);
     memcpy(m, ms, ns);
-    m[V3_PATHS + 1] = 3;
+    m[V4_PATHS + 1] = 3;
     ckpt_seed("bad_path", 0x01, m, ns, 0);
     memcpy(m, ms, ns);
-    m[V3_PATHS + 2] = 1; /* a path for a third conv layer of a network with two */
+    m[V4_PATHS + 2] = 1; /* a path for a third conv layer of a network with two */
     ckpt_seed("bad_path_past_last_conv", 0x01, m, ns, 0);
     memcpy(m, ms, ns);
-    m[V3_PATHS + 1] = 0; /* one conv layer recorded, the other not */
+    m[V4_PATHS + 1] = 0; /* one conv layer recorded, the other not */
     ckpt_seed("bad_path_partly_settled", 0x01, m, ns, 0);
     memcpy(m, ms, ns);
-    put_i32(m, V3_DATA_LIMITS + 4, -2);
+    put_i32(m, V4_DATA_LIMITS + 4, -2);
     ckpt_seed("bad_data_limit", 0x01, m, ns, 0);
     ckpt_seed("truncated", 0x01, mb, nb - 100, 0);
-    ckpt_seed("header_only", 0x01, mb, V3_HEADER + 4, 0);
-    ckpt_seed("short_of_v3_header", 0x01, mb, 300, 0);
+    ckpt_seed("header_only", 0x01, mb, V4_HEADER + 4, 0);
+    ckpt_seed("short_of_v4_header", 0x01, mb, V3_HEADER + 4, 0); /* a version 3 header's worth */
+    ckpt_seed("short_of_header", 0x01, mb, 300, 0);
     ckpt_seed("short", 0x00, mb, 40, 0);
     ckpt_seed("empty", 0x00, mb, 0, 0);
     free(m);
     free(ma), free(mb), free(mc), free(md), free(me), free(ms), free(msa), free(v1), free(v2);
+    free(mbp), free(mbp2), free(msbp), free(v3), free(v3e);
 }
 
 /* ---- args: command byte (0 train, 1 bench, 2 eval, 3 info), NUL-separated arguments ---- */
@@ -422,6 +500,20 @@ static void args_seeds(void) {
     args_seed("bad_checkpoint_every", 0, A("--checkpoint-every", "e"));
     args_seed("train_classifier_lr", 0, A("--lr", "5e-5", "--classifier-lr", "0.01"));
     args_seed("bad_classifier_lr", 0, A("--classifier-lr", "-1"));
+    /* --algo: bp refuses the flags that apply to ff only */
+    args_seed("train_bp", 0,
+              A("--algo", "bp", "--preset", "tiny", "--net", "c4k3 p2 c8k3", "--final-eval",
+                "linear", "--lr", "1e-3"));
+    args_seed("train_algo_ff_with_labels", 0,
+              A("--algo=ff", "--label-set", "onehot", "--train-from", "1"));
+    args_seed("bench_bp", 1, A("--algo", "bp", "--steps", "1", "--warmup", "0"));
+    args_seed("bad_algo", 0, A("--algo", "xyz"));
+    args_seed("bad_bp_train_from", 0, A("--algo", "bp", "--train-from", "2"));
+    args_seed("bad_bp_label_set", 0, A("--label-set", "2", "--algo", "bp"));
+    args_seed("bad_bp_label_k", 0, A("--algo", "bp", "--label-k", "0.5"));
+    args_seed("bad_bp_classifier_lr", 0, A("--algo", "bp", "--classifier-lr", "0.01"));
+    args_seed("bad_resume_with_algo", 0, A("--resume", "m.ffm", "--algo", "bp"));
+    args_seed("bad_eval_algo", 2, A("--model", "m.ffm", "--algo", "bp"));
     /* layer lists: --net SPEC, --net=SPEC, --net @FILE */
     args_seed(
         "train_net_pooling", 0,

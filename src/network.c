@@ -261,7 +261,7 @@ void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *s
                    2 * nd->xspec * f + nd->yspec * f + (ws->gspec_shared ? 0 : nd->gspec * f) +
                    nd->grad_out * f + N * nd->channel_sums * d +
                    (size_t)T * (nd->per_thread + nd->partial) * f;
-    if (ws->label_conv) other += ((size_t)K + N) * net->layer[0].out_len * f;
+    if (ws->label_conv) other += ((size_t)K + N / (size_t)K) * net->layer[0].out_len * f;
     *activations = ws->capacity ? act : 0;
     *scratch = ws->capacity ? other : 0;
 }
@@ -398,7 +398,8 @@ int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err) {
 int ff_net_label_convolutions(ffcnn_net *net, char *err) {
     ff_scratch sc = layer_scratch(net, 0);
     ff_workspace *ws = &net->ws;
-    const size_t rows = (size_t)net->cfg.classes + (size_t)ws->capacity;
+    /* the K patterns, then the m images of a chunk of m * K labelled samples */
+    const size_t rows = (size_t)net->cfg.classes + (size_t)ws->capacity / net->cfg.classes;
     if (!ws->label_conv &&
         !(ws->label_conv = ff_calloc(rows, net->layer[0].out_len * sizeof(float))))
         return ff_fail(err, FFCNN_ENOMEM, "layer 1: out of memory convolving the labels");

@@ -59,6 +59,14 @@ expect_error 2 "$tmp/nowhere/train-images-idx3-ubyte: cannot open" -- train --da
 expect_error 2 "--conv: 'fft,foo' is not auto, im2col, fft or a comma-separated list" -- train --conv fft,foo
 expect_error 2 "--conv: 'fft,' is not auto" -- train --conv fft,
 expect_error 2 "--conv: 2 paths for a network of 3 conv layers" -- bench --conv fft,fft --steps 1
+# --algo bp: the flags that only FF has are refused, in either order
+expect_error 2 "--algo: 'xyz' is not ff or bp" -- train --algo xyz
+for flag in "--train-from 2" "--label-k 0.5" "--classifier-lr 0.01" "--label-set 2"; do
+  expect_error 2 "${flag%% *}: applies to --algo ff only" -- train --algo bp $flag
+  expect_error 2 "${flag%% *}: applies to --algo ff only" -- bench $flag --algo=bp
+done
+expect_error 2 "--algo: cannot be changed with --resume" -- train --resume x.ffm --algo bp
+expect_error 2 "--algo: unknown option for eval" -- eval --model x --algo bp
 FFCNN_KERNELS=avx1024 expect_error 2 "FFCNN_KERNELS: kernels 'avx1024'" -- version
 check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FFCNN_KERNELS=generic is honoured and reported"
 check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
@@ -121,9 +129,10 @@ check 'grep -q "layer 2 trained" "$tmp/log" && grep -q "1 epoch," "$tmp/log"' "s
 "$FFCNN" info --model "$tmp/m.ffm" >"$tmp/info"
 check 'grep -q "^network: c8k3 c8k3 (2 conv layers) on 1x28x28 images, 10 classes$" "$tmp/info"' "info: layer list and shape"
 check 'grep -q "classifier lr 0.0001" "$tmp/info"' "info: classifier lr"
+check 'grep -qx "algorithm: ff (Forward-Forward)" "$tmp/info"' "info: algorithm ff"
 check 'grep -Eq "^data: mnist, train limit 2000, val limit 1000, fingerprint [0-9a-f]{64}$" "$tmp/info"' "info: data identity"
 json=$("$FFCNN" info --model="$tmp/m.ffm" --json | tail -n 1)
-for key in '"net":"c8k3 c8k3"' '"classes":10' '"classifier_lr":0.0001' '"label_k":0.35' '"conv_layers":2' \
+for key in '"net":"c8k3 c8k3"' '"algo":"ff"' '"classes":10' '"classifier_lr":0.0001' '"label_k":0.35' '"conv_layers":2' \
            '"data":{"name":"mnist","train_limit":2000,"val_limit":1000,"fingerprint":"' '"conv":["'; do
   if [[ "$json" == *"$key"* ]]; then ok; else bad "info JSON lacks $key: $json"; fi
 done
@@ -164,10 +173,57 @@ check '[ "$(stat -c %a "$tmp/mode.ffm")" = 600 ]' "model file mode 600 under uma
 
 out=$("$FFCNN" eval --model "$tmp/m.ffm" --data "mnist:$DATA" --split test --eval-limit 500 --json)
 json=$(printf '%s\n' "$out" | tail -n 1)
-if [[ "$json" == *'"split":"test"'* && "$json" == *'"n":500'* ]]; then ok; else bad "eval JSON: $json"; fi
+if [[ "$json" == *'"algo":"ff"'* && "$json" == *'"split":"test"'* && "$json" == *'"n":500'* ]]; then ok; else bad "eval JSON: $json"; fi
 if printf '%s\n' "$out" | grep -q "confusion matrix (goodness)"; then ok; else bad "no confusion matrix"; fi
 # the confusion matrix rows add up to the images evaluated
 total=$(printf '%s\n' "$out" | sed -n '/confusion matrix (linear)/,+10p' | tail -n 10 | awk '{for(i=1;i<=NF;i++) s+=$i} END {print s}')
 if [ "$total" = 500 ]; then ok; else bad "linear confusion matrix sums to $total"; fi
+
+# The backprop baseline (--algo bp): no goodness anywhere, the linear head only.
+BP=(--algo bp --preset tiny --data "mnist:$DATA" --train-limit 200 --val-limit 100 --epochs 2 --threads 2)
+expect_error 2 "--final-eval goodness: a backprop model has no goodness" -- \
+  train "${BP[@]}" --final-eval goodness --out "$tmp/bp-goodness.ffm"
+check '[ ! -e "$tmp/bp-goodness.ffm" ]' "--algo bp --final-eval goodness refused before training"
+out=$("$FFCNN" train "${BP[@]}" --out "$tmp/bp.ffm" --json 2>"$tmp/bp.log"); status=$?
+json=$(printf '%s\n' "$out" | tail -n 1)
+check '[ $status = 0 ] && [ -s "$tmp/bp.ffm" ]' "train --algo bp writes a model (status $status): $(tail -n 1 "$tmp/bp.log")"
+check 'grep -q "network: c8k3 c8k3 on 1x28x28, backprop baseline" "$tmp/bp.log"' "train --algo bp describes the method"
+check 'printf "%s\n" "$out" | grep -q "^validation accuracy (linear):" && ! printf "%s\n" "$out" | grep -q "(goodness)"' \
+  "train --algo bp reports the linear head only"
+check '[[ "$json" == *"\"accuracy_goodness\":null,"* && "$json" == *"\"accuracy_linear\":0"* ]]' "train --algo bp JSON: $json"
+"$FFCNN" info --model "$tmp/bp.ffm" >"$tmp/bp.info"
+check 'grep -q "^algorithm: bp (" "$tmp/bp.info" && ! grep -q "^labels:" "$tmp/bp.info"' "info: algorithm bp, no label set"
+check '"$FFCNN" info --model "$tmp/bp.ffm" --json | tail -n 1 | grep -qF "\"algo\":\"bp\""' "info --json: \"algo\":\"bp\""
+out=$("$FFCNN" eval --model "$tmp/bp.ffm" --data "mnist:$DATA" --split test --eval-limit 200 --json); status=$?
+json=$(printf '%s\n' "$out" | tail -n 1)
+check '[ $status = 0 ] && printf "%s\n" "$out" | grep -q "^accuracy (linear): "' "eval of a bp model: the linear head (status $status)"
+check '! printf "%s\n" "$out" | grep -q "(goodness)"' "eval of a bp model: no goodness line"
+check '[[ "$json" == *"\"algo\":\"bp\""* && "$json" == *"\"accuracy_goodness\":null,"* && "$json" == *"\"n\":200,"* ]]' \
+  "eval --json of a bp model: $json"
+check '"$FFCNN" eval --model "$tmp/bp.ffm" --data "mnist:$DATA" --eval-limit 50 --mode linear | grep -q "^accuracy (linear): "' \
+  "eval --mode linear of a bp model"
+expect_error 2 "no goodness" -- eval --model "$tmp/bp.ffm" --data "mnist:$DATA" --eval-limit 50 --mode goodness
+# --resume: a bp model continues as bp. The model is put back one epoch (epochs done, i32 at
+# offset 264 of docs/checkpoint-format.md, from 2 to 1; the CRC-32 of bytes 8 .. end-4 redone:
+# gzip's trailer holds the same CRC-32, little-endian), so the resumed run has an epoch to train.
+if command -v gzip >/dev/null; then
+  cp "$tmp/bp.ffm" "$tmp/bp-resume.ffm"
+  printf '\001\000\000\000' | dd of="$tmp/bp-resume.ffm" bs=1 seek=264 conv=notrunc status=none
+  size=$(stat -c %s "$tmp/bp-resume.ffm")
+  tail -c +9 "$tmp/bp-resume.ffm" | head -c $((size - 12)) | gzip -c | tail -c 8 | head -c 4 |
+    dd of="$tmp/bp-resume.ffm" bs=1 seek=$((size - 4)) conv=notrunc status=none
+  check '"$FFCNN" info --model "$tmp/bp-resume.ffm" | grep -q "^position: 1 epoch done"' "bp model put back one epoch"
+  out=$("$FFCNN" train --resume "$tmp/bp-resume.ffm" --data "mnist:$DATA" --threads 2 2>"$tmp/bp-resume.log"); status=$?
+  check '[ $status = 0 ] && grep -q "^resuming $tmp/bp-resume.ffm at epoch 2, step 0$" "$tmp/bp-resume.log"' \
+    "--resume of a bp model (status $status): $(tail -n 1 "$tmp/bp-resume.log")"
+  check 'grep -q "backprop baseline" "$tmp/bp-resume.log" && grep -q "^epoch 2 done" "$tmp/bp-resume.log"' "the resumed run trains epoch 2 by backprop"
+  check 'printf "%s\n" "$out" | grep -q "(2 epochs," && ! printf "%s\n" "$out" | grep -q "(goodness)"' "the resumed run reports the linear head"
+  "$FFCNN" info --model "$tmp/bp-resume.ffm" >"$tmp/bp-resume.info"
+  check 'grep -q "^algorithm: bp (" "$tmp/bp-resume.info" && grep -q "^position: 2 epochs done" "$tmp/bp-resume.info"' \
+    "a resumed bp model stays bp"
+  check '! cmp -s "$tmp/bp.ffm" "$tmp/bp-resume.ffm"' "the resumed run changed the weights"
+else
+  echo "test_cli: gzip not found; the bp --resume checks are skipped" >&2
+fi
 
 summary
