@@ -157,6 +157,7 @@ int cmd_bench(int argc, char **argv) {
     ffcnn_net *net = NULL;
     rc = ffcnn_net_create(&net, &o.cfg, o.threads, err);
     if (!rc) rc = apply_conv(net, o.conv, o.conv_n, err);
+    if (!rc) rc = ffcnn_net_set_chunk(net, o.chunk, err);
     if (!rc) print_paths(net);
     if (!rc) rc = run_bench(&o, net, &ds, err);
     ffcnn_net_free(net);

@@ -99,6 +99,7 @@ static int make_net(cli_opts *o, ffcnn_net **net, char *err) {
         if (!rc) record_data(o, *net);
     }
     if (!rc) rc = apply_conv(*net, o->conv, o->conv_n, err);
+    if (!rc) rc = ffcnn_net_set_chunk(*net, o->chunk, err);
     return rc;
 }
 

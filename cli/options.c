@@ -40,6 +40,7 @@ enum flag_id {
     F_VAL_LIMIT,
     F_FINAL_EVAL,
     F_THREADS,
+    F_CHUNK,
     F_CONV,
     F_STEPS,
     F_WARMUP,
@@ -124,6 +125,10 @@ static const flag_def FLAGS[] = {
     {F_FINAL_EVAL, "--final-eval", "MODE", CMD_TRAIN, 0, TEXT,
      "goodness | linear | both | none: evaluation on the\nvalidation set at the end"},
     {F_THREADS, "--threads", "T", RUN, 0, NUM(V_INT, 1, 1024, threads), "worker threads"},
+    {F_CHUNK, "--chunk", "N", NET, 0, NUM(V_INT, 1, 65536, chunk),
+     "FF: a batch is taken in chunks of at most N images\n"
+     "whose gradients add up, so memory follows N, not the\n"
+     "batch (a larger batch changes only float rounding)"},
     {F_CONV, "--conv", "PATH", RUN, 0, TEXT,
      "auto (time both paths on each conv layer, keep the\n"
      "faster) | im2col | fft, or one per conv layer:\nim2col,fft,fft"},
@@ -277,6 +282,7 @@ static void opts_init(cli_opts *o, enum cli_command cmd) {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
     o->threads = default_threads();
+    o->chunk = FFCNN_DEFAULT_CHUNK;
     parse_data("mnist", o->data_dir, sizeof o->data_dir, &o->data_name, err);
     ffcnn_config_default(&o->cfg);
     uniform_from_list(o);

@@ -18,6 +18,7 @@ typedef struct cli_opts {
     int help;     /* --help or -h was given: print the help, nothing else is set */
     int json;     /* --json */
     int32_t threads;
+    int32_t chunk;                      /* --chunk: FF images per chunk of a batch */
     int conv[FFCNN_MAX_LAYERS], conv_n; /* --conv: one path for all conv layers, or one each */
     char data_dir[4096];
     const char *data_name; /* "mnist" or "fashion" */

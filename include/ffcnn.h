@@ -141,6 +141,15 @@ int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char
 void ffcnn_net_free(ffcnn_net *net);
 const ffcnn_config *ffcnn_net_config(const ffcnn_net *net);
 void ffcnn_net_set_threads(ffcnn_net *net, int threads);
+/* FF training takes a batch in chunks of at most `images` images (FFCNN_DEFAULT_CHUNK unless
+ * set): every layer's FF gradient and the head's are sums of per-sample terms (docs/method.md
+ * §11), so the chunks' gradients add up to the batch's and one optimiser step follows. Memory
+ * then depends on the chunk, not on the batch. Batches up to the chunk size are computed whole;
+ * for larger ones the result differs from the unchunked one only by float summation order (as
+ * with another thread count). Backprop takes whole batches. FFCNN_EINVAL outside 1..65536. */
+#define FFCNN_DEFAULT_CHUNK 64
+int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err);
+int ffcnn_net_chunk(const ffcnn_net *net);
 
 /* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums. Both give the same
  * results to float rounding. AUTO (the default) times both paths on each layer's shape, batch

@@ -37,6 +37,11 @@ void ff_classifier_logits_accumulate(float *logits, float *partial, const float 
 
 double ff_classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
                                    int n, int64_t *correct) {
+    return ff_classifier_cross_entropy_part(dlogits, logits, labels, n, n, correct);
+}
+
+double ff_classifier_cross_entropy_part(float *dlogits, const float *logits, const uint8_t *labels,
+                                        int n, int batch_n, int64_t *correct) {
     double loss = 0.0;
     for (int s = 0; s < n; s++) {
         const float *z = logits + (size_t)s * FFCNN_CLASSES;
@@ -48,10 +53,10 @@ double ff_classifier_cross_entropy(float *dlogits, const float *logits, const ui
         *correct += best == labels[s];
         for (int c = 0; c < FFCNN_CLASSES; c++) {
             double p = exp((double)z[c] - max) / sum;
-            d[c] = (float)((p - (c == labels[s] ? 1.0 : 0.0)) / n);
+            d[c] = (float)((p - (c == labels[s] ? 1.0 : 0.0)) / batch_n);
         }
     }
-    return loss / n;
+    return loss / batch_n;
 }
 
 void ff_classifier_weight_grad(float *dw_block, const float *dlogits, const float *feat, int n,

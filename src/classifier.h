@@ -21,6 +21,10 @@ void ff_classifier_logits_accumulate(float *logits, float *partial, const float 
  * argmax hits in *correct. */
 double ff_classifier_cross_entropy(float *dlogits, const float *logits, const uint8_t *labels,
                                    int n, int64_t *correct);
+/* The same for n samples of a batch of batch_n (a chunk): dlogits and the loss are the batch
+ * mean's, restricted to these samples. */
+double ff_classifier_cross_entropy_part(float *dlogits, const float *logits, const uint8_t *labels,
+                                        int n, int batch_n, int64_t *correct);
 
 /* dw_block = dlogits^T * feat (overwrites): the gradient of one layer's block of columns; on
  * up to `threads` threads, with the same result for any number. */

@@ -20,5 +20,10 @@ double ff_softplus(double x);
  * is off), and adds this batch's mean loss and accuracy to m. Returns the batch-mean loss. */
 double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos, int n_neg,
                     double theta);
+/* The same for a part of a batch of `batch_samples` positives and negatives (a chunk): coef and
+ * the returned loss are those of the whole batch's mean, restricted to this part, so the parts
+ * add up to the batch; `first_part` counts the batch in m. */
+double ff_objective_part(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos,
+                         int n_neg, double theta, int batch_samples, int first_part);
 
 #endif

@@ -77,7 +77,7 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
 
 void ffcnn_net_memory(const ffcnn_net *net, ffcnn_memory *mem) {
     ff_net_workspace_bytes(net, &mem->activations, &mem->other);
-    mem->params = 4 * net->n_params * sizeof(float);
+    mem->params = (4 + (net->grad_acc != NULL)) * net->n_params * sizeof(float);
     for (int i = 0; i < net->n_layers; i++)
         mem->other += ff_fft_conv_bytes(net->layer[i].conv.fft) +
                       ff_fft_conv_bytes(net->layer[i].conv.adjoint);

@@ -103,6 +103,7 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
         return rc;
     }
     net->last_val_linear = -1.0;
+    net->chunk = FFCNN_DEFAULT_CHUNK;
     ff_blas_single_thread();
     *out = net;
     return FFCNN_OK;
@@ -159,6 +160,7 @@ void ffcnn_net_free(ffcnn_net *net) {
     ff_free(net->grads);
     ff_free(net->adam_m);
     ff_free(net->adam_v);
+    ff_free(net->grad_acc);
     ff_free(net);
 }
 
@@ -360,6 +362,31 @@ int ff_net_backprop(ffcnn_net *net, int m, char *err) {
     return FFCNN_OK;
 }
 
+/* The trained part of the parameter block: from the first trained layer to the end (the head). */
+static size_t first_trained_param(const ffcnn_net *net) {
+    for (int i = 0; i < net->n_layers; i++)
+        if (ff_layer_trained(net, i)) return (size_t)(net->layer[i].params - net->params);
+    return (size_t)(net->cls_w - net->params);
+}
+
+int ff_net_accumulate_grads(ffcnn_net *net, int first_chunk, char *err) {
+    if (!net->grad_acc && !(net->grad_acc = ff_calloc(net->n_params, sizeof(float))))
+        return ff_fail(err, FFCNN_ENOMEM, "out of memory for the gradient of a batch's chunks");
+    const size_t off = first_trained_param(net), n = net->n_params - off;
+    float *acc = net->grad_acc + off;
+    const float *g = net->grads + off;
+    if (first_chunk)
+        memcpy(acc, g, n * sizeof(float));
+    else
+        for (size_t k = 0; k < n; k++) acc[k] += g[k];
+    return FFCNN_OK;
+}
+
+void ff_net_take_accumulated(ffcnn_net *net) {
+    const size_t off = first_trained_param(net);
+    memcpy(net->grads + off, net->grad_acc + off, (net->n_params - off) * sizeof(float));
+}
+
 static int all_finite(const float *x, size_t n) {
     float acc = 0.0f;
     for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN or Inf poisons the sum */
@@ -475,6 +502,17 @@ const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
 
 void ffcnn_net_set_threads(ffcnn_net *net, int threads) {
     net->threads = threads < 1 ? 1 : threads;
+}
+
+int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err) {
+    if (images < 1 || images > 65536)
+        return ff_fail(err, FFCNN_EINVAL, "--chunk: %d is out of range 1..65536", images);
+    net->chunk = images;
+    return FFCNN_OK;
+}
+
+int ffcnn_net_chunk(const ffcnn_net *net) {
+    return net->chunk;
 }
 
 int ffcnn_net_epochs_done(const ffcnn_net *net) {

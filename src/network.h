@@ -70,6 +70,8 @@ struct ffcnn_net {
     ff_conv_timing timing[FFCNN_MAX_LAYERS]; /* by FF index: the measurement (path 0: none) */
     size_t n_params;                         /* all layers, then the head */
     float *params, *grads, *adam_m, *adam_v;
+    int chunk;       /* FF: images per chunk of a batch (ffcnn_net_set_chunk) */
+    float *grad_acc; /* FF: the gradient summed over a batch's chunks (made when first needed) */
     float *cls_w, *cls_dw; /* head [classes][cls_in], bias-free */
     size_t cls_in;
     int pending_grad; /* list index of a layer whose gradient waits for the next layer's
@@ -123,6 +125,11 @@ int ff_net_forward(ffcnn_net *net, int i, int n, char *err);
 /* FF layer i's weight gradient over samples [0, m) from ws.coef[i]; on the FFT path it may wait
  * for the next layer's forward (docs/method.md §11). */
 int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err);
+/* grad_acc = grads (first chunk of a batch) or grad_acc += grads, over the trained layers and
+ * the head; ff_net_take_accumulated puts the sum into grads. FFCNN_ENOMEM if the accumulator
+ * cannot be made. */
+int ff_net_accumulate_grads(ffcnn_net *net, int first_chunk, char *err);
+void ff_net_take_accumulated(ffcnn_net *net);
 /* The optimiser step (Adam) over the parameter block: the trained layers at lr, the head at
  * head_lr; then each layer's update. FFCNN_ENUMERIC if a weight became NaN or Inf. */
 int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err);

@@ -29,12 +29,13 @@ static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
     }
 }
 
-/* The head's gradient on the neutral copies [2B, 3B) (docs/method.md §6). */
-static int classifier_grad(ffcnn_net *net, int B, ff_step_metrics *m, char *err) {
+/* The head's gradient on the neutral copies [2B, 3B) of a chunk of B images from a batch of
+ * batch_B (docs/method.md §6). */
+static int classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err) {
     ff_workspace *ws = &net->ws;
     ff_net_classifier_logits(net, 2 * B, B);
-    double loss =
-        ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
+    double loss = ff_classifier_cross_entropy_part(ws->dlogits, ws->logits, ws->labels, B, batch_B,
+                                                   &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
                        (long long)net->adam_t + 1);
@@ -52,29 +53,46 @@ static int classifier_grad(ffcnn_net *net, int B, ff_step_metrics *m, char *err)
     return FFCNN_OK;
 }
 
-/* FF layer i's objective on the positives [0, B) and negatives [B, 2B), then its gradient. */
-static int ff_layer_grad(ffcnn_net *net, int i, int B, ff_step_metrics *m, char *err) {
+/* FF layer i's objective on the positives [0, B) and negatives [B, 2B) of a chunk of B images
+ * from a batch of batch_B, then its gradient. */
+static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_chunk,
+                         ff_step_metrics *m, char *err) {
     ff_workspace *ws = &net->ws;
     const ff_layer *l = &net->layer[i];
-    double loss =
-        ff_objective(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B, ff_threshold(l));
+    double loss = ff_objective_part(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B,
+                                    ff_threshold(l), 2 * batch_B, first_chunk);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
                        (long long)net->adam_t + 1);
     return ff_net_weight_grad(net, i, 2 * B, err);
 }
 
+/* The gradients of images [c0, c0 + c) of a batch of B: every trained layer's and the head's. */
+static int chunk_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                           const uint8_t *neg_labels, int c0, int c, int B, ff_step_metrics *m,
+                           char *err) {
+    int rc = ff_net_reserve(net, 3 * c, err);
+    if (rc) return rc;
+    build_ff_batch(net, ds, rows + c0, neg_labels + c0, c);
+    for (int i = 0; i < net->n_layers && !rc; i++) {
+        rc = ff_net_forward(net, i, 3 * c, err);
+        /* layers before train_from keep their init: docs/method.md §4 */
+        if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, c, B, c0 == 0, m, err);
+    }
+    return rc ? rc : classifier_grad(net, c, B, m, err);
+}
+
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                   const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err) {
-    int rc = ff_net_reserve(net, 3 * B, err);
-    if (rc) return rc;
-    build_ff_batch(net, ds, rows, neg_labels, B);
-    for (int i = 0; i < net->n_layers && !rc; i++) {
-        rc = ff_net_forward(net, i, 3 * B, err);
-        /* layers before train_from keep their init: docs/method.md §4 */
-        if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, B, m, err);
+    /* Chunks of at most net->chunk images; their gradients add up (ffcnn_net_set_chunk). */
+    const int C = B <= net->chunk ? B : net->chunk;
+    int rc = FFCNN_OK;
+    for (int c0 = 0; c0 < B && !rc; c0 += C) {
+        const int c = B - c0 < C ? B - c0 : C;
+        rc = chunk_gradients(net, ds, rows, neg_labels, c0, c, B, m, err);
+        if (!rc && C < B) rc = ff_net_accumulate_grads(net, c0 == 0, err);
     }
-    if (!rc) rc = classifier_grad(net, B, m, err);
+    if (!rc && C < B) ff_net_take_accumulated(net);
     /* The head reads detached features, so its rate changes no FF layer (docs/method.md §6). */
     const float head_lr =
         net->cfg.classifier_lr > 0 ? lr * (net->cfg.classifier_lr / net->cfg.lr) : lr;

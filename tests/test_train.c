@@ -388,6 +388,55 @@ static void test_data_identity(void) {
     ffcnn_dataset_free(&ds), ffcnn_dataset_free(&other);
 }
 
+/* A batch taken in chunks (ffcnn_net_set_chunk) gives the batch's gradient: every layer's and
+ * the head's, with uneven chunks (10 images as 4 + 4 + 2), on both conv paths, the per-sample
+ * objective and cross-entropy normalised by the whole batch. The losses reported add up too. */
+static void test_chunked_batch(int path) {
+    ffcnn_config c = tiny_config();
+    ffcnn_config_parse_net(&c, "c4k3 c5k3 p2 c6k3", NULL);
+    c.batch = 10;
+    ffcnn_dataset ds = make_data(10);
+    const int32_t rows[10] = {3, 1, 4, 0, 5, 9, 2, 6, 8, 7};
+    const uint8_t neg[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0};
+    ffcnn_net *whole = NULL, *parts = NULL;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net_create(&whole, &c, 2, err);
+    ffcnn_net_create(&parts, &c, 2, err);
+    ffcnn_net_set_conv_path(whole, (enum ffcnn_conv_path)path, err);
+    ffcnn_net_set_conv_path(parts, (enum ffcnn_conv_path)path, err);
+    CHECK(ffcnn_net_set_chunk(parts, 4, err) == FFCNN_OK && ffcnn_net_chunk(parts) == 4,
+          "chunk of 4 images set");
+    CHECK(ffcnn_net_set_chunk(parts, 0, err) == FFCNN_EINVAL && strstr(err, "--chunk"),
+          "chunk 0 refused: %s", err);
+    ff_step_metrics mw, mp;
+    memset(&mw, 0, sizeof mw);
+    memset(&mp, 0, sizeof mp);
+    CHECK(ff_train_step(whole, &ds, rows, neg, 10, 1e-3f, &mw, err) == FFCNN_OK, "whole: %s", err);
+    CHECK(ff_train_step(parts, &ds, rows, neg, 10, 1e-3f, &mp, err) == FFCNN_OK, "chunks: %s", err);
+    double gmax = 0.0, worst = 0.0;
+    for (size_t k = 0; k < whole->n_params; k++) {
+        gmax = fmax(gmax, fabs(whole->grads[k]));
+        worst = fmax(worst, fabs(whole->grads[k] - parts->grads[k]));
+    }
+    CHECK(gmax > 0 && worst <= 1e-5 * gmax,
+          "%s: chunked gradient differs by %.3g (largest element %.3g)",
+          path == FFCNN_CONV_FFT ? "fft" : "im2col", worst, gmax);
+    for (int l = 0; l < whole->n_ff; l++)
+        CHECK(fabs(mw.layer[l].loss_sum - mp.layer[l].loss_sum) <=
+                      1e-9 * fmax(1.0, fabs(mw.layer[l].loss_sum)) &&
+                  mw.layer[l].batches == mp.layer[l].batches &&
+                  mw.layer[l].correct == mp.layer[l].correct,
+              "conv layer %d: chunk losses add up to the batch's (%.9g vs %.9g)", l + 1,
+              mp.layer[l].loss_sum, mw.layer[l].loss_sum);
+    CHECK(fabs(mw.classifier_loss_sum - mp.classifier_loss_sum) <= 1e-9 &&
+              mw.classifier_correct == mp.classifier_correct,
+          "head: chunk losses add up (%.9g vs %.9g)", mp.classifier_loss_sum,
+          mw.classifier_loss_sum);
+    ffcnn_net_free(whole);
+    ffcnn_net_free(parts);
+    ffcnn_dataset_free(&ds);
+}
+
 int main(void) {
     snprintf(MODEL, sizeof MODEL, "/tmp/ffcnn_test_model.%ld.ffm", (long)getpid());
     snprintf(BAD, sizeof BAD, "/tmp/ffcnn_test_bad.%ld.ffm", (long)getpid());
@@ -400,6 +449,8 @@ int main(void) {
     test_model_versions_and_paths();
     test_pooling_and_widths();
     test_data_identity();
+    test_chunked_batch(FFCNN_CONV_IM2COL);
+    test_chunked_batch(FFCNN_CONV_FFT);
     remove(MODEL), remove(BAD), remove(OLD);
     return test_summary();
 }
