@@ -1,11 +1,14 @@
 /* ffcnn train: builds (or resumes) a network, trains it epoch by epoch with checkpoints, saves
  * it on SIGINT / SIGTERM, and evaluates it on the validation set at the end. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "common.h"
+#include "metrics.h"
 #include "options.h"
 #include "progress.h"
 
@@ -151,7 +154,93 @@ typedef struct train_run {
     const cli_opts *o;
     int save_rc; /* a failed step checkpoint stops training */
     char save_err[FFCNN_ERR_LEN];
+    char metrics[4200];   /* MODEL.metrics.jsonl */
+    int metrics_off;      /* after a write error (warned once): no more lines */
+    double train_seconds; /* training seconds of the model so far, earlier runs included */
 } train_run;
+
+/* The one warning of a metrics file that cannot be written; training goes on without it. */
+static void metrics_warn(train_run *r, const char *path, const char *what, int errnum) {
+    if (r->metrics_off) return;
+    r->metrics_off = 1;
+    fprintf(stderr, "ffcnn: warning: %s: %s%s%s; training goes on without per-epoch metrics\n",
+            path, what, errnum ? ": " : "", errnum ? strerror(errnum) : "");
+}
+
+/* Writes `len` bytes of `text` as the whole file (a fresh run: none, truncating it). */
+static void metrics_rewrite(train_run *r, const char *text, size_t len) {
+    FILE *f = fopen(r->metrics, "wb");
+    if (!f) {
+        metrics_warn(r, r->metrics, "cannot write", errno);
+        return;
+    }
+    const int bad = (len && fwrite(text, 1, len, f) != len) || ferror(f);
+    const int saved = errno;
+    if (fclose(f) != 0 || bad) metrics_warn(r, r->metrics, "cannot write", bad ? saved : errno);
+}
+
+/* Before training: a fresh run starts the metrics file empty. A resumed run keeps the lines of
+ * the epochs its model has done (those of epochs a checkpoint did not keep are dropped), from
+ * the resumed model's file, and counts its training seconds on from the last of them. */
+static void metrics_start(train_run *r) {
+    char from[sizeof r->metrics];
+    const char *too_long = metrics_path(r->o->out, r->metrics, sizeof r->metrics) ? r->o->out
+                           : r->o->resume && metrics_path(r->o->resume, from, sizeof from)
+                               ? r->o->resume
+                               : NULL;
+    if (too_long) {
+        metrics_warn(r, too_long, "path too long for its metrics file", 0);
+        return;
+    }
+    if (!r->o->resume) {
+        metrics_rewrite(r, "", 0);
+        return;
+    }
+    FILE *f = fopen(from, "rb");
+    if (!f) { /* none yet (a model from before metrics files): start one */
+        if (errno != ENOENT)
+            metrics_warn(r, from, "cannot read", errno);
+        else if (strcmp(from, r->metrics) != 0)
+            metrics_rewrite(r, "", 0);
+        return;
+    }
+    const int done = ffcnn_net_epochs_done(r->net);
+    char *line = NULL, *kept = NULL, why[160];
+    size_t cap = 0, kept_len = 0, kept_cap = 0;
+    ssize_t n;
+    int dropped = 0, unended = 0, nomem = 0;
+    while (!dropped && !nomem && (n = getline(&line, &cap, f)) > 0) {
+        metrics_line m;
+        char *nl = line[n - 1] == '\n' ? &line[n - 1] : NULL;
+        if (nl) *nl = '\0';
+        const int ok = !metrics_parse(line, &m, why, sizeof why);
+        if (nl) *nl = '\n';
+        if (ok && m.epoch > done) {
+            dropped = 1;
+            break;
+        }
+        if (ok) r->train_seconds = m.train_seconds;
+        if (kept_len + (size_t)n + 1 > kept_cap) {
+            char *grown = realloc(kept, 2 * (kept_len + (size_t)n + 1));
+            if (!grown) {
+                nomem = 1;
+                break;
+            }
+            kept = grown, kept_cap = 2 * (kept_len + (size_t)n + 1);
+        }
+        memcpy(kept + kept_len, line, (size_t)n);
+        kept_len += (size_t)n;
+        if (!nl) kept[kept_len++] = '\n', unended = 1; /* a last line cut short */
+    }
+    const int bad = ferror(f);
+    fclose(f);
+    free(line);
+    if (nomem || bad)
+        metrics_warn(r, from, nomem ? "out of memory" : "cannot read", 0);
+    else if (dropped || unended || strcmp(from, r->metrics))
+        metrics_rewrite(r, kept, kept_len);
+    free(kept);
+}
 
 static void run_on_batch(void *user, int epoch, int64_t done, int64_t total, double loss) {
     train_run *r = user;
@@ -160,8 +249,21 @@ static void run_on_batch(void *user, int epoch, int64_t done, int64_t total, dou
         r->save_rc = ffcnn_save(r->net, r->o->out, r->save_err);
 }
 
+/* Each finished epoch: its line in the metrics file. */
 static void run_on_epoch(void *user, const ffcnn_epoch_stats *st) {
-    progress_on_epoch(&((train_run *)user)->prog, st);
+    train_run *r = user;
+    progress_on_epoch(&r->prog, st);
+    r->train_seconds += st->seconds;
+    if (r->metrics_off) return;
+    FILE *f = fopen(r->metrics, "ab");
+    if (!f) {
+        metrics_warn(r, r->metrics, "cannot write", errno);
+        return;
+    }
+    metrics_write(f, ffcnn_net_config(r->net), st, r->train_seconds);
+    const int bad = ferror(f);
+    const int saved = errno;
+    if (fclose(f) != 0 || bad) metrics_warn(r, r->metrics, "cannot write", bad ? saved : errno);
 }
 
 static int run_should_stop(void *user) {
@@ -263,6 +365,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
                 ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
     progress_init(&run.prog, o.cfg.epochs, o.cfg.batch);
+    metrics_start(&run);
     catch_stop_signals();
     double seconds = 0;
     int64_t images = 0;

@@ -11,6 +11,8 @@ static const char MAIN_USAGE[] =
     "  eval     evaluate a trained model (ffcnn eval --help)\n"
     "  bench    time training and inference (ffcnn bench --help)\n"
     "  info     show a model file's configuration, data, position and weight hash\n"
+    "  plot     draw validation accuracy against training time from the metrics files\n"
+    "           that train writes beside its models, into a PNG (ffcnn plot --help)\n"
     "  version  print the version, the kernels in use and OpenBLAS's (also --version)\n"
     "  help     this help (also --help, -h); ffcnn help COMMAND = ffcnn COMMAND --help\n"
     "A flag's value follows it as its next argument or after '=': --epochs 5, --epochs=5.\n";
@@ -41,8 +43,9 @@ int cmd_help(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*run)(int, char **);
-    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval},       {"bench", cmd_bench},
-                    {"info", cmd_info},   {"version", cmd_version}, {"help", cmd_help}};
+    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"bench", cmd_bench},
+                    {"info", cmd_info},   {"plot", cmd_plot}, {"version", cmd_version},
+                    {"help", cmd_help}};
     if (argc < 2) return print_main_usage(stdout), 0;
     if (argc > 2) {
         fprintf(stderr, "ffcnn: %s: unexpected argument for help (usage: ffcnn help [COMMAND])\n",
@@ -56,7 +59,8 @@ int cmd_help(int argc, char **argv) {
         char *args[] = {argv[1], help_flag, NULL};
         return commands[i].run(2, args);
     }
-    fprintf(stderr, "ffcnn: '%s' is not a command (train, eval, bench, info, version, help)\n",
+    fprintf(stderr,
+            "ffcnn: '%s' is not a command (train, eval, bench, info, plot, version, help)\n",
             argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -94,12 +94,16 @@ void json_int(const char *key, long long v) {
     printf("%lld", v);
 }
 
+void json_fnum(FILE *f, double v, int digits) {
+    if (isfinite(v))
+        fprintf(f, "%.*g", digits, v);
+    else
+        fputs("null", f);
+}
+
 void json_num(const char *key, double v) {
     json_key(key);
-    if (isfinite(v))
-        printf("%.6g", v);
-    else
-        fputs("null", stdout);
+    json_fnum(stdout, v, 6);
 }
 
 void json_opt_num(const char *key, double v) {

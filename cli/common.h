@@ -17,6 +17,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 /* The main usage (ffcnn --help). */
 void print_main_usage(FILE *f);
@@ -45,7 +46,8 @@ void print_paths(const ffcnn_net *net);
 
 /* JSON on stdout, one object per line: json_begin("train"), fields, json_end(). Every string
  * goes through json_string (quotes, backslashes and control characters escaped). */
-void json_string(FILE *f, const char *s); /* NULL: null */
+void json_string(FILE *f, const char *s);      /* NULL: null */
+void json_fnum(FILE *f, double v, int digits); /* %.{digits}g; null when not finite */
 void json_begin(const char *command);
 void json_key(const char *key); /* ,"key": (then write the value) */
 void json_str(const char *key, const char *value);

@@ -48,6 +48,10 @@ enum flag_id {
     F_OUT,
     F_CHECKPOINT_EVERY,
     F_RESUME,
+    F_X,
+    F_TITLE,
+    F_WIDTH,
+    F_HEIGHT,
     F_JSON,
     F_HELP,
     F_COUNT
@@ -144,9 +148,17 @@ static const flag_def FLAGS[] = {
      "schedule are the file's (the flags above marked * are\n"
      "refused); the data set, --train-limit and --val-limit\n"
      "too unless given, and then they must match"},
+    /* plot: --out names the PNG there (a second row of F_OUT, with plot's own help) */
+    {F_OUT, "--out", "FILE", CMD_PLOT, 0, TEXT, "the PNG file written (required)"},
+    {F_X, "--x", "AXIS", CMD_PLOT, 0, TEXT,
+     "time (training seconds, all runs of a resumed model\nadded up) | epoch"},
+    {F_TITLE, "--title", "TEXT", CMD_PLOT, 0, TEXT, "the title above the plot"},
+    {F_WIDTH, "--width", "W", CMD_PLOT, 0, NUM(V_INT, 200, 4000, width), "image width in pixels"},
+    {F_HEIGHT, "--height", "H", CMD_PLOT, 0, NUM(V_INT, 200, 4000, height),
+     "image height in pixels"},
     {F_JSON, "--json", NULL, ALL, 0, SWITCH,
      "last line of output: one JSON object with the figures"},
-    {F_HELP, "--help", NULL, ALL, 0, SWITCH, "this help (also -h)"},
+    {F_HELP, "--help", NULL, ALL | CMD_PLOT, 0, SWITCH, "this help (also -h)"},
 };
 #define N_FLAGS (sizeof FLAGS / sizeof *FLAGS)
 
@@ -154,6 +166,7 @@ const char *command_name(enum cli_command cmd) {
     return cmd == CMD_TRAIN   ? "train"
            : cmd == CMD_BENCH ? "bench"
            : cmd == CMD_EVAL  ? "eval"
+           : cmd == CMD_PLOT  ? "plot"
                               : "info";
 }
 
@@ -295,6 +308,10 @@ static void opts_init(cli_opts *o, enum cli_command cmd) {
     o->infer_images = 100;
     o->split = FFCNN_SPLIT_VAL;
     o->mode = FFCNN_EVAL_BOTH;
+    if (cmd == CMD_PLOT) o->out = NULL; /* required */
+    o->title = "validation accuracy";
+    o->width = 800;
+    o->height = 600;
 }
 
 /* A value flag's value (V_TEXT) or number into o. */
@@ -346,19 +363,31 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
     case F_RESUME:
         o->resume = v;
         return FFCNN_OK;
+    case F_X:
+        if (strcmp(v, "time") && strcmp(v, "epoch")) {
+            snprintf(err, FFCNN_ERR_LEN, "--x: '%.200s' is not time or epoch", v);
+            return FFCNN_EINVAL;
+        }
+        o->x_epoch = !strcmp(v, "epoch");
+        return FFCNN_OK;
+    case F_TITLE:
+        o->title = v;
+        return FFCNN_OK;
     default: /* --preset: applied first; --help: never reaches here */
         return FFCNN_OK;
     }
 }
 
 /* The flag at argv[*i] and its value ("--flag=value" or "--flag value"); *i moves past both.
- * FFCNN_EINVAL for an unknown flag (*def NULL), a missing value or a stray argument. */
+ * FFCNN_EINVAL for an unknown flag (*def NULL), a missing value or a stray argument. plot's
+ * METRICS files are positional: FFCNN_OK with *def NULL and the argument in *value. */
 static int next_flag(enum cli_command cmd, int argc, char **argv, int *i, const flag_def **def,
                      const char **value, char *err) {
     const char *arg = argv[(*i)++];
     *def = NULL;
     *value = NULL;
     if (!strcmp(arg, "-h")) return *def = flag_by_id(F_HELP), FFCNN_OK;
+    if (arg[0] != '-' && cmd == CMD_PLOT) return *value = arg, FFCNN_OK;
     if (arg[0] != '-') {
         snprintf(err, FFCNN_ERR_LEN, "%.200s: unexpected argument (see ffcnn %s --help)", arg,
                  command_name(cmd));
@@ -399,6 +428,14 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
     /* 1. Read every flag: --help anywhere wins; else the first error is the one reported. */
     for (i = 1; i < argc;) {
         const int r = next_flag(cmd, argc, argv, &i, &f, &v, why);
+        if (!r && !f) { /* plot's METRICS file */
+            if (o->n_inputs == CLI_MAX_INPUTS && !rc)
+                rc = FFCNN_EINVAL,
+                snprintf(err, FFCNN_ERR_LEN, "%.200s: more than %d metrics files for one plot", v,
+                         CLI_MAX_INPUTS);
+            if (o->n_inputs < CLI_MAX_INPUTS) o->inputs[o->n_inputs++] = v;
+            continue;
+        }
         if (!r && f->id == F_HELP) return o->help = 1, FFCNN_OK;
         if (r && !rc) rc = r, snprintf(err, FFCNN_ERR_LEN, "%s", why);
         if (!r) given[f->id] = 1;
@@ -422,12 +459,12 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
         }
     /* 3. Presets first, whatever their position, so that the other flags override them. */
     for (i = 1; !rc && i < argc;)
-        if (!next_flag(cmd, argc, argv, &i, &f, &v, err) && f->id == F_PRESET)
+        if (!next_flag(cmd, argc, argv, &i, &f, &v, err) && f && f->id == F_PRESET)
             rc = ffcnn_config_preset(&o->cfg, v, err);
     uniform_from_list(o);
     /* 4. The other flags, in order. */
     for (i = 1; !rc && i < argc;)
-        if (!(rc = next_flag(cmd, argc, argv, &i, &f, &v, err)) && f->id != F_PRESET)
+        if (!(rc = next_flag(cmd, argc, argv, &i, &f, &v, err)) && f && f->id != F_PRESET)
             rc = apply_flag(o, f, v, err);
     if (rc) return rc;
     static const int ff_only[] = {F_LABEL_SET, F_LABEL_K, F_TRAIN_FROM, F_CLASSIFIER_LR};
@@ -449,6 +486,15 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
         rc = FFCNN_EINVAL;
     }
     if (!rc && o->resume && !given[F_OUT]) o->out = o->resume;
+    if (!rc && cmd == CMD_PLOT && !o->n_inputs) {
+        snprintf(err, FFCNN_ERR_LEN,
+                 "METRICS: no metrics file given (ffcnn train writes MODEL.metrics.jsonl)");
+        rc = FFCNN_EINVAL;
+    }
+    if (!rc && cmd == CMD_PLOT && !o->out) {
+        snprintf(err, FFCNN_ERR_LEN, "--out: required (the PNG file to write)");
+        rc = FFCNN_EINVAL;
+    }
     if (!rc && (cmd & NET) && (rc = ffcnn_config_validate(&o->cfg, why)))
         snprintf(err, FFCNN_ERR_LEN, "%s%.500s",
                  given[F_NET] && !strncmp(why, "layer ", 6) ? "--net: " : "", why);
@@ -510,7 +556,13 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         snprintf(buf, cap, "auto");
         break;
     case F_OUT:
-        snprintf(buf, cap, "%s", d->out);
+        if (d->out) snprintf(buf, cap, "%s", d->out);
+        break;
+    case F_X:
+        snprintf(buf, cap, "time");
+        break;
+    case F_TITLE:
+        snprintf(buf, cap, "\"%s\"", d->title);
         break;
     case F_CHECKPOINT_EVERY:
         snprintf(buf, cap, "%d", d->checkpoint_every);

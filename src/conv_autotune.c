@@ -48,12 +48,14 @@ typedef struct trial {
     ff_layer_io io;
     float *params, *grads, *a, *y, *z, *coef;
     double *goodness;
+    int shares_io; /* a, y, z, coef, goodness are another trial's (both paths take the same) */
 } trial;
 
 static void trial_free(trial *t) {
     ff_layer_free(&t->layer);
-    ff_free(t->params), ff_free(t->grads), ff_free(t->a), ff_free(t->y), ff_free(t->z);
-    ff_free(t->coef), ff_free(t->goodness);
+    ff_free(t->params), ff_free(t->grads);
+    if (!t->shares_io) ff_free(t->a), ff_free(t->y), ff_free(t->z), ff_free(t->coef);
+    if (!t->shares_io) ff_free(t->goodness);
     ff_free(t->sc.per_thread), ff_free(t->sc.partial), ff_free(t->sc.xspec);
     ff_free(t->sc.yspec), ff_free(t->sc.gspec), ff_free(t->sc.grad_out);
     ff_free(t->sc.channel_sums);
@@ -83,20 +85,25 @@ static int trial_layer(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path pa
 }
 
 static int trial_make(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path path, int n,
-                      int threads) {
+                      int threads, const trial *share) {
     memset(t, 0, sizeof *t);
     if (trial_layer(t, s, path)) return -1;
+    if (share) { /* the same inputs and outputs: the timing holds no more memory than training */
+        t->a = share->a, t->z = share->z, t->y = share->y, t->coef = share->coef;
+        t->goodness = share->goodness;
+        t->shares_io = 1;
+    }
     const ff_layer *l = &t->layer;
     fill(t->params, l->n_params, 2.0f / sqrtf((float)ff_conv_patch_len(s)));
     ff_scratch_need need;
     memset(&need, 0, sizeof need);
     l->ops->scratch(l, n, 0, &need); /* times the FF step (BP takes the same paths) */
     t->sc.threads = threads;
-    int ok = (t->a = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
-             (t->z = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
-             (t->y = ff_calloc((size_t)n, l->out_len * sizeof(float))) &&
-             (t->coef = ff_calloc((size_t)n, sizeof(float))) &&
-             (t->goodness = ff_calloc((size_t)n, sizeof(double))) &&
+    int ok = (share || ((t->a = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
+                        (t->z = ff_calloc((size_t)n, l->in_len * sizeof(float))) &&
+                        (t->y = ff_calloc((size_t)n, l->out_len * sizeof(float))) &&
+                        (t->coef = ff_calloc((size_t)n, sizeof(float))) &&
+                        (t->goodness = ff_calloc((size_t)n, sizeof(double))))) &&
              (t->sc.per_thread = ff_calloc((size_t)threads, need.per_thread * 4 + 4)) &&
              (t->sc.partial = ff_calloc((size_t)threads, need.partial * sizeof(float) + 4)) &&
              (t->sc.xspec = ff_calloc(need.xspec + 1, sizeof(float))) &&
@@ -106,6 +113,7 @@ static int trial_make(trial *t, const ff_conv_shape *s, enum ffcnn_conv_path pat
              (t->sc.channel_sums = ff_calloc((size_t)n, need.channel_sums * sizeof(double) + 8));
     if (!ok) return -1;
     t->io = (ff_layer_io){t->a, NULL, t->y, t->goodness, t->z};
+    if (share) return 0;
     fill(t->a, (size_t)n * l->in_len, 1.0f);
     for (int i = 0; i < n; i++) t->coef[i] = i % 2 ? 0.5f : -0.5f;
     return 0;
@@ -129,8 +137,8 @@ static double trial_run(trial *t, int n, int m) {
 static int measure(ff_conv_timing *out, const ff_conv_shape *s, int n, int m, int threads) {
     trial t[2];
     memset(t, 0, sizeof t);
-    int rc = trial_make(&t[0], s, FFCNN_CONV_IM2COL, n, threads) ||
-                     trial_make(&t[1], s, FFCNN_CONV_FFT, n, threads)
+    int rc = trial_make(&t[0], s, FFCNN_CONV_IM2COL, n, threads, NULL) ||
+                     trial_make(&t[1], s, FFCNN_CONV_FFT, n, threads, &t[0])
                  ? -1
                  : 0;
     double best[2] = {INFINITY, INFINITY};
@@ -142,8 +150,8 @@ static int measure(ff_conv_timing *out, const ff_conv_shape *s, int n, int m, in
         }
         if (round >= 1 && (best[0] > 1.5 * best[1] || best[1] > 1.5 * best[0])) break;
     }
+    trial_free(&t[1]); /* first: it borrows t[0]'s buffers */
     trial_free(&t[0]);
-    trial_free(&t[1]);
     if (rc) return -1;
     out->im2col_seconds = best[0];
     out->fft_seconds = best[1];

@@ -2,6 +2,7 @@
 # End-to-end tests of the ffcnn command line: bad input gives one line naming the flag or file
 # and exit 2; a short real MNIST run trains, saves, evaluates and prints JSON.
 source "$(dirname "$0")/lib.sh" "$@"
+PNG_CHECK="${3:-}" # tests/png_check.c: "W H COLOURS" of a PNG
 
 # expect_error STATUS NEEDLE -- ARGS: exit status and a one-line message containing NEEDLE
 expect_error() {
@@ -80,7 +81,7 @@ head -c 5000 "$DATA/train-images-idx3-ubyte" > "$tmp/train-images-idx3-ubyte"
 cp "$DATA/train-labels-idx1-ubyte" "$tmp/"
 expect_error 2 "header promises" -- train --data "mnist:$tmp"
 
-for cmd in train eval bench info; do
+for cmd in train eval bench info plot; do
   if "$FFCNN" $cmd --help | grep -q "usage: ffcnn $cmd"; then ok; else bad "$cmd --help"; fi
   check '[ "$("$FFCNN" help $cmd)" = "$("$FFCNN" $cmd -h)" ]' "ffcnn help $cmd = ffcnn $cmd -h"
 done
@@ -203,15 +204,24 @@ check '[[ "$json" == *"\"algo\":\"bp\""* && "$json" == *"\"accuracy_goodness\":n
 check '"$FFCNN" eval --model "$tmp/bp.ffm" --data "mnist:$DATA" --eval-limit 50 --mode linear | grep -q "^accuracy (linear): "' \
   "eval --mode linear of a bp model"
 expect_error 2 "no goodness" -- eval --model "$tmp/bp.ffm" --data "mnist:$DATA" --eval-limit 50 --mode goodness
-# --resume: a bp model continues as bp. The model is put back one epoch (epochs done, i32 at
+# put_back_to_epoch_1 MODEL: a model of 2 epochs put back one epoch (epochs done, i32 at
 # offset 264 of docs/checkpoint-format.md, from 2 to 1; the CRC-32 of bytes 8 .. end-4 redone:
-# gzip's trailer holds the same CRC-32, little-endian), so the resumed run has an epoch to train.
+# gzip's trailer holds the same CRC-32, little-endian), so a resumed run has an epoch to train.
+put_back_to_epoch_1() {
+  local size
+  printf '\001\000\000\000' | dd of="$1" bs=1 seek=264 conv=notrunc status=none
+  size=$(stat -c %s "$1")
+  tail -c +9 "$1" | head -c $((size - 12)) | gzip -c | tail -c 8 | head -c 4 |
+    dd of="$1" bs=1 seek=$((size - 4)) conv=notrunc status=none
+}
+# field LINE KEY: a number's (or null's) text in a metrics line
+field() { printf '%s\n' "$1" | sed -n "s/.*\"$2\":\([^],}[]*\).*/\1/p"; }
+
+# --resume: a bp model continues as bp, and appends to its metrics file.
 if command -v gzip >/dev/null; then
   cp "$tmp/bp.ffm" "$tmp/bp-resume.ffm"
-  printf '\001\000\000\000' | dd of="$tmp/bp-resume.ffm" bs=1 seek=264 conv=notrunc status=none
-  size=$(stat -c %s "$tmp/bp-resume.ffm")
-  tail -c +9 "$tmp/bp-resume.ffm" | head -c $((size - 12)) | gzip -c | tail -c 8 | head -c 4 |
-    dd of="$tmp/bp-resume.ffm" bs=1 seek=$((size - 4)) conv=notrunc status=none
+  head -n 1 "$tmp/bp.ffm.metrics.jsonl" > "$tmp/bp-resume.ffm.metrics.jsonl"
+  put_back_to_epoch_1 "$tmp/bp-resume.ffm"
   check '"$FFCNN" info --model "$tmp/bp-resume.ffm" | grep -q "^position: 1 epoch done"' "bp model put back one epoch"
   out=$("$FFCNN" train --resume "$tmp/bp-resume.ffm" --data "mnist:$DATA" --threads 2 2>"$tmp/bp-resume.log"); status=$?
   check '[ $status = 0 ] && grep -q "^resuming $tmp/bp-resume.ffm at epoch 2, step 0$" "$tmp/bp-resume.log"' \
@@ -222,8 +232,96 @@ if command -v gzip >/dev/null; then
   check 'grep -q "^algorithm: bp (" "$tmp/bp-resume.info" && grep -q "^position: 2 epochs done" "$tmp/bp-resume.info"' \
     "a resumed bp model stays bp"
   check '! cmp -s "$tmp/bp.ffm" "$tmp/bp-resume.ffm"' "the resumed run changed the weights"
+  mapfile -t B < "$tmp/bp-resume.ffm.metrics.jsonl"
+  check '[ ${#B[@]} = 2 ] && [ "$(field "${B[1]}" epoch)" = 2 ] && [[ "${B[1]}" == *"\"algo\":\"bp\""*"\"layer_loss\":[],\"layer_disc_acc\":[],"* ]]' \
+    "the resumed bp run appends epoch 2 to its metrics file: ${B[*]}"
 else
   echo "test_cli: gzip not found; the bp --resume checks are skipped" >&2
 fi
+
+# Per-epoch metrics beside the model (MODEL.metrics.jsonl), and ffcnn plot.
+M="$tmp/ff2.ffm.metrics.jsonl"
+printf 'an older run\n' > "$M"
+"$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 200 --val-limit 100 --epochs 2 \
+  --threads 2 --out "$tmp/ff2.ffm" >/dev/null 2>"$tmp/ff2.log"; status=$?
+mapfile -t L < "$M"
+check '[ $status = 0 ] && [ ${#L[@]} = 2 ]' "train --epochs 2: 2 metrics lines, an older file truncated (status $status): ${L[*]}"
+check '[ "$(field "${L[0]}" epoch)" = 1 ] && [ "$(field "${L[1]}" epoch)" = 2 ]' "metrics lines of epochs 1 and 2"
+for key in epoch algo net lr seconds train_seconds images_per_s layer_loss layer_disc_acc classifier_loss \
+           classifier_acc val_acc_linear; do
+  check '[[ "${L[1]}" == *"\"$key\":"* ]]' "metrics line lacks $key: ${L[1]}"
+done
+check '[[ "${L[0]}" == "{\"epoch\":1,\"algo\":\"ff\",\"net\":\"c8k3 c8k3\","*"\"layer_loss\":[null,"*"],\"layer_disc_acc\":[null,0"* ]]' \
+  "metrics: algo, net, and per conv layer (layer 1 untrained: null): ${L[0]}"
+check 'awk -v a="$(field "${L[0]}" train_seconds)" -v b="$(field "${L[1]}" train_seconds)" -v s="$(field "${L[1]}" seconds)" \
+  "BEGIN { exit !(a > 0 && b > a && (b - a - s)^2 < 1e-12) }"' "train_seconds grow by each epoch's seconds: ${L[*]}"
+for l in "${L[@]}"; do
+  v=$(field "$l" val_acc_linear)
+  check 'awk -v v="$v" "BEGIN { exit !(v ~ /^[0-9.e-]+\$/ && v >= 0 && v <= 1) }"' "val_acc_linear '$v' in [0, 1]"
+done
+# A resumed run: the epochs its model has done keep their lines (a line of an epoch the model
+# lost is dropped), its own epochs are appended, and train_seconds go on from the file's.
+if command -v gzip >/dev/null; then
+  cp "$tmp/ff2.ffm" "$tmp/ff2r.ffm"
+  cp "$M" "$tmp/ff2r.ffm.metrics.jsonl"
+  put_back_to_epoch_1 "$tmp/ff2r.ffm"
+  "$FFCNN" train --resume "$tmp/ff2r.ffm" --data "mnist:$DATA" --threads 2 >/dev/null 2>"$tmp/ff2r.log"; status=$?
+  mapfile -t R < "$tmp/ff2r.ffm.metrics.jsonl"
+  check '[ $status = 0 ] && [ ${#R[@]} = 2 ] && [ "${R[0]}" = "${L[0]}" ] && [ "$(field "${R[1]}" epoch)" = 2 ] && [ "${R[1]}" != "${L[1]}" ]' \
+    "resume: epoch 1's line kept, epoch 2's trained again (status $status): ${R[*]}"
+  check 'awk -v a="$(field "${R[0]}" train_seconds)" -v b="$(field "${R[1]}" train_seconds)" -v s="$(field "${R[1]}" seconds)" \
+    "BEGIN { exit !(b > a && (b - a - s)^2 < 1e-12) }"' "resume: train_seconds go on from the file's: ${R[*]}"
+  "$FFCNN" train --resume "$tmp/ff2r.ffm" --data "mnist:$DATA" --threads 2 --out "$tmp/ff2o.ffm" >/dev/null 2>&1
+  check 'cmp -s "$tmp/ff2r.ffm.metrics.jsonl" "$tmp/ff2o.ffm.metrics.jsonl"' "resume with another --out: the metrics file goes along"
+fi
+# A metrics file that cannot be written: one warning naming it, and training goes on.
+mkdir "$tmp/wr.ffm.metrics.jsonl"
+"$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 100 --val-limit 0 --epochs 2 --threads 2 \
+  --out "$tmp/wr.ffm" >/dev/null 2>"$tmp/wr.log"; status=$?
+check '[ $status = 0 ] && [ -s "$tmp/wr.ffm" ] && [ "$(grep -c "^ffcnn: warning: $tmp/wr.ffm.metrics.jsonl: cannot write" "$tmp/wr.log")" = 1 ]' \
+  "unwritable metrics file: one warning, training done (status $status): $(grep warning "$tmp/wr.log")"
+
+# png_ok PNG W H: the PNG's IHDR says W x H and it is not blank (png_check counts its colours)
+png_ok() {
+  local w h colours
+  if [ -n "$PNG_CHECK" ]; then read -r w h colours < <("$PNG_CHECK" "$1")
+  else read -r w h < <(od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*2^24+$2*2^16+$3*2^8+$4, $5*2^24+$6*2^16+$7*2^8+$8 }')
+    colours=99; echo "test_cli: no png_check given; $1 is not checked for blankness" >&2
+  fi
+  [ "$w $h" = "$2 $3" ] && [ "${colours:-0}" -gt 10 ]
+}
+P="$tmp/ff2.ffm.metrics.jsonl"
+out=$("$FFCNN" plot "$P" --width 640 "$tmp/ff2r.ffm.metrics.jsonl" --height=480 --title "two runs" --out "$tmp/p.png" 2>&1); status=$?
+check '[ $status = 0 ] && [ "$out" = "plot written to $tmp/p.png (2 runs, 4 points)" ]' "plot of two metrics files (status $status): $out"
+check 'png_ok "$tmp/p.png" 640 480' "plot: a 640x480 PNG, not blank: $([ -n "$PNG_CHECK" ] && "$PNG_CHECK" "$tmp/p.png")"
+printf '{"epoch":1,"train_seconds":1.5,"val_acc_linear":null}\n{"epoch":2, "train_seconds":3, "val_acc_linear":0.5, "x":[{"y":"\\u00e9"}]}\n' > "$tmp/one.metrics.jsonl"
+out=$("$FFCNN" plot "$tmp/one.metrics.jsonl" --x epoch --out "$tmp/e.png" 2>&1); status=$?
+check '[ $status = 0 ] && [[ "$out" == *"(1 run, 1 point)" ]] && png_ok "$tmp/e.png" 800 600' "plot --x epoch: null points skipped, 800x600 (status $status): $out"
+expect_error 2 "METRICS: no metrics file given" -- plot --out "$tmp/x.png"
+expect_error 2 "$tmp/none.metrics.jsonl: cannot open (No such file or directory)" -- plot "$P" "$tmp/none.metrics.jsonl" --out "$tmp/x.png"
+printf '%s\n' "${L[0]}" "not json" > "$tmp/bad1.metrics.jsonl"
+expect_error 2 "$tmp/bad1.metrics.jsonl line 2: not a JSON object" -- plot "$tmp/bad1.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"train_seconds":"2","val_acc_linear":0.5}\n' > "$tmp/bad2.metrics.jsonl"
+expect_error 2 "$tmp/bad2.metrics.jsonl line 1: \"train_seconds\" is not a number" -- plot "$tmp/bad2.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"val_acc_linear":0.5}\n' > "$tmp/bad3.metrics.jsonl"
+expect_error 2 "$tmp/bad3.metrics.jsonl line 1: no \"train_seconds\"" -- plot "$tmp/bad3.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"train_seconds":2,"val_acc_linear":0.5} {}\n' > "$tmp/bad4.metrics.jsonl"
+expect_error 2 "$tmp/bad4.metrics.jsonl line 1: text after the JSON object" -- plot "$tmp/bad4.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"train_seconds":2,"val_acc_linear":0x1p-1}\n' > "$tmp/bad5.metrics.jsonl"
+expect_error 2 "$tmp/bad5.metrics.jsonl line 1: \"val_acc_linear\" is not a number or null" -- plot "$tmp/bad5.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"train_seconds":2,"val_acc_linear":0.5,}\n' > "$tmp/bad6.metrics.jsonl"
+expect_error 2 "$tmp/bad6.metrics.jsonl line 1: not a JSON object" -- plot "$tmp/bad6.metrics.jsonl" --out "$tmp/x.png"
+printf '{"epoch":1,"train_seconds":2,"val_acc_linear":null}\n' > "$tmp/null.metrics.jsonl"
+expect_error 2 "$tmp/null.metrics.jsonl: no plottable point" -- plot "$P" "$tmp/null.metrics.jsonl" --out "$tmp/x.png"
+: > "$tmp/empty.metrics.jsonl"
+expect_error 2 "$tmp/empty.metrics.jsonl: no plottable point" -- plot "$tmp/empty.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "--out: required" -- plot "$P"
+expect_error 2 "--out $tmp/nowhere/x.png: cannot write the PNG" -- plot "$P" --out "$tmp/nowhere/x.png"
+expect_error 2 "--x: 'steps' is not time or epoch" -- plot "$P" --out "$tmp/x.png" --x steps
+expect_error 2 "--width: 100 is out of range 200..4000" -- plot "$P" --out "$tmp/x.png" --width 100
+expect_error 2 "--height: 4001 is out of range 200..4000" -- plot "$P" --out "$tmp/x.png" --height=4001
+expect_error 2 "--epochs: unknown option for plot" -- plot "$P" --out "$tmp/x.png" --epochs 2
+expect_error 2 "$P: unexpected argument (see ffcnn eval --help)" -- eval --model x "$P"
+check '[ ! -e "$tmp/x.png" ]' "no PNG written by a refused plot"
 
 summary

@@ -295,6 +295,22 @@ int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *
     return forward(fc, out, sumsq, xspec, yspec, in, b, n, threads);
 }
 
+/* The sum over tiles and lanes of the real parts at frequency 0 of one channel (first tile at
+ * re, the next `stride` floats on), each lane times its dscale factor unless dscale is NULL.
+ * Each tile's frequency-0 lanes are copied out first: GCC 12 at -O3 -march=native (AVX-512)
+ * vectorised the direct loop into one that read the tile after the last (a fault where the
+ * spectra end there), and the copy leaves it nothing to speculate on. */
+static double zero_frequency_sum(const float *re, size_t stride, const float *dscale, int tiles) {
+    double acc = 0.0;
+    for (int t = 0; t < tiles; t++, re += stride) {
+        float lanes[SPEC_FLOATS];
+        memcpy(lanes, re, sizeof lanes);
+        const float *k = dscale ? dscale + (size_t)t * SPEC_FLOATS : NULL;
+        for (int j = 0; j < SPEC_LANES; j++) acc += lanes[2 * j] * (k ? k[2 * j] : 1.0f);
+    }
+    return acc;
+}
+
 /* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x
  * SPEC_FLOATS, each sample's factor twice, zero past m) and of the input (xspec). */
 static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float complex *gspec,
@@ -308,15 +324,9 @@ static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float
                                   1.0f / (float)(fc->py * fc->px), threads) != 0)
         return -1;
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
-    for (int co = 0; co < cout; co++) {
-        double acc = 0.0;
-        for (int t = 0; t < tiles; t++) {
-            const float *re = dspec + ((size_t)t * cout + co) * fc->cstride;
-            for (int j = 0; j < SPEC_LANES; j++)
-                acc += re[2 * j] * (dscale ? dscale[(size_t)t * SPEC_FLOATS + 2 * j] : 1.0f);
-        }
-        db[co] = (float)acc;
-    }
+    for (int co = 0; co < cout; co++)
+        db[co] = (float)zero_frequency_sum(dspec + (size_t)co * fc->cstride,
+                                           (size_t)cout * fc->cstride, dscale, tiles);
     return 0;
 }
 

@@ -31,6 +31,9 @@ import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ffgold import write  # noqa: E402
 import torch.nn.functional as F
 
 torch.manual_seed(20240607)
@@ -165,18 +168,6 @@ def run_case(records, prefix, convs, wc, x, labels, neg, L, neutral, classifier_
     if classifier_records:
         put("scores", goodness_scores(x, convs, L))
     return outs
-
-
-def write(path, records):
-    with open(path, "wb") as f:
-        f.write(b"FFGOLD1\n")
-        for name, t in records:
-            nb = name.encode("ascii")
-            f.write(struct.pack("<I", len(nb)))
-            f.write(nb)
-            f.write(struct.pack("<I", t.dim()))
-            f.write(struct.pack(f"<{t.dim()}I", *t.shape))
-            f.write(t.numpy().astype("<f4").tobytes())
 
 
 def main():

@@ -36,6 +36,9 @@ import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ffgold import write  # noqa: E402
 import torch.nn.functional as F
 
 torch.manual_seed(20240612)
@@ -80,18 +83,6 @@ def check_pool_ties(y1):
     gap = float((top[..., 0] - top[..., 1])[positive].min())
     assert gap > 1e-5, f"a pooling window's positive maximum is (nearly) tied: gap {gap:.3g}"
     return int((~positive).sum()), int(positive.sum()), gap
-
-
-def write(path, records):
-    with open(path, "wb") as f:
-        f.write(b"FFGOLD1\n")
-        for name, t in records:
-            nb = name.encode("ascii")
-            f.write(struct.pack("<I", len(nb)))
-            f.write(nb)
-            f.write(struct.pack("<I", t.dim()))
-            f.write(struct.pack(f"<{t.dim()}I", *t.shape))
-            f.write(t.numpy().astype("<f4").tobytes())
 
 
 def main():

@@ -1,0 +1,31 @@
+/* The per-epoch metrics file beside a model, MODEL.metrics.jsonl: one JSON object per line per
+ * finished epoch, written by ffcnn train and read by ffcnn plot. The reader is strict but
+ * small: it checks that a line is one JSON object and takes the few fields plot needs. */
+#ifndef FFCNN_CLI_METRICS_H
+#define FFCNN_CLI_METRICS_H
+
+#include <stdio.h>
+
+#include "ffcnn.h"
+
+#define METRICS_SUFFIX ".metrics.jsonl"
+
+/* What plot (and a resumed train) reads from a line. */
+typedef struct metrics_line {
+    double epoch;         /* 1-based */
+    double train_seconds; /* cumulative over the model's runs */
+    double val_acc;       /* val_acc_linear; -1 when null */
+    char algo[16];        /* "" when the line has none */
+} metrics_line;
+
+/* MODEL + METRICS_SUFFIX into buf; 0, or -1 when it does not fit. */
+int metrics_path(const char *model, char *buf, size_t cap);
+
+/* Writes one epoch's line (with its '\n') to f. */
+void metrics_write(FILE *f, const ffcnn_config *c, const ffcnn_epoch_stats *st,
+                   double train_seconds);
+
+/* Reads one line (without its '\n'): 0, or -1 with the reason in why (no file name). */
+int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap);
+
+#endif
