@@ -155,57 +155,55 @@ static void check_finite_differences(const char *spec, int side, enum ffcnn_conv
 
 /* ---- the PyTorch fixture ---- */
 
-/* Loads the fixture's parameters into list layers 0 and 2 (conv) and the head. */
-static int load_golden_params(ffcnn_net *net, const char *suffix) {
-    char name[16];
-    const char *names[4] = {"w1", "b1", "w2", "b2"};
-    const int layer_of[4] = {0, 0, 2, 2};
-    for (int t = 0; t < 4; t++) {
-        const ff_conv_layer *c = &net->layer[layer_of[t]].conv;
-        const size_t nw = (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
-        const size_t n = t % 2 ? (size_t)c->shape.out_ch : nw;
-        snprintf(name, sizeof name, "%s%s", names[t], suffix);
-        const float *g = gold("", name, n);
-        if (!g) return -1;
-        memcpy(t % 2 ? c->b : c->w, g, n * sizeof(float));
+/* The fixture's parameter tensors: w1, b1 (list layer 0), w2, b2 (list layer 2), wc (the head).
+ * Tensor k of the network, or of its gradients, and its length. */
+#define GOLDEN_TENSORS 5
+static const char *const GOLDEN_NAMES[GOLDEN_TENSORS] = {"w1", "b1", "w2", "b2", "wc"};
+
+static float *golden_tensor(ffcnn_net *net, int k, int grad, size_t *n) {
+    if (k == 4) {
+        *n = (size_t)FFCNN_CLASSES * net->cls_in;
+        return grad ? net->cls_dw : net->cls_w;
     }
-    snprintf(name, sizeof name, "wc%s", suffix);
-    const float *wc = gold("", name, (size_t)FFCNN_CLASSES * net->cls_in);
-    if (!wc) return -1;
-    memcpy(net->cls_w, wc, (size_t)FFCNN_CLASSES * net->cls_in * sizeof(float));
+    ff_conv_layer *c = &net->layer[k < 2 ? 0 : 2].conv;
+    const int bias = k % 2;
+    *n = bias ? (size_t)c->shape.out_ch : (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
+    return bias ? (grad ? c->db : c->b) : (grad ? c->dw : c->w);
+}
+
+/* Loads the fixture's initial parameters into the network. */
+static int load_golden_params(ffcnn_net *net) {
+    for (int k = 0; k < GOLDEN_TENSORS; k++) {
+        size_t n;
+        float *dst = golden_tensor(net, k, 0, &n);
+        const float *g = gold("", GOLDEN_NAMES[k], n);
+        if (!g) return -1;
+        memcpy(dst, g, n * sizeof(float));
+    }
     params_changed(net);
     return 0;
 }
 
 /* The parameters after a step against the fixture's (suffix "_1" or "_2"). */
 static void compare_params(const char *tag, ffcnn_net *net, const char *suffix) {
-    char name[16];
-    const char *names[4] = {"w1", "b1", "w2", "b2"};
-    const int layer_of[4] = {0, 0, 2, 2};
-    for (int t = 0; t < 4; t++) {
-        const ff_conv_layer *c = &net->layer[layer_of[t]].conv;
-        const size_t nw = (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
-        const size_t n = t % 2 ? (size_t)c->shape.out_ch : nw;
-        snprintf(name, sizeof name, "%s%s", names[t], suffix);
-        compare_f(tag, name, t % 2 ? c->b : c->w, gold("", name, n), n, CMP_ABS, 1e-5);
+    for (int k = 0; k < GOLDEN_TENSORS; k++) {
+        char name[16];
+        size_t n;
+        const float *got = golden_tensor(net, k, 0, &n);
+        snprintf(name, sizeof name, "%s%s", GOLDEN_NAMES[k], suffix);
+        compare_f(tag, name, got, gold("", name, n), n, CMP_ABS, 1e-5);
     }
-    snprintf(name, sizeof name, "wc%s", suffix);
-    const size_t nc = (size_t)FFCNN_CLASSES * net->cls_in;
-    compare_f(tag, name, net->cls_w, gold("", name, nc), nc, CMP_ABS, 1e-5);
 }
 
+/* The gradients ("dw1" ... "dwc") against the fixture's. */
 static void compare_grads(const char *tag, ffcnn_net *net) {
-    const char *names[4] = {"dw1", "db1", "dw2", "db2"};
-    const int layer_of[4] = {0, 0, 2, 2};
-    for (int t = 0; t < 4; t++) {
-        const ff_conv_layer *c = &net->layer[layer_of[t]].conv;
-        const size_t nw = (size_t)c->shape.out_ch * ff_conv_patch_len(&c->shape);
-        const size_t n = t % 2 ? (size_t)c->shape.out_ch : nw;
-        compare_f(tag, names[t], t % 2 ? c->db : c->dw, gold("", names[t], n), n, CMP_REL_MAX,
-                  1e-4);
+    for (int k = 0; k < GOLDEN_TENSORS; k++) {
+        char name[16];
+        size_t n;
+        const float *got = golden_tensor(net, k, 1, &n);
+        snprintf(name, sizeof name, "d%s", GOLDEN_NAMES[k]);
+        compare_f(tag, name, got, gold("", name, n), n, CMP_REL_MAX, 1e-4);
     }
-    const size_t nc = (size_t)FFCNN_CLASSES * net->cls_in;
-    compare_f(tag, "dwc", net->cls_dw, gold("", "dwc", nc), nc, CMP_REL_MAX, 1e-4);
 }
 
 static void check_golden(enum ffcnn_conv_path path, int threads) {
@@ -215,7 +213,7 @@ static void check_golden(enum ffcnn_conv_path path, int threads) {
     ffcnn_net *net = make_bp_net("c4k3 p2 c5k3", 12, path, threads, 1e-2f);
     CHECK(net != NULL, "golden network made");
     const float *px = gold("", "pixels", 3 * 144), *lab = gold("", "labels", 3);
-    if (!net || !px || !lab || load_golden_params(net, "")) {
+    if (!net || !px || !lab || load_golden_params(net)) {
         ffcnn_net_free(net);
         return;
     }
