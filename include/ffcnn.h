@@ -238,6 +238,86 @@ typedef struct ffcnn_eval_result {
 int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                    ffcnn_eval_result *res, char *err);
 
+/* Per-image scores for every class, scores[ds->n][classes] (row-major, double so that the
+ * largest is the one ffcnn_evaluate picks). FFCNN_EVAL_GOODNESS:
+ * the goodness summed over the trained layers (sum of squared activations, docs/method.md §6)
+ * of the image under each label; FFCNN_EVAL_LINEAR: the linear head's softmax probabilities on
+ * the neutral-labelled image (BP: the plain image). The predicted class is the largest score,
+ * the first on ties, exactly as ffcnn_evaluate predicts. ds->labels may be NULL (unlabelled
+ * images). FFCNN_EVAL_BOTH is refused. */
+int ffcnn_scores(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                 double *scores, char *err);
+
+/* ---- class activation maps (docs/method.md §13) ---- */
+
+/* One layer's map in the output of ffcnn_cam. */
+typedef struct ffcnn_cam_layer {
+    int32_t conv_layer;    /* 1-based number among the conv layers */
+    int32_t height, width; /* the layer's output size (after earlier pooling steps) */
+    size_t offset;         /* of its map in ffcnn_cam's maps, in floats */
+} ffcnn_cam_layer;
+
+/* The layers ffcnn_cam gives maps for, in order (those the linear head reads: FF, every trained
+ * layer; BP, the last); returns their count. *total (may be NULL) = the floats of all maps. */
+int ffcnn_cam_layers(const ffcnn_net *net, ffcnn_cam_layer layers[FFCNN_MAX_LAYERS],
+                     size_t *total);
+/* The class activation map of image `index` of ds for class cls: for each layer the head
+ * reads, map[y][x] = sum over channels ch of W[cls][ch][y][x] * a[ch][y][x], with a the layer's
+ * RMS-normalised output on the neutral-labelled image (BP: the plain image) and W the head's
+ * block of weights for that layer. The head has no bias, so the sum of every map's pixels is the
+ * head's logit for cls (the CAM identity). logits[classes] (may be NULL) receives every class's
+ * logit. maps holds the total of ffcnn_cam_layers. */
+int ffcnn_cam(ffcnn_net *net, const ffcnn_dataset *ds, int32_t index, int cls, float *maps,
+              float *logits, char *err);
+
+/* ---- label patterns (docs/method.md §2) ---- */
+
+/* The input cfg's labels give for label `label` (0..classes-1, or classes for the neutral
+ * label) into out[channels * height * width]: the labelled image when image is non-NULL
+ * (uint8 [channels][height][width], as in ffcnn_dataset), else the pattern L alone. */
+int ffcnn_label_image(const ffcnn_config *cfg, int label, const uint8_t *image, float *out,
+                      char *err);
+
+/* ---- images: PNG, JPEG, PGM/PPM files (src/image.c) ---- */
+
+/* A decoded image, pixels uint8 [channels][height][width] (planar, as in ffcnn_dataset);
+ * channels 1 (grey) or 3 (RGB). */
+typedef struct ffcnn_image {
+    int32_t channels, height, width;
+    uint8_t *pixels;
+} ffcnn_image;
+
+/* Decodes a PNG (libpng), JPEG (libjpeg) or binary PGM/PPM (P5/P6) file, chosen by its first
+ * bytes, not its name. Grey stays 1 channel, colour becomes 3; an alpha channel is composited
+ * over white; 16-bit samples are reduced to 8. Truncated, corrupt, empty or unknown files are
+ * FFCNN_EFORMAT with a message naming the file. */
+int ffcnn_image_load(ffcnn_image *img, const char *path, char *err);
+/* Writes an 8-bit grey (1 channel) or RGB (3) PNG. */
+int ffcnn_image_save_png(const ffcnn_image *img, const char *path, char *err);
+void ffcnn_image_free(ffcnn_image *img);
+
+/* How ffcnn_image_prepare treats the background. */
+enum ffcnn_invert {
+    FFCNN_INVERT_AUTO = 0, /* invert when the image's border is lighter than mid-grey */
+    FFCNN_INVERT_YES = 1,
+    FFCNN_INVERT_NO = 2
+};
+/* How ffcnn_image_prepare brings an image to the model's size (an image of that size already
+ * is taken as it is, either way). */
+enum ffcnn_fit {
+    FFCNN_FIT_STRETCH = 1, /* resample the whole image to height x width (area average) */
+    FFCNN_FIT_DIGIT = 2    /* MNIST's own preparation: the ink's bounding box scaled to fit a
+                              20 x 20 box (aspect kept), placed so that its centre of mass is at
+                              the centre of the 28 x 28 (generally height x width) frame */
+};
+/* Brings img to a model's input, out[channels][height][width]: colour to grey by Rec. 601 luma
+ * (0.299 R + 0.587 G + 0.114 B) or grey to colour by copying; inversion (255 - v) per `invert`,
+ * applied after the grey conversion; then the size per `fit`. *inverted (may be NULL) tells
+ * whether it inverted. */
+int ffcnn_image_prepare(const ffcnn_image *img, int channels, int height, int width,
+                        enum ffcnn_invert invert, enum ffcnn_fit fit, uint8_t *out,
+                        int *inverted, char *err);
+
 /* ---- instruction sets (the bench functions are in ffcnn_bench.h) ---- */
 
 /* The instruction set of the hot kernels in use: "avx512", "avx2" or "generic". The best the

@@ -1,6 +1,9 @@
 /* Inference (docs/method.md §6): goodness over all ten labels, and the linear head on the neutral
- * image; accuracy and confusion matrices. */
+ * image; accuracy and confusion matrices, or each image's scores. */
+#include <math.h>
 #include <string.h>
+
+#include "evaluate.h"
 
 #include "classifier.h"
 #include "network.h"
@@ -9,15 +12,15 @@
 #define EVAL_CHUNK_SAMPLES                                                                         \
     80 /* samples per forward pass: small enough that a 32-channel layer's spectra stay in L3 */
 
-/* Goodness summed over the trained layers for each label; predicts the best. */
-static int goodness_prediction(const ffcnn_net *net, int first_sample) {
-    double best = -1.0;
+/* Goodness summed over the trained layers for each label (g[classes]); returns the best, the
+ * first on ties. */
+static int goodness_scores(const ffcnn_net *net, int first_sample, double *g) {
     int arg = 0;
     for (int c = 0; c < net->cfg.classes; c++) {
-        double g = 0.0;
+        g[c] = 0.0;
         for (int i = 0; i < net->n_layers; i++)
-            if (ff_layer_trained(net, i)) g += net->ws.sumsq[i][first_sample + c];
-        if (c == 0 || g > best) best = g, arg = c;
+            if (ff_layer_trained(net, i)) g[c] += net->ws.sumsq[i][first_sample + c];
+        if (g[c] > g[arg]) arg = c;
     }
     return arg;
 }
@@ -44,41 +47,27 @@ static void build_eval_chunk(ffcnn_net *net, const ffcnn_dataset *ds, int32_t st
     }
 }
 
-static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
-                    ffcnn_eval_result *res, char *err);
-
-int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
-                   ffcnn_eval_result *res, char *err) {
-    const unsigned fp_mode = ff_flush_denormals_begin(net->threads);
-    const int rc = evaluate(net, ds, mode, res, err);
-    ff_flush_denormals_end(fp_mode, net->threads);
-    return rc;
-}
-
-static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
-                    ffcnn_eval_result *res, char *err) {
-    memset(res, 0, sizeof *res);
-    res->accuracy_goodness = res->accuracy_linear = -1.0;
-    if (mode < FFCNN_EVAL_GOODNESS || mode > FFCNN_EVAL_BOTH)
+int ff_eval_check_mode(const ffcnn_net *net, enum ffcnn_eval_mode *mode, char *err) {
+    if (*mode < FFCNN_EVAL_GOODNESS || *mode > FFCNN_EVAL_BOTH)
         return ff_fail(err, FFCNN_EINVAL, "evaluation mode %d is not goodness, linear or both",
-                       (int)mode);
+                       (int)*mode);
     if (net->cfg.algo == FFCNN_ALGO_BP) {
-        if (mode == FFCNN_EVAL_GOODNESS)
+        if (*mode == FFCNN_EVAL_GOODNESS)
             return ff_fail(err, FFCNN_EINVAL,
                            "goodness inference: a backprop-trained model has no goodness (use "
                            "the linear head)");
-        mode = FFCNN_EVAL_LINEAR;
+        *mode = FFCNN_EVAL_LINEAR;
     }
-    int rc = ff_check_dataset(net, ds, "evaluation set", err);
-    if (rc) return rc;
-    const int goodness = (mode & FFCNN_EVAL_GOODNESS) != 0,
-              linear = (mode & FFCNN_EVAL_LINEAR) != 0;
+    return FFCNN_OK;
+}
+
+int ff_eval_run(ffcnn_net *net, const ffcnn_dataset *ds, ff_eval_pass *p, char *err) {
+    const int goodness = p->goodness, linear = p->linear;
     const int K = net->cfg.classes, per_image = goodness * K + linear;
     const int chunk = EVAL_CHUNK_SAMPLES / per_image;
-    if ((rc = ff_net_reserve(net, chunk * per_image, err))) return rc;
+    int rc = ff_net_reserve(net, chunk * per_image, err);
+    if (rc) return rc;
     if (goodness && (rc = ff_net_label_convolutions(net, err))) return rc;
-    const double t0 = ff_now_seconds();
-    int64_t hit_g = 0, hit_l = 0;
     for (int32_t start = 0; start < ds->n; start += chunk) {
         const int m = ds->n - start < chunk ? ds->n - start : chunk;
         build_eval_chunk(net, ds, start, m, goodness, linear);
@@ -88,24 +77,101 @@ static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mod
             rc = ff_net_forward_range(net, i, 0, m * per_image, err);
         if (rc) return rc;
         if (linear) ff_net_classifier_logits(net, goodness ? K * m : 0, m);
-        for (int i = 0; i < m; i++) {
-            const int y = ds->labels[start + i];
-            if (goodness) {
-                const int p = goodness_prediction(net, K * i);
-                res->confusion_goodness[y][p]++;
-                hit_g += p == y;
-            }
-            if (linear) {
-                const int p = ff_classifier_argmax(net->ws.logits + (size_t)i * K);
-                res->confusion_linear[y][p]++;
-                hit_l += p == y;
-            }
+        p->visit(p, net, start, m);
+    }
+    return FFCNN_OK;
+}
+
+typedef struct tally {
+    const ffcnn_dataset *ds;
+    ffcnn_eval_result *res;
+    int64_t hit_g, hit_l;
+} tally;
+
+static void tally_chunk(ff_eval_pass *p, const ffcnn_net *net, int32_t start, int m) {
+    tally *t = p->user;
+    const int K = net->cfg.classes;
+    double g[FFCNN_CLASSES];
+    for (int i = 0; i < m; i++) {
+        const int y = t->ds->labels[start + i];
+        if (p->goodness) {
+            const int pred = goodness_scores(net, K * i, g);
+            t->res->confusion_goodness[y][pred]++;
+            t->hit_g += pred == y;
+        }
+        if (p->linear) {
+            const int pred = ff_classifier_argmax(net->ws.logits + (size_t)i * K);
+            t->res->confusion_linear[y][pred]++;
+            t->hit_l += pred == y;
         }
     }
+}
+
+static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                    ffcnn_eval_result *res, char *err) {
+    memset(res, 0, sizeof *res);
+    res->accuracy_goodness = res->accuracy_linear = -1.0;
+    int rc = ff_eval_check_mode(net, &mode, err);
+    if (!rc) rc = ff_check_dataset(net, ds, "evaluation set", err);
+    if (rc) return rc;
+    tally t = {ds, res, 0, 0};
+    ff_eval_pass p = {(mode & FFCNN_EVAL_GOODNESS) != 0, (mode & FFCNN_EVAL_LINEAR) != 0,
+                      tally_chunk, &t};
+    const double t0 = ff_now_seconds();
+    if ((rc = ff_eval_run(net, ds, &p, err))) return rc;
     res->n = ds->n;
     res->seconds = ff_now_seconds() - t0;
     res->images_per_s = ds->n / (res->seconds > 0 ? res->seconds : 1e-9);
-    if (goodness) res->accuracy_goodness = ds->n ? (double)hit_g / ds->n : 0.0;
-    if (linear) res->accuracy_linear = ds->n ? (double)hit_l / ds->n : 0.0;
+    if (p.goodness) res->accuracy_goodness = ds->n ? (double)t.hit_g / ds->n : 0.0;
+    if (p.linear) res->accuracy_linear = ds->n ? (double)t.hit_l / ds->n : 0.0;
     return FFCNN_OK;
+}
+
+int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
+                   ffcnn_eval_result *res, char *err) {
+    const unsigned fp_mode = ff_flush_denormals_begin(net->threads);
+    const int rc = evaluate(net, ds, mode, res, err);
+    ff_flush_denormals_end(fp_mode, net->threads);
+    return rc;
+}
+
+/* Softmax of K logits into p, in double. */
+static void softmax(double *p, const float *z, int K) {
+    const double max = z[ff_classifier_argmax(z)];
+    double sum = 0.0;
+    for (int c = 0; c < K; c++) sum += p[c] = exp((double)z[c] - max);
+    for (int c = 0; c < K; c++) p[c] /= sum;
+}
+
+static void score_chunk(ff_eval_pass *p, const ffcnn_net *net, int32_t start, int m) {
+    double *scores = p->user;
+    const int K = net->cfg.classes;
+    for (int i = 0; i < m; i++) {
+        double *row = scores + (size_t)(start + i) * K;
+        if (p->goodness)
+            goodness_scores(net, K * i, row);
+        else
+            softmax(row, net->ws.logits + (size_t)i * K, K);
+    }
+}
+
+static int scores(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode, double *out,
+                  char *err) {
+    if (mode == FFCNN_EVAL_BOTH)
+        return ff_fail(err, FFCNN_EINVAL, "scores: choose goodness or linear, not both");
+    int rc = ff_eval_check_mode(net, &mode, err);
+    if (rc) return rc;
+    ffcnn_dataset unlabelled = *ds; /* the labels are not needed: only the shape is checked */
+    unlabelled.n = 0;
+    if ((rc = ff_check_dataset(net, &unlabelled, "scored images", err))) return rc;
+    ff_eval_pass p = {mode == FFCNN_EVAL_GOODNESS, mode == FFCNN_EVAL_LINEAR, score_chunk, out};
+    return ff_eval_run(net, ds, &p, err);
+}
+
+int ffcnn_scores(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode, double *out,
+                 char *err) {
+    const unsigned fp_mode = ff_flush_denormals_begin(net->threads);
+    const int rc = scores(net, ds, mode, out, err);
+    ff_flush_denormals_end(fp_mode, net->threads);
+    return rc;
 }

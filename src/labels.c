@@ -84,3 +84,27 @@ void ff_label_decompose(float *base, float *alpha, float *beta, const float *ima
         *alpha = 1.0f - lb->k, *beta = lb->k;
     }
 }
+
+int ffcnn_label_image(const ffcnn_config *cfg, int label, const uint8_t *image, float *out,
+                      char *err) {
+    int rc = ffcnn_config_validate(cfg, err);
+    if (rc) return rc;
+    if (label < 0 || label > cfg->classes)
+        return ff_fail(err, FFCNN_EINVAL, "label %d is not a class (0..%d) or neutral (%d)", label,
+                       cfg->classes - 1, cfg->classes);
+    ff_labels lb;
+    if (ff_labels_make(&lb, cfg->label_kind, cfg->label_k, cfg->channels, cfg->height, cfg->width))
+        return ff_fail(err, FFCNN_ENOMEM, "out of memory for the label patterns");
+    const float *pattern = lb.patterns + (size_t)label * lb.len;
+    if (!image) {
+        memcpy(out, pattern, lb.len * sizeof(float));
+    } else {
+        float *pixels = ff_calloc(lb.len, sizeof(float));
+        if (!pixels) rc = ff_fail(err, FFCNN_ENOMEM, "out of memory for the labelled image");
+        for (size_t i = 0; pixels && i < lb.len; i++) pixels[i] = (float)image[i] / 255.0f;
+        if (pixels) ff_label_overlay(out, pixels, &lb, label);
+        ff_free(pixels);
+    }
+    ff_labels_free(&lb);
+    return rc;
+}
