@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "figure.h"
 #include "options.h"
 
 static const char USAGE[] =
@@ -45,6 +46,27 @@ static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
     json_end();
 }
 
+/* --confusion-png: goodness's matrix when it was evaluated, else the linear head's. */
+static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, char *err) {
+    const int goodness = res->accuracy_goodness >= 0;
+    const double acc = goodness ? res->accuracy_goodness : res->accuracy_linear;
+    char title[256], subtitle[256], why[FIGURE_ERR_LEN];
+    snprintf(title, sizeof title, "Confusion matrix (%s inference): %.200s",
+             goodness ? "goodness" : "linear head", o->model);
+    snprintf(subtitle, sizeof subtitle, "accuracy %.2f %% on %d %s %s images", 100.0 * acc, res->n,
+             o->data_name, o->split == FFCNN_SPLIT_TEST ? "test" : "validation");
+    figure_confusion_spec spec = {0};
+    spec.title = title;
+    spec.subtitle = subtitle;
+    spec.n = FFCNN_CLASSES;
+    spec.counts = &(goodness ? res->confusion_goodness : res->confusion_linear)[0][0];
+    if (figure_confusion_png(o->confusion_png, &spec, why))
+        return snprintf(err, FFCNN_ERR_LEN, "--confusion-png: %.480s", why), FFCNN_EIO;
+    fprintf(stderr, "ffcnn: confusion matrix (%s) written to %s\n",
+            goodness ? "goodness" : "linear", o->confusion_png);
+    return FFCNN_OK;
+}
+
 int cmd_eval(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     cli_opts o;
@@ -69,6 +91,7 @@ int cmd_eval(int argc, char **argv) {
     o.cfg = *ffcnn_net_config(net);
     if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
     if (!rc) print_result(&o, &res);
+    if (!rc && o.confusion_png) rc = draw_confusion(&o, &res, err);
     ffcnn_dataset_free(&ds);
     ffcnn_net_free(net);
     return rc ? fail(err, rc) : 0;

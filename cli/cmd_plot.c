@@ -1,5 +1,6 @@
-/* ffcnn plot: the validation accuracy of training runs, read from their metrics files
- * (MODEL.metrics.jsonl, see metrics.h), against training time or epoch, into a PNG. */
+/* ffcnn plot: training curves of runs, read from their metrics files (MODEL.metrics.jsonl, see
+ * metrics.h), into a PNG: FF loss and discrimination accuracy per layer against epoch, and the
+ * validation accuracy against training time or epoch. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,19 +14,55 @@
 
 static const char USAGE[] =
     "usage: ffcnn plot METRICS... --out FILE.png [options]\n"
-    "Draws the validation accuracy (linear head) of training runs against training time or\n"
-    "epoch into a PNG: one line per METRICS file (MODEL" METRICS_SUFFIX ", which ffcnn train\n"
-    "writes beside its model), named in the legend by the file's name and algorithm. Lines\n"
-    "whose val_acc_linear is null (no validation set) are skipped.\n";
+    "Draws the training curves of runs into a PNG, from their metrics files (MODEL" METRICS_SUFFIX
+    ",\n"
+    "which ffcnn train writes beside its model). With --panels all, three panels: the FF loss\n"
+    "(layer_loss) and the discrimination accuracy (layer_disc_acc) of each conv layer against\n"
+    "epoch, side by side above the validation accuracy (linear head) against --x (all three in\n"
+    "one row when --width is at least twice --height). A run's lines have its colour in every\n"
+    "panel; in the layer panels the dash pattern and marker tell the layer: layer 1 solid with\n"
+    "circles, 2 dashed with squares, 3 dotted with triangles, 4 dash-dot with diamonds, 5 fine\n"
+    "dashes with circles, and so on. Runs without layer metrics (BP) are in the validation panel\n"
+    "only; when no run has any, the figure is that panel alone, as with --panels val. Legends\n"
+    "name the runs by file name and algorithm (\"a [ff]\", \"a [ff] layer 2\"); null values\n"
+    "(untrained layers, no validation set) are skipped.\n";
 
-typedef struct run_series {
-    plot_point *points;
+typedef struct curve {
+    plot_point *p;
     int n, cap;
-    char name[256];
-} run_series;
+} curve;
 
-/* The legend's name of a run: the file's name without its folder and METRICS_SUFFIX. */
-static void run_name(const char *path, const char *algo, char *buf, size_t cap) {
+typedef struct run {
+    char name[256], layer_name[FFCNN_MAX_LAYERS][280];
+    curve val, loss[FFCNN_MAX_LAYERS], disc[FFCNN_MAX_LAYERS];
+} run;
+
+enum what { VAL, LOSS, DISC };
+
+static int curve_add(curve *c, double x, double y) {
+    if (c->n == c->cap) {
+        const int grown_cap = c->cap ? 2 * c->cap : 64;
+        plot_point *grown = realloc(c->p, (size_t)grown_cap * sizeof *grown);
+        if (!grown) return -1;
+        c->p = grown, c->cap = grown_cap;
+    }
+    c->p[c->n++] = (plot_point){x, y};
+    return 0;
+}
+
+static void run_free(run *r) {
+    free(r->val.p);
+    for (int l = 0; l < FFCNN_MAX_LAYERS; l++) free(r->loss[l].p), free(r->disc[l].p);
+}
+
+static int layer_points(const run *r) {
+    int n = 0;
+    for (int l = 0; l < FFCNN_MAX_LAYERS; l++) n += r->loss[l].n + r->disc[l].n;
+    return n;
+}
+
+/* The legend's names of a run: the file's name without its folder and METRICS_SUFFIX. */
+static void run_names(const char *path, const char *algo, run *r) {
     const char *base = strrchr(path, '/');
     base = base && base[1] ? base + 1 : path;
     size_t n = strlen(base);
@@ -33,13 +70,28 @@ static void run_name(const char *path, const char *algo, char *buf, size_t cap) 
     if (n > suffix && !strcmp(base + n - suffix, METRICS_SUFFIX)) n -= suffix;
     if (n > 200) n = 200;
     if (algo[0])
-        snprintf(buf, cap, "%.*s [%s]", (int)n, base, algo);
+        snprintf(r->name, sizeof r->name, "%.*s [%s]", (int)n, base, algo);
     else
-        snprintf(buf, cap, "%.*s", (int)n, base);
+        snprintf(r->name, sizeof r->name, "%.*s", (int)n, base);
+    for (int l = 0; l < FFCNN_MAX_LAYERS; l++)
+        snprintf(r->layer_name[l], sizeof r->layer_name[l], "%s layer %d", r->name, l + 1);
 }
 
-/* Reads a metrics file into r: FFCNN_OK, or an error naming the file (and line). */
-static int read_run(const char *path, int x_epoch, run_series *r, char *err) {
+/* One line's points into r: 0, or -1 out of memory. */
+static int add_line(run *r, const metrics_line *m, int x_epoch) {
+    int rc = 0;
+    if (m->val_acc >= 0)
+        rc |= curve_add(&r->val, x_epoch ? m->epoch : m->train_seconds, m->val_acc);
+    for (int l = 0; l < m->layers; l++) {
+        if (m->layer_loss[l] >= 0) rc |= curve_add(&r->loss[l], m->epoch, m->layer_loss[l]);
+        if (m->layer_disc_acc[l] >= 0) rc |= curve_add(&r->disc[l], m->epoch, m->layer_disc_acc[l]);
+    }
+    return rc;
+}
+
+/* Reads a metrics file into r (its layer metrics too unless val_only): FFCNN_OK, or an error
+ * naming the file (and line). */
+static int read_run(const char *path, int x_epoch, int val_only, run *r, char *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, FFCNN_ERR_LEN, "%s: cannot open (%s)", path, strerror(errno));
@@ -61,19 +113,11 @@ static int read_run(const char *path, int x_epoch, run_series *r, char *err) {
             rc = FFCNN_EINVAL;
         } else {
             if (!algo[0]) snprintf(algo, sizeof algo, "%s", m.algo);
-            if (m.val_acc < 0) continue; /* no validation set */
-            if (r->n == r->cap) {
-                const int grown_cap = r->cap ? 2 * r->cap : 64;
-                plot_point *grown = realloc(r->points, (size_t)grown_cap * sizeof *grown);
-                if (!grown) {
-                    snprintf(err, FFCNN_ERR_LEN, "%s: out of memory", path);
-                    rc = FFCNN_ENOMEM;
-                    break;
-                }
-                r->points = grown, r->cap = grown_cap;
+            if (val_only) m.layers = 0;
+            if (add_line(r, &m, x_epoch)) {
+                snprintf(err, FFCNN_ERR_LEN, "%s: out of memory", path);
+                rc = FFCNN_ENOMEM;
             }
-            r->points[r->n].x = x_epoch ? m.epoch : m.train_seconds;
-            r->points[r->n++].y = m.val_acc;
         }
     }
     if (!rc && ferror(f)) {
@@ -82,14 +126,106 @@ static int read_run(const char *path, int x_epoch, run_series *r, char *err) {
     }
     fclose(f);
     free(line);
-    if (!rc && r->n == 0) {
+    if (!rc && r->val.n == 0 && layer_points(r) == 0) {
         snprintf(err, FFCNN_ERR_LEN, "%s: no plottable point (%s)", path,
-                 lines ? "val_acc_linear is null on every line: trained without a validation set"
-                       : "the file is empty");
+                 !lines ? "the file is empty"
+                 : val_only
+                     ? "val_acc_linear is null on every line: trained without a validation set"
+                     : "val_acc_linear is null on every line and there are no layer metrics");
         rc = FFCNN_EINVAL;
     }
-    run_name(path, algo, r->name, sizeof r->name);
+    run_names(path, algo, r);
     return rc;
+}
+
+/* A panel's series, one per run (VAL) or per run and layer, in that order; each with points. */
+static int collect(const run *runs, int n_runs, enum what what, plot_series *out) {
+    int k = 0;
+    for (int i = 0; i < n_runs; i++) {
+        if (what == VAL && runs[i].val.n)
+            out[k++] = (plot_series){runs[i].name, runs[i].val.p, runs[i].val.n, i, 0};
+        for (int l = 0; what != VAL && l < FFCNN_MAX_LAYERS; l++) {
+            const curve *c = what == LOSS ? &runs[i].loss[l] : &runs[i].disc[l];
+            if (c->n) out[k++] = (plot_series){runs[i].layer_name[l], c->p, c->n, i, l};
+        }
+    }
+    return k;
+}
+
+/* The image's size: as given, else 4:3 from the side given, else 800 (1200 for three panels)
+ * wide. */
+static void image_size(const cli_opts *o, int panels, int *w, int *h) {
+    *w = o->width, *h = o->height;
+    if (!*w && !*h) *w = panels > 1 ? 1200 : 800;
+    if (!*w) *w = *h * 4 / 3 < 4000 ? *h * 4 / 3 : 4000;
+    if (!*h) *h = *w * 3 / 4 > 200 ? *w * 3 / 4 : 200;
+}
+
+static int draw(const cli_opts *o, const run *runs, plot_series *series, char *err) {
+    const int n = o->n_inputs;
+    plot_series *loss = series + n, *disc = loss + n * FFCNN_MAX_LAYERS;
+    const int n_val = collect(runs, n, VAL, series);
+    const int n_loss = o->panels_val ? 0 : collect(runs, n, LOSS, loss);
+    const int n_disc = o->panels_val ? 0 : collect(runs, n, DISC, disc);
+    /* validation: from 1 % under the lowest point, on a whole percent, to 100 % */
+    double y_min = n_val ? 1 : 0;
+    for (int i = 0; i < n_val; i++)
+        for (int k = 0; k < series[i].n; k++)
+            if (series[i].points[k].y < y_min) y_min = series[i].points[k].y;
+    y_min = floor((y_min - 0.01) * 100 + 1e-9) / 100;
+    plot_panel panels[3] = {
+        {.title = "validation accuracy (linear head)",
+         .x_title = o->x_epoch ? "epoch" : "training time (s)",
+         .y_title = "validation accuracy",
+         .series = series,
+         .n_series = n_val,
+         .y_min = y_min < 0 ? 0 : y_min,
+         .y_max = 1,
+         .y_percent = 1,
+         .x_integer = o->x_epoch,
+         .width = 1,
+         .height = 1},
+        {.title = "FF loss per layer",
+         .x_title = "epoch",
+         .y_title = "loss",
+         .series = loss,
+         .n_series = n_loss,
+         .y_min = 0,
+         .y_max = INFINITY,
+         .y_auto = 1,
+         .x_integer = 1},
+        {.title = "discrimination accuracy per layer",
+         .x_title = "epoch",
+         .y_title = "accuracy, positive vs negative",
+         .series = disc,
+         .n_series = n_disc,
+         .y_min = 0,
+         .y_max = 1,
+         .y_auto = 1,
+         .y_percent = 1,
+         .x_integer = 1},
+    };
+    const int n_panels = n_loss || n_disc ? 3 : 1;
+    int w, h;
+    image_size(o, n_panels, &w, &h);
+    const char *title = o->title       ? o->title
+                        : n_panels > 1 ? "training curves"
+                                       : "validation accuracy";
+    if (n_panels == 1) {
+        panels[0].title = NULL; /* the figure's title says it */
+    } else if (w >= 2 * h) {    /* one row: loss, discrimination, validation */
+        for (int i = 0; i < 3; i++)
+            panels[i].left = (i + 2) % 3 / 3.0, panels[i].top = 0, panels[i].width = 1 / 3.0,
+            panels[i].height = 1;
+    } else { /* loss and discrimination above, validation across the bottom */
+        panels[0].top = 0.5, panels[0].height = 0.5;
+        panels[1].width = panels[2].width = 0.5, panels[1].height = panels[2].height = 0.5;
+        panels[2].left = 0.5;
+    }
+    char why[PLOT_ERR_LEN];
+    if (!plot_png(o->out, title, w, h, panels, n_panels, why)) return FFCNN_OK;
+    snprintf(err, FFCNN_ERR_LEN, "--out %.500s", why);
+    return FFCNN_EIO;
 }
 
 int cmd_plot(int argc, char **argv) {
@@ -98,39 +234,22 @@ int cmd_plot(int argc, char **argv) {
     int rc = parse_args(CMD_PLOT, argc, argv, &o, err);
     if (rc) return fail(err, rc);
     if (o.help) return print_flags_help(stdout, CMD_PLOT, USAGE), 0;
-    run_series runs[CLI_MAX_INPUTS];
-    plot_series series[CLI_MAX_INPUTS];
-    memset(runs, 0, sizeof runs);
+    run *runs = calloc((size_t)o.n_inputs, sizeof *runs);
+    /* the validation series, then the loss and the discrimination series of every layer */
+    plot_series *series = calloc((size_t)o.n_inputs * (1 + 2 * FFCNN_MAX_LAYERS), sizeof *series);
+    if (!runs || !series) {
+        snprintf(err, FFCNN_ERR_LEN, "out of memory");
+        rc = FFCNN_ENOMEM;
+    }
     int points = 0;
-    double y_min = 1;
     for (int i = 0; !rc && i < o.n_inputs; i++) {
-        rc = read_run(o.inputs[i], o.x_epoch, &runs[i], err);
-        series[i] = (plot_series){runs[i].name, runs[i].points, runs[i].n};
-        points += runs[i].n;
-        for (int k = 0; k < runs[i].n; k++)
-            if (runs[i].points[k].y < y_min) y_min = runs[i].points[k].y;
+        rc = read_run(o.inputs[i], o.x_epoch, o.panels_val, &runs[i], err);
+        points += runs[i].val.n;
     }
-    if (!rc) {
-        /* From 1 % under the lowest point, on a whole percent, to 100 %. */
-        y_min = floor((y_min - 0.01) * 100 + 1e-9) / 100;
-        const plot_spec spec = {
-            .title = o.title,
-            .x_title = o.x_epoch ? "epoch" : "training time (s)",
-            .y_title = "validation accuracy (linear)",
-            .width = o.width,
-            .height = o.height,
-            .y_min = y_min < 0 ? 0 : y_min,
-            .y_max = 1,
-            .y_percent = 1,
-            .x_integer = o.x_epoch,
-        };
-        char why[PLOT_ERR_LEN];
-        if (plot_png(o.out, &spec, series, o.n_inputs, why)) {
-            snprintf(err, FFCNN_ERR_LEN, "--out %.500s", why);
-            rc = FFCNN_EIO;
-        }
-    }
-    for (int i = 0; i < o.n_inputs; i++) free(runs[i].points);
+    if (!rc) rc = draw(&o, runs, series, err);
+    for (int i = 0; runs && i < o.n_inputs; i++) run_free(&runs[i]);
+    free(runs);
+    free(series);
     if (rc) return fail(err, rc);
     printf("plot written to %s (%d run%s, %d point%s)\n", o.out, o.n_inputs, plural(o.n_inputs),
            points, plural(points));

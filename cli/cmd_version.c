@@ -9,10 +9,13 @@ static const char MAIN_USAGE[] =
     "usage: ffcnn <command> [options]\n"
     "  train    train a network by Forward-Forward or backprop (ffcnn train --help)\n"
     "  eval     evaluate a trained model (ffcnn eval --help)\n"
+    "  predict  classify image files (PNG, JPEG, PGM) with a trained model\n"
+    "  cam      draw an image's class activation maps into a PNG\n"
+    "  labels   draw the label patterns and a positive and a negative sample\n"
     "  bench    time training and inference (ffcnn bench --help)\n"
     "  info     show a model file's configuration, data, position and weight hash\n"
-    "  plot     draw validation accuracy against training time from the metrics files\n"
-    "           that train writes beside its models, into a PNG (ffcnn plot --help)\n"
+    "  plot     draw training curves from the metrics files that train writes beside\n"
+    "           its models, into a PNG (ffcnn plot --help)\n"
     "  version  print the version, the kernels in use and OpenBLAS's (also --version)\n"
     "  help     this help (also --help, -h); ffcnn help COMMAND = ffcnn COMMAND --help\n"
     "A flag's value follows it as its next argument or after '=': --epochs 5, --epochs=5.\n";
@@ -43,8 +46,9 @@ int cmd_help(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*run)(int, char **);
-    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"bench", cmd_bench},
-                    {"info", cmd_info},   {"plot", cmd_plot}, {"version", cmd_version},
+    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval},     {"predict", cmd_predict},
+                    {"cam", cmd_cam},     {"labels", cmd_labels}, {"bench", cmd_bench},
+                    {"info", cmd_info},   {"plot", cmd_plot},     {"version", cmd_version},
                     {"help", cmd_help}};
     if (argc < 2) return print_main_usage(stdout), 0;
     if (argc > 2) {
@@ -60,7 +64,8 @@ int cmd_help(int argc, char **argv) {
         return commands[i].run(2, args);
     }
     fprintf(stderr,
-            "ffcnn: '%s' is not a command (train, eval, bench, info, plot, version, help)\n",
+            "ffcnn: '%s' is not a command (train, eval, predict, cam, labels, plot, bench, info, "
+            "version, help)\n",
             argv[1]);
     return EXIT_BAD_INPUT;
 }

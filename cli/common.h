@@ -18,6 +18,9 @@ int cmd_bench(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_cam(int argc, char **argv);
+int cmd_labels(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 /* The main usage (ffcnn --help). */
 void print_main_usage(FILE *f);

@@ -163,63 +163,119 @@ static int scan_value(const char **p, int depth) {
     }
 }
 
+static int not_json(char *why, size_t cap) {
+    snprintf(why, cap, "not a JSON object");
+    return -1;
+}
+
 static int key_is(const char *s, size_t n, const char *name) {
     return n == strlen(name) && !strncmp(s, name, n);
 }
 
+/* A number, or null where nullable: 0 for a number, 1 for null (*v = -1), -1 with why. */
+static int scan_field(const char **p, const char *name, int nullable, double *v, char *why,
+                      size_t cap) {
+    if (nullable && !scan_literal(p, "null")) return *v = -1, 1;
+    if (!scan_number(p, v)) return 0;
+    snprintf(why, cap, "\"%s\" is not a number%s", name, nullable ? " or null" : "");
+    return -1;
+}
+
+/* v in [0, hi] (hi = INFINITY: v >= 0), else -1 with why naming the field (and its entry). */
+static int check_range(const char *name, int entry, double v, double hi, char *why, size_t cap) {
+    if (v >= 0 && v <= hi) return 0;
+    char at[32] = "";
+    if (entry) snprintf(at, sizeof at, " entry %d:", entry);
+    if (isinf(hi))
+        snprintf(why, cap, "\"%s\"%s %g is negative", name, at, v);
+    else
+        snprintf(why, cap, "\"%s\"%s %g is not in [0, %g]", name, at, v, hi);
+    return -1;
+}
+
+/* A per-layer array: null, or [] of at most FFCNN_MAX_LAYERS numbers in [0, hi] or nulls (-1). */
+static int scan_layers(const char **p, const char *name, double hi, double *v, int *n, char *why,
+                       size_t cap) {
+    *n = 0;
+    if (!scan_literal(p, "null")) return 0;
+    if (**p != '[') goto bad;
+    (*p)++;
+    skip_ws(p);
+    if (**p == ']') return (*p)++, 0;
+    for (;;) {
+        if (*n == FFCNN_MAX_LAYERS)
+            return snprintf(why, cap, "\"%s\" has more than %d entries", name, FFCNN_MAX_LAYERS),
+                   -1;
+        skip_ws(p);
+        const int r = scan_field(p, name, 1, &v[*n], why, cap);
+        if (r < 0) goto bad;
+        if (!r && check_range(name, *n + 1, v[*n], hi, why, cap)) return -1;
+        ++*n;
+        skip_ws(p);
+        if (**p == ']') return (*p)++, 0;
+        if (**p != ',') goto bad;
+        (*p)++;
+    }
+bad:
+    snprintf(why, cap, "\"%s\" is not an array of numbers or nulls", name);
+    return -1;
+}
+
 int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap) {
-    enum { EPOCH = 1, SECONDS = 2, VAL = 4 };
+    enum { EPOCH = 1, SECONDS = 2, VAL = 4, LOSS = 8, DISC = 16 };
     const char *p = line;
     unsigned seen = 0;
+    int n_loss = 0, n_disc = 0;
     memset(m, 0, sizeof *m);
-    m->val_acc = -1;
+    m->val_acc = m->classifier_loss = -1;
+    for (int l = 0; l < FFCNN_MAX_LAYERS; l++) m->layer_loss[l] = m->layer_disc_acc[l] = -1;
     skip_ws(&p);
-    if (*p != '{') return snprintf(why, cap, "not a JSON object"), -1;
+    if (*p != '{') return not_json(why, cap);
     p++;
     skip_ws(&p);
     for (int empty = *p == '}'; !empty;) {
         const char *k, *s;
         size_t kn, n;
-        if (scan_string(&p, &k, &kn)) return snprintf(why, cap, "not a JSON object"), -1;
+        if (scan_string(&p, &k, &kn)) return not_json(why, cap);
         skip_ws(&p);
-        if (*p != ':') return snprintf(why, cap, "not a JSON object"), -1;
+        if (*p != ':') return not_json(why, cap);
         p++;
         skip_ws(&p);
-        const char *name = key_is(k, kn, "epoch")            ? "epoch"
-                           : key_is(k, kn, "train_seconds")  ? "train_seconds"
-                           : key_is(k, kn, "val_acc_linear") ? "val_acc_linear"
-                           : key_is(k, kn, "algo")           ? "algo"
-                                                             : NULL;
-        double v = 0;
-        if (name && !strcmp(name, "algo") && *p == '"') {
-            if (scan_string(&p, &s, &n)) return snprintf(why, cap, "not a JSON object"), -1;
-            snprintf(m->algo, sizeof m->algo, "%.*s", (int)(n < 15 ? n : 15), s);
-        } else if (name && !strcmp(name, "val_acc_linear") && !scan_literal(&p, "null")) {
-            seen |= VAL;
-            m->val_acc = -1;
-        } else if (name && strcmp(name, "algo") != 0) {
-            if (scan_number(&p, &v))
-                return snprintf(why, cap, "\"%s\" is not a number%s", name,
-                                !strcmp(name, "val_acc_linear") ? " or null" : ""),
-                       -1;
-            if (!strcmp(name, "epoch")) {
-                if (v < 1 || v != floor(v))
-                    return snprintf(why, cap, "\"epoch\" %g is not an epoch number", v), -1;
-                m->epoch = v, seen |= EPOCH;
-            } else if (!strcmp(name, "train_seconds")) {
-                if (v < 0) return snprintf(why, cap, "\"train_seconds\" %g is negative", v), -1;
-                m->train_seconds = v, seen |= SECONDS;
-            } else {
-                if (v < 0 || v > 1)
-                    return snprintf(why, cap, "\"val_acc_linear\" %g is not in [0, 1]", v), -1;
-                m->val_acc = v, seen |= VAL;
+        int r = 0;
+        if (key_is(k, kn, "epoch")) {
+            r = scan_field(&p, "epoch", 0, &m->epoch, why, cap);
+            if (!r && (m->epoch < 1 || m->epoch != floor(m->epoch))) {
+                snprintf(why, cap, "\"epoch\" %g is not an epoch number", m->epoch);
+                r = -1;
             }
+            seen |= EPOCH;
+        } else if (key_is(k, kn, "train_seconds")) {
+            r = scan_field(&p, "train_seconds", 0, &m->train_seconds, why, cap);
+            if (!r) r = check_range("train_seconds", 0, m->train_seconds, INFINITY, why, cap);
+            seen |= SECONDS;
+        } else if (key_is(k, kn, "val_acc_linear")) {
+            r = scan_field(&p, "val_acc_linear", 1, &m->val_acc, why, cap);
+            if (!r) r = check_range("val_acc_linear", 0, m->val_acc, 1, why, cap);
+            seen |= VAL;
+        } else if (key_is(k, kn, "classifier_loss")) {
+            r = scan_field(&p, "classifier_loss", 1, &m->classifier_loss, why, cap);
+            if (!r) r = check_range("classifier_loss", 0, m->classifier_loss, INFINITY, why, cap);
+        } else if (key_is(k, kn, "layer_loss")) {
+            r = scan_layers(&p, "layer_loss", INFINITY, m->layer_loss, &n_loss, why, cap);
+            seen |= LOSS;
+        } else if (key_is(k, kn, "layer_disc_acc")) {
+            r = scan_layers(&p, "layer_disc_acc", 1, m->layer_disc_acc, &n_disc, why, cap);
+            seen |= DISC;
+        } else if (key_is(k, kn, "algo") && *p == '"') {
+            if (scan_string(&p, &s, &n)) return not_json(why, cap);
+            snprintf(m->algo, sizeof m->algo, "%.*s", (int)(n < 15 ? n : 15), s);
         } else if (scan_value(&p, 1)) {
-            return snprintf(why, cap, "not a JSON object"), -1;
+            return not_json(why, cap);
         }
+        if (r < 0) return -1;
         skip_ws(&p);
         if (*p == '}') break;
-        if (*p != ',') return snprintf(why, cap, "not a JSON object"), -1;
+        if (*p != ',') return not_json(why, cap);
         p++;
         skip_ws(&p);
     }
@@ -229,5 +285,10 @@ int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap) {
     static const char *const names[] = {"epoch", "train_seconds", "val_acc_linear"};
     for (int i = 0; i < 3; i++)
         if (!(seen & (1u << i))) return snprintf(why, cap, "no \"%s\"", names[i]), -1;
+    if ((seen & LOSS) && (seen & DISC) && n_loss != n_disc)
+        return snprintf(why, cap, "\"layer_loss\" has %d entries, \"layer_disc_acc\" %d", n_loss,
+                        n_disc),
+               -1;
+    m->layers = n_loss > n_disc ? n_loss : n_disc;
     return 0;
 }

@@ -49,9 +49,17 @@ enum flag_id {
     F_CHECKPOINT_EVERY,
     F_RESUME,
     F_X,
+    F_PANELS,
     F_TITLE,
     F_WIDTH,
     F_HEIGHT,
+    F_INDEX,
+    F_INVERT,
+    F_FIT,
+    F_CLASS,
+    F_ALL_CLASSES,
+    F_SAVE_INPUT,
+    F_CONFUSION_PNG,
     F_JSON,
     F_HELP,
     F_COUNT
@@ -74,16 +82,20 @@ typedef struct flag_def {
 } flag_def;
 
 #define NET (CMD_TRAIN | CMD_BENCH)
-#define RUN (CMD_TRAIN | CMD_BENCH | CMD_EVAL)
-#define ALL (CMD_TRAIN | CMD_BENCH | CMD_EVAL | CMD_INFO)
+#define RUN (CMD_TRAIN | CMD_BENCH | CMD_EVAL | CMD_PREDICT | CMD_CAM)
+#define ALL (CMD_TRAIN | CMD_BENCH | CMD_EVAL | CMD_INFO | CMD_PREDICT | CMD_CAM)
+#define PICTURE (CMD_PREDICT | CMD_CAM) /* commands that read the user's images */
+#define EVERY (ALL | CMD_PLOT | CMD_LABELS)
 #define NUM(kind, lo, hi, field) kind, lo, hi, offsetof(cli_opts, field)
 #define TEXT V_TEXT, 0, 0, 0
 #define SWITCH V_SWITCH, 0, 0, 0
 
 /* Every flag of every command, in the order of --help. */
 static const flag_def FLAGS[] = {
-    {F_MODEL, "--model", "FILE", CMD_EVAL | CMD_INFO, 0, TEXT,
+    {F_MODEL, "--model", "FILE", CMD_EVAL | CMD_INFO | PICTURE, 0, TEXT,
      "model file written by ffcnn train (required)"},
+    {F_MODEL, "--model", "FILE", CMD_LABELS, 0, TEXT,
+     "take the label set, K and image shape from this model"},
     {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
      "default (the default) | paper | tiny; applied first,\nother flags override it"},
     {F_ALGO, "--algo", "A", NET, 1, TEXT,
@@ -101,9 +113,9 @@ static const flag_def FLAGS[] = {
     {F_FILTERS, "--filters", "C", NET, 1, NUM(V_INT, 1, 4096, filters), "filters per conv layer"},
     {F_KERNEL, "--kernel", "K", NET, 1, NUM(V_INT, 1, 31, kernel),
      "odd kernel size of every conv layer"},
-    {F_LABEL_SET, "--label-set", "S", NET, 1, TEXT,
+    {F_LABEL_SET, "--label-set", "S", NET | CMD_LABELS, 1, TEXT,
      "1 | 2 (Fourier sets) | onehot (Hinton's baseline)"},
-    {F_LABEL_K, "--label-k", "K", NET, 1, NUM(V_FLOAT, 1e-6, 0.999999, cfg.label_k),
+    {F_LABEL_K, "--label-k", "K", NET | CMD_LABELS, 1, NUM(V_FLOAT, 1e-6, 0.999999, cfg.label_k),
      "label intensity in (0,1)"},
     {F_TRAIN_FROM, "--train-from", "L", NET, 1, NUM(V_INT, 1, FFCNN_MAX_LAYERS, cfg.train_from),
      "first trained conv layer, 1-based (those before it\nkeep their random init)"},
@@ -116,10 +128,15 @@ static const flag_def FLAGS[] = {
      "the linear head's rate (0: --lr's, the paper's choice)"},
     {F_SEED, "--seed", "S", NET, 1, NUM(V_U64, 0, 0, cfg.seed),
      "seed of the init, the shuffling and the negative labels"},
-    {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL, 0, TEXT,
+    {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT,
      "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion;\nfrom DIR when given"},
-    {F_SPLIT, "--split", "S", CMD_EVAL, 0, TEXT, "val | test"},
+    {F_SPLIT, "--split", "S", CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT, "val | test"},
+    {F_INDEX, "--index", "I", PICTURE | CMD_LABELS, 0, NUM(V_INT, 0, 1 << 30, index),
+     "image I (0-based) of --data's --split instead of files"},
     {F_MODE, "--mode", "M", CMD_EVAL, 0, TEXT, "goodness | linear | both"},
+    {F_MODE, "--mode", "M", CMD_PREDICT, 0, TEXT,
+     "goodness (sum of the layers' goodness per label) |\n"
+     "linear (the head's softmax probabilities)"},
     {F_EVAL_LIMIT, "--eval-limit", "N", CMD_EVAL, 0, NUM(V_INT, 1, 1 << 30, eval_limit),
      "evaluate only the first N images"},
     {F_TRAIN_LIMIT, "--train-limit", "N", CMD_TRAIN, 0, NUM(V_INT, 1, 1 << 30, train_limit),
@@ -152,22 +169,46 @@ static const flag_def FLAGS[] = {
     {F_OUT, "--out", "FILE", CMD_PLOT, 0, TEXT, "the PNG file written (required)"},
     {F_X, "--x", "AXIS", CMD_PLOT, 0, TEXT,
      "time (training seconds, all runs of a resumed model\nadded up) | epoch"},
-    {F_TITLE, "--title", "TEXT", CMD_PLOT, 0, TEXT, "the title above the plot"},
-    {F_WIDTH, "--width", "W", CMD_PLOT, 0, NUM(V_INT, 200, 4000, width), "image width in pixels"},
+    {F_PANELS, "--panels", "P", CMD_PLOT, 0, TEXT,
+     "all (loss and discrimination accuracy per layer, and\n"
+     "validation accuracy) | val (validation accuracy alone)"},
+    {F_TITLE, "--title", "TEXT", CMD_PLOT, 0, TEXT, "the figure's title"},
+    {F_WIDTH, "--width", "W", CMD_PLOT, 0, NUM(V_INT, 200, 4000, width),
+     "image width in pixels (4/3 of --height when only\nthat is given)"},
     {F_HEIGHT, "--height", "H", CMD_PLOT, 0, NUM(V_INT, 200, 4000, height),
      "image height in pixels"},
+    {F_INVERT, "--invert", "WHEN", PICTURE, 0, TEXT,
+     "auto (when the image's border is light: dark ink on\n"
+     "light paper) | yes | no"},
+    {F_FIT, "--fit", "HOW", PICTURE, 0, TEXT,
+     "auto (digit for MNIST models, else stretch) | digit\n"
+     "(MNIST's preparation: the ink's box to 20x20, centred\n"
+     "by its centre of mass) | stretch (the whole image\n"
+     "resampled); an image of the model's size is taken as is"},
+    {F_SAVE_INPUT, "--save-input", "FILE", CMD_PREDICT, 0, TEXT,
+     "write the model's input for the first image as a PNG"},
+    {F_CLASS, "--class", "C", CMD_CAM, 0, NUM(V_INT, 0, 1 << 20, cls),
+     "draw the maps of class C beside the predicted one's"},
+    {F_ALL_CLASSES, "--all-classes", NULL, CMD_CAM, 0, SWITCH, "draw the maps of every class"},
+    {F_OUT, "--out", "FILE", CMD_CAM | CMD_LABELS, 0, TEXT, "the PNG file written (required)"},
+    {F_CONFUSION_PNG, "--confusion-png", "FILE", CMD_EVAL, 0, TEXT,
+     "also draw the confusion matrix as a PNG heat map\n"
+     "(goodness's when evaluated, else the linear head's)"},
     {F_JSON, "--json", NULL, ALL, 0, SWITCH,
      "last line of output: one JSON object with the figures"},
-    {F_HELP, "--help", NULL, ALL | CMD_PLOT, 0, SWITCH, "this help (also -h)"},
+    {F_HELP, "--help", NULL, EVERY, 0, SWITCH, "this help (also -h)"},
 };
 #define N_FLAGS (sizeof FLAGS / sizeof *FLAGS)
 
 const char *command_name(enum cli_command cmd) {
-    return cmd == CMD_TRAIN   ? "train"
-           : cmd == CMD_BENCH ? "bench"
-           : cmd == CMD_EVAL  ? "eval"
-           : cmd == CMD_PLOT  ? "plot"
-                              : "info";
+    return cmd == CMD_TRAIN     ? "train"
+           : cmd == CMD_BENCH   ? "bench"
+           : cmd == CMD_EVAL    ? "eval"
+           : cmd == CMD_PLOT    ? "plot"
+           : cmd == CMD_PREDICT ? "predict"
+           : cmd == CMD_CAM     ? "cam"
+           : cmd == CMD_LABELS  ? "labels"
+                                : "info";
 }
 
 static const flag_def *flag_by_id(int id) {
@@ -185,6 +226,18 @@ int parse_mode(const char *flag, const char *text, int allow_none, int *mode, ch
         if (!strcmp(text, MODE_NAMES[m])) return *mode = m, FFCNN_OK;
     snprintf(err, FFCNN_ERR_LEN, "%s: '%s' is not goodness, linear, both%s", flag, text,
              allow_none ? " or none" : "");
+    return FFCNN_EINVAL;
+}
+
+/* The index in names[0..n) of text (in enum order: ffcnn_invert's, ffcnn_fit's with auto 0). */
+static const char *const INVERT_NAMES[] = {"auto", "yes", "no"};
+static const char *const FIT_NAMES[] = {"auto", "stretch", "digit"};
+static int parse_choice(const char *flag, const char *text, const char *const *names, int n,
+                        int *out, char *err) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(text, names[i])) return *out = i, FFCNN_OK;
+    snprintf(err, FFCNN_ERR_LEN, "%s: '%.200s' is not %s, %s or %s", flag, text, names[0], names[1],
+             names[2]);
     return FFCNN_EINVAL;
 }
 
@@ -308,10 +361,12 @@ static void opts_init(cli_opts *o, enum cli_command cmd) {
     o->infer_images = 100;
     o->split = FFCNN_SPLIT_VAL;
     o->mode = FFCNN_EVAL_BOTH;
-    if (cmd == CMD_PLOT) o->out = NULL; /* required */
-    o->title = "validation accuracy";
-    o->width = 800;
-    o->height = 600;
+    if (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS)) o->out = NULL; /* required */
+    o->index = -1;
+    o->cls = -1;
+    o->invert = FFCNN_INVERT_AUTO;
+    o->title = NULL;          /* plot: after its panels */
+    o->width = o->height = 0; /* plot: after its panels, 4:3 */
 }
 
 /* A value flag's value (V_TEXT) or number into o. */
@@ -370,8 +425,28 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
         }
         o->x_epoch = !strcmp(v, "epoch");
         return FFCNN_OK;
+    case F_PANELS:
+        if (strcmp(v, "all") && strcmp(v, "val")) {
+            snprintf(err, FFCNN_ERR_LEN, "--panels: '%.200s' is not all or val", v);
+            return FFCNN_EINVAL;
+        }
+        o->panels_val = !strcmp(v, "val");
+        return FFCNN_OK;
     case F_TITLE:
         o->title = v;
+        return FFCNN_OK;
+    case F_INVERT:
+        return parse_choice(f->name, v, INVERT_NAMES, 3, &o->invert, err);
+    case F_FIT:
+        return parse_choice(f->name, v, FIT_NAMES, 3, &o->fit, err);
+    case F_ALL_CLASSES:
+        o->all_classes = 1;
+        return FFCNN_OK;
+    case F_SAVE_INPUT:
+        o->save_input = v;
+        return FFCNN_OK;
+    case F_CONFUSION_PNG:
+        o->confusion_png = v;
         return FFCNN_OK;
     default: /* --preset: applied first; --help: never reaches here */
         return FFCNN_OK;
@@ -387,7 +462,7 @@ static int next_flag(enum cli_command cmd, int argc, char **argv, int *i, const 
     *def = NULL;
     *value = NULL;
     if (!strcmp(arg, "-h")) return *def = flag_by_id(F_HELP), FFCNN_OK;
-    if (arg[0] != '-' && cmd == CMD_PLOT) return *value = arg, FFCNN_OK;
+    if (arg[0] != '-' && (cmd & CMD_WITH_INPUTS)) return *value = arg, FFCNN_OK;
     if (arg[0] != '-') {
         snprintf(err, FFCNN_ERR_LEN, "%.200s: unexpected argument (see ffcnn %s --help)", arg,
                  command_name(cmd));
@@ -418,6 +493,25 @@ static int next_flag(enum cli_command cmd, int argc, char **argv, int *i, const 
     return FFCNN_OK;
 }
 
+/* predict and cam: images or --index, not both; one mode, not both. */
+static int check_picture_flags(cli_opts *o, const unsigned char *given, char *err) {
+    const char *what = o->cmd == CMD_CAM ? "IMAGE" : "IMAGE...";
+    if (given[F_INDEX] && o->n_inputs)
+        snprintf(err, FFCNN_ERR_LEN, "--index: give an image file or --index, not both");
+    else if (!given[F_INDEX] && !o->n_inputs)
+        snprintf(err, FFCNN_ERR_LEN,
+                 "%s: no image given (PNG, JPEG or PGM files, or --index I for an image of "
+                 "--data)",
+                 what);
+    else if (o->mode == FFCNN_EVAL_BOTH && given[F_MODE])
+        snprintf(err, FFCNN_ERR_LEN, "--mode: 'both' is for eval; choose goodness or linear");
+    else if (given[F_CLASS] && o->all_classes)
+        snprintf(err, FFCNN_ERR_LEN, "--class: give --class or --all-classes, not both");
+    else
+        return FFCNN_OK;
+    return FFCNN_EINVAL;
+}
+
 int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *err) {
     opts_init(o, cmd);
     const flag_def *f;
@@ -428,12 +522,16 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
     /* 1. Read every flag: --help anywhere wins; else the first error is the one reported. */
     for (i = 1; i < argc;) {
         const int r = next_flag(cmd, argc, argv, &i, &f, &v, why);
-        if (!r && !f) { /* plot's METRICS file */
-            if (o->n_inputs == CLI_MAX_INPUTS && !rc)
+        if (!r && !f) { /* plot's METRICS files, predict's and cam's images */
+            const int max = cmd == CMD_PLOT ? CLI_MAX_INPUTS : cmd == CMD_CAM ? 1 : CLI_MAX_FILES;
+            if (o->n_inputs == max && !rc)
                 rc = FFCNN_EINVAL,
-                snprintf(err, FFCNN_ERR_LEN, "%.200s: more than %d metrics files for one plot", v,
-                         CLI_MAX_INPUTS);
-            if (o->n_inputs < CLI_MAX_INPUTS) o->inputs[o->n_inputs++] = v;
+                snprintf(err, FFCNN_ERR_LEN, "%.200s: more than %d %s for one %s", v, max,
+                         cmd == CMD_PLOT ? "metrics files"
+                         : max == 1      ? "image"
+                                         : "images",
+                         command_name(cmd));
+            if (o->n_inputs < max) o->inputs[o->n_inputs++] = v;
             continue;
         }
         if (!r && f->id == F_HELP) return o->help = 1, FFCNN_OK;
@@ -481,7 +579,9 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
     o->val_limit_given = given[F_VAL_LIMIT];
     if (given[F_LAYERS] || given[F_FILTERS] || given[F_KERNEL])
         rc = ffcnn_config_set_uniform(&o->cfg, o->layers, o->filters, o->kernel, err);
-    if (!rc && (cmd & (CMD_EVAL | CMD_INFO)) && !o->model) {
+    o->mode_given = given[F_MODE];
+    if (!rc && (cmd & PICTURE)) rc = check_picture_flags(o, given, err);
+    if (!rc && (cmd & (CMD_EVAL | CMD_INFO | PICTURE)) && !o->model) {
         snprintf(err, FFCNN_ERR_LEN, "--model: required (the file written by ffcnn train)");
         rc = FFCNN_EINVAL;
     }
@@ -491,7 +591,7 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
                  "METRICS: no metrics file given (ffcnn train writes MODEL.metrics.jsonl)");
         rc = FFCNN_EINVAL;
     }
-    if (!rc && cmd == CMD_PLOT && !o->out) {
+    if (!rc && (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS)) && !o->out) {
         snprintf(err, FFCNN_ERR_LEN, "--out: required (the PNG file to write)");
         rc = FFCNN_EINVAL;
     }
@@ -539,7 +639,8 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         snprintf(buf, cap, "%s", d->split == FFCNN_SPLIT_TEST ? "test" : "val");
         break;
     case F_MODE:
-        snprintf(buf, cap, "%s", MODE_NAMES[d->mode]);
+        snprintf(buf, cap, "%s",
+                 d->cmd == CMD_PREDICT ? "goodness; linear for a bp model" : MODE_NAMES[d->mode]);
         break;
     case F_FINAL_EVAL:
         snprintf(buf, cap, "%s", MODE_NAMES[d->final_mode]);
@@ -561,8 +662,27 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
     case F_X:
         snprintf(buf, cap, "time");
         break;
+    case F_INVERT:
+    case F_FIT:
+        snprintf(buf, cap, "auto");
+        break;
+    case F_INDEX:
+    case F_CLASS:
+    case F_SAVE_INPUT:
+    case F_CONFUSION_PNG:
+        buf[0] = '\0';
+        break;
+    case F_PANELS:
+        snprintf(buf, cap, "all");
+        break;
     case F_TITLE:
-        snprintf(buf, cap, "\"%s\"", d->title);
+        snprintf(buf, cap, "\"training curves\" or \"validation accuracy\"");
+        break;
+    case F_WIDTH:
+        snprintf(buf, cap, "800, 1200 for three panels");
+        break;
+    case F_HEIGHT:
+        snprintf(buf, cap, "3/4 of the width");
         break;
     case F_CHECKPOINT_EVERY:
         snprintf(buf, cap, "%d", d->checkpoint_every);

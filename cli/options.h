@@ -11,10 +11,22 @@
 #include "ffcnn.h"
 
 /* The commands that take flags (bit masks: a flag lists the commands that accept it). */
-enum cli_command { CMD_TRAIN = 1, CMD_BENCH = 2, CMD_EVAL = 4, CMD_INFO = 8, CMD_PLOT = 16 };
+enum cli_command {
+    CMD_TRAIN = 1,
+    CMD_BENCH = 2,
+    CMD_EVAL = 4,
+    CMD_INFO = 8,
+    CMD_PLOT = 16,
+    CMD_PREDICT = 32,
+    CMD_CAM = 64,
+    CMD_LABELS = 128
+};
+/* The commands that take file names as plain arguments (o->inputs). */
+#define CMD_WITH_INPUTS (CMD_PLOT | CMD_PREDICT | CMD_CAM)
 
-/* plot: the most METRICS files one plot takes. */
+/* plot: the most METRICS files one plot takes; predict: the most images one call takes. */
 #define CLI_MAX_INPUTS 32
+#define CLI_MAX_FILES 4096
 
 typedef struct cli_opts {
     unsigned cmd; /* the command parsed for */
@@ -45,11 +57,21 @@ typedef struct cli_opts {
     const char *model;
     int split, mode;    /* enum ffcnn_split (val or test), enum ffcnn_eval_mode */
     int32_t eval_limit; /* -1: all */
-    /* plot (its --out is `out`, required) */
-    const char *inputs[CLI_MAX_INPUTS]; /* the METRICS files, in order */
+    /* plot (its --out is `out`, required), predict and cam: the files named, in order */
+    const char *inputs[CLI_MAX_FILES];
     int n_inputs;
-    int x_epoch;       /* --x epoch (else time) */
-    const char *title; /* --title */
+    /* predict, cam and labels: a data set image instead of files (-1: none) */
+    int32_t index;
+    int mode_given;            /* --mode was given (predict's default follows the model) */
+    int invert;                /* enum ffcnn_invert */
+    int fit;                   /* enum ffcnn_fit; 0 = from the model's data (--fit auto) */
+    int32_t cls;               /* cam --class (-1: the predicted one) */
+    int all_classes;           /* cam --all-classes */
+    const char *save_input;    /* predict --save-input: the model's input as a PNG */
+    const char *confusion_png; /* eval --confusion-png */
+    int x_epoch;               /* --x epoch (else time) */
+    int panels_val;            /* --panels val (else all) */
+    const char *title;         /* --title */
     int32_t width, height;
 } cli_opts;
 
@@ -60,7 +82,7 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
 /* The command's flags, one per line with its default (from ffcnn_config_default and the
  * parser's own defaults), after `header` (usage and description lines). */
 void print_flags_help(FILE *f, enum cli_command cmd, const char *header);
-/* "train", "bench", "eval", "info", "plot". */
+/* "train", "bench", "eval", "info", "plot", "predict", "cam", "labels". */
 const char *command_name(enum cli_command cmd);
 
 int default_threads(void);

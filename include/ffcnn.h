@@ -245,10 +245,10 @@ int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode
  * the neutral-labelled image (BP: the plain image). The predicted class is the largest score,
  * the first on ties, exactly as ffcnn_evaluate predicts. ds->labels may be NULL (unlabelled
  * images). FFCNN_EVAL_BOTH is refused. */
-int ffcnn_scores(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
-                 double *scores, char *err);
+int ffcnn_scores(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode, double *scores,
+                 char *err);
 
-/* ---- class activation maps (docs/method.md §13) ---- */
+/* ---- class activation maps (docs/method.md §7) ---- */
 
 /* One layer's map in the output of ffcnn_cam. */
 typedef struct ffcnn_cam_layer {
@@ -259,8 +259,7 @@ typedef struct ffcnn_cam_layer {
 
 /* The layers ffcnn_cam gives maps for, in order (those the linear head reads: FF, every trained
  * layer; BP, the last); returns their count. *total (may be NULL) = the floats of all maps. */
-int ffcnn_cam_layers(const ffcnn_net *net, ffcnn_cam_layer layers[FFCNN_MAX_LAYERS],
-                     size_t *total);
+int ffcnn_cam_layers(const ffcnn_net *net, ffcnn_cam_layer layers[FFCNN_MAX_LAYERS], size_t *total);
 /* The class activation map of image `index` of ds for class cls: for each layer the head
  * reads, map[y][x] = sum over channels ch of W[cls][ch][y][x] * a[ch][y][x], with a the layer's
  * RMS-normalised output on the neutral-labelled image (BP: the plain image) and W the head's
@@ -288,35 +287,53 @@ typedef struct ffcnn_image {
 } ffcnn_image;
 
 /* Decodes a PNG (libpng), JPEG (libjpeg) or binary PGM/PPM (P5/P6) file, chosen by its first
- * bytes, not its name. Grey stays 1 channel, colour becomes 3; an alpha channel is composited
- * over white; 16-bit samples are reduced to 8. Truncated, corrupt, empty or unknown files are
- * FFCNN_EFORMAT with a message naming the file. */
+ * bytes, not its name. Grey stays 1 channel, colour becomes 3 (a palette expanded, CMYK
+ * converted); an alpha channel is composited over white; 16-bit samples are reduced to 8,
+ * rounded (v * 255 / 65535), and a PGM/PPM maxval of 1..65535 is scaled to 255 likewise. Pixel
+ * values are taken as stored (no gamma or colour-profile correction). Errors name the file:
+ * FFCNN_EIO when it cannot be opened or read; FFCNN_EFORMAT when it is empty, of another
+ * format, truncated (a JPEG that ends early included, which libjpeg alone would only warn of),
+ * corrupt, has a zero side or is larger than 32768 pixels a side or 2^28 pixels; FFCNN_ENOMEM.
+ * Decoders print nothing. On failure *img is zeroed. */
 int ffcnn_image_load(ffcnn_image *img, const char *path, char *err);
-/* Writes an 8-bit grey (1 channel) or RGB (3) PNG. */
+/* Writes an 8-bit grey (1 channel) or RGB (3) PNG. FFCNN_EINVAL for an image outside those
+ * limits, FFCNN_EIO naming the path when it cannot be written (a partial file is removed). */
 int ffcnn_image_save_png(const ffcnn_image *img, const char *path, char *err);
+/* Frees the pixels and zeroes *img; NULL or a zeroed image is fine. */
 void ffcnn_image_free(ffcnn_image *img);
 
 /* How ffcnn_image_prepare treats the background. */
 enum ffcnn_invert {
-    FFCNN_INVERT_AUTO = 0, /* invert when the image's border is lighter than mid-grey */
+    FFCNN_INVERT_AUTO = 0, /* invert when the mean of the outermost ring of pixels (over all
+                              channels, after the grey conversion) is over 127.5: dark ink on
+                              light paper becomes MNIST's light ink on black */
     FFCNN_INVERT_YES = 1,
     FFCNN_INVERT_NO = 2
 };
 /* How ffcnn_image_prepare brings an image to the model's size (an image of that size already
  * is taken as it is, either way). */
 enum ffcnn_fit {
-    FFCNN_FIT_STRETCH = 1, /* resample the whole image to height x width (area average) */
-    FFCNN_FIT_DIGIT = 2    /* MNIST's own preparation: the ink's bounding box scaled to fit a
-                              20 x 20 box (aspect kept), placed so that its centre of mass is at
-                              the centre of the 28 x 28 (generally height x width) frame */
+    FFCNN_FIT_STRETCH = 1, /* resample the whole image to height x width, each axis on its own:
+                              area average (box filter) where it shrinks, linear interpolation
+                              between pixel centres where it grows */
+    FFCNN_FIT_DIGIT = 2    /* MNIST's own preparation: the bounding box of the ink (pixels over
+                              a tenth of the brightest, after inversion) scaled, aspect kept and
+                              resampled as STRETCH, so that its longer side is 20 for a 28 x 28
+                              frame (generally round(20/28 * min(height, width))), then placed so
+                              that its intensity-weighted centre of mass is at pixel (height/2,
+                              width/2), (14, 14) for 28 x 28, rounded and kept inside the frame.
+                              A black image gives a black frame. Expects a clean background:
+                              ink-free pixels should be near 0 after inversion */
 };
 /* Brings img to a model's input, out[channels][height][width]: colour to grey by Rec. 601 luma
- * (0.299 R + 0.587 G + 0.114 B) or grey to colour by copying; inversion (255 - v) per `invert`,
- * applied after the grey conversion; then the size per `fit`. *inverted (may be NULL) tells
- * whether it inverted. */
+ * (0.299 R + 0.587 G + 0.114 B, rounded) or grey to colour by copying; inversion (255 - v) per
+ * `invert`, applied after the grey conversion; then the size per `fit`. An image already
+ * height x width is copied as it is (an MNIST image saved as PNG and loaded comes back
+ * byte-identical). *inverted (may be NULL) tells whether it inverted. FFCNN_EINVAL for channels
+ * other than 1 or 3, a size outside 1..32768, an unknown enum value or an invalid img. */
 int ffcnn_image_prepare(const ffcnn_image *img, int channels, int height, int width,
-                        enum ffcnn_invert invert, enum ffcnn_fit fit, uint8_t *out,
-                        int *inverted, char *err);
+                        enum ffcnn_invert invert, enum ffcnn_fit fit, uint8_t *out, int *inverted,
+                        char *err);
 
 /* ---- instruction sets (the bench functions are in ffcnn_bench.h) ---- */
 

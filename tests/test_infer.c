@@ -1,4 +1,4 @@
-/* Per-image scores, class activation maps and labelled images (docs/method.md §6, §13) on small
+/* Per-image scores, class activation maps and labelled images (docs/method.md §6, §7) on small
  * trained networks: scores pick exactly what ffcnn_evaluate picks, the CAM of every class sums
  * to the head's logit for it (the head is bias-free), probabilities are a softmax of those
  * logits. */

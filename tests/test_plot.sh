@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# ffcnn plot on hand-made metrics files: the three-panel figure (loss and discrimination accuracy
+# per layer, validation accuracy), --panels val, the image sizes, and bad files and flags (one
+# line naming the file and line, or the flag; exit 2; no PNG). Needs no data set.
+# Usage: test_plot.sh FFCNN [PNG_CHECK] (tests/png_check.c: "W H COLOURS" of a PNG).
+source "$(dirname "$0")/lib.sh" "$1"
+PNG_CHECK="${2:-}"
+
+# expect_error NEEDLE -- ARGS: exit status 2 and a one-line message containing NEEDLE
+expect_error() {
+  local needle=$1; shift 2
+  local out status
+  out=$("$FFCNN" "$@" 2>&1 >/dev/null); status=$?
+  if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == *"$needle"* ]]; then ok
+  else bad "ffcnn $* -> status $status, message '$out' (wanted 2, '$needle')"; fi
+}
+
+# png_ok PNG W H: png_check decodes it at W x H and finds more than 10 colours (not blank)
+png_ok() {
+  local w h colours
+  if [ -n "$PNG_CHECK" ]; then read -r w h colours < <("$PNG_CHECK" "$1")
+  else read -r w h < <(od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*2^24+$2*2^16+$3*2^8+$4, $5*2^24+$6*2^16+$7*2^8+$8 }')
+    colours=99; echo "test_plot: no png_check given; $1 is not checked for blankness" >&2
+  fi
+  [ "$w $h" = "$2 $3" ] && [ "${colours:-0}" -gt 10 ]
+}
+
+# plot_ok OUT_NEEDLE PNG W H -- ARGS: exit 0, the summary line, a W x H PNG that is not blank
+plot_ok() {
+  local needle=$1 png=$2 w=$3 h=$4; shift 5
+  local out status
+  out=$("$FFCNN" plot "$@" --out "$png" 2>&1); status=$?
+  check '[ $status = 0 ] && [ "$out" = "plot written to $png ($needle)" ] && png_ok "$png" $w $h' \
+    "plot $* -> status $status, '$out' (wanted '$needle', ${w}x$h): $([ -n "$PNG_CHECK" ] && "$PNG_CHECK" "$png")"
+}
+
+# ff_line EPOCH SECONDS LOSS2 LOSS3 DISC2 DISC3 VAL: an FF epoch of 3 conv layers, layer 1 untrained
+ff_line() {
+  printf '{"epoch":%s,"algo":"ff","net":"c8k3 c8k3 c8k3","lr":0.001,"seconds":2,"train_seconds":%s,"images_per_s":500,' "$1" "$2"
+  printf '"layer_loss":[null,%s,%s],"layer_disc_acc":[null,%s,%s],"classifier_loss":0.9,"classifier_acc":0.7,"val_acc_linear":%s}\n' "$3" "$4" "$5" "$6" "$7"
+}
+A="$tmp/a.ffm.metrics.jsonl" B="$tmp/b.ffm.metrics.jsonl" BP="$tmp/bp.ffm.metrics.jsonl"
+{ ff_line 1 2 0.69 0.70 0.55 0.52 0.61; ff_line 2 4 0.52 0.60 0.71 0.64 0.78; ff_line 3 6 0.40 0.47 0.83 0.77 0.85; } > "$A"
+{ ff_line 1 3 0.66 0.69 0.58 0.51 0.66; ff_line 2 6.5 0.45 0.58 0.77 0.69 0.81; } > "$B"
+printf '{"epoch":%d,"algo":"bp","train_seconds":%s,"layer_loss":null,"layer_disc_acc":null,"classifier_loss":%s,"val_acc_linear":%s}\n' \
+  1 1.5 0.7 0.89 2 3.1 0.2 0.93 3 4.4 0.1 0.95 > "$BP"
+
+# The default: three panels, 1200x900 (4:3); one row when the width is twice the height.
+plot_ok "3 runs, 8 points" "$tmp/all.png" 1200 900 -- "$A" "$B" "$BP" --title "FF vs BP"
+plot_ok "3 runs, 8 points" "$tmp/row.png" 1500 500 -- "$A" "$B" "$BP" --x epoch --width 1500 --height=500
+plot_ok "2 runs, 5 points" "$tmp/w.png" 640 480 -- "$A" "$B" --width 640
+plot_ok "2 runs, 5 points" "$tmp/h.png" 400 300 -- "$A" "$B" --height 300 --panels all
+check '! cmp -s "$tmp/all.png" "$tmp/row.png"' "the one-row layout differs from the grid"
+# --panels val: the validation plot alone, 800x600 by default; the same when no run has layer metrics.
+plot_ok "3 runs, 8 points" "$tmp/val.png" 800 600 -- "$A" "$B" "$BP" --panels val
+plot_ok "1 run, 3 points" "$tmp/bp.png" 800 600 -- "$BP"
+printf '{"epoch":1,"train_seconds":1,"val_acc_linear":0.5}\n' > "$tmp/old.metrics.jsonl"
+plot_ok "1 run, 1 point" "$tmp/old.png" 800 600 -- "$tmp/old.metrics.jsonl" --x epoch
+"$FFCNN" plot "$BP" --panels val --out "$tmp/bpval.png" >/dev/null
+check 'cmp -s "$tmp/bp.png" "$tmp/bpval.png"' "BP alone: the same figure as with --panels val"
+# A run without validation set: its layer curves only; nothing to plot with --panels val.
+{ ff_line 1 2 0.69 0.70 0.55 0.52 null; ff_line 2 4 0.52 0.60 0.71 0.64 null; } > "$tmp/noval.metrics.jsonl"
+plot_ok "2 runs, 3 points" "$tmp/noval.png" 1200 900 -- "$A" "$tmp/noval.metrics.jsonl"
+expect_error "$tmp/noval.metrics.jsonl: no plottable point" -- plot "$tmp/noval.metrics.jsonl" --panels val --out "$tmp/x.png"
+# The metrics files that ffcnn train writes: BP's layer arrays are empty, a layer may be null.
+printf '{"epoch":1,"algo":"bp","layer_loss":[],"layer_disc_acc":[],"train_seconds":1,"val_acc_linear":0.9}\n' > "$tmp/bp0.metrics.jsonl"
+printf '{"epoch":1,"layer_loss":[null,null],"layer_disc_acc":[null,0.6],"train_seconds":1,"val_acc_linear":0.9}\n' > "$tmp/part.metrics.jsonl"
+plot_ok "2 runs, 2 points" "$tmp/mixed.png" 1200 900 -- "$tmp/bp0.metrics.jsonl" "$tmp/part.metrics.jsonl"
+
+# Bad files: one line naming the file and the line.
+bad_line() { # NAME LINE: a metrics file of A's first line, then LINE
+  { head -n 1 "$A"; printf '%s\n' "$2"; } > "$tmp/$1.metrics.jsonl"
+}
+V='"epoch":2,"train_seconds":4,"val_acc_linear":0.7'
+bad_line comma "{$V,\"layer_loss\":[null,0.5,]}"
+bad_line text "{$V,\"layer_loss\":[null,\"0.5\",0.4]}"
+bad_line scalar "{$V,\"layer_loss\":0.5}"
+bad_line nested "{$V,\"layer_disc_acc\":[[0.5]]}"
+bad_line open "{$V,\"layer_disc_acc\":[0.5"
+bad_line range "{$V,\"layer_disc_acc\":[null,1.5,0.5]}"
+bad_line negative "{$V,\"layer_loss\":[null,-0.5,0.5]}"
+bad_line long "{$V,\"layer_loss\":[$(printf '0.5,%.0s' {1..16})0.5]}"
+bad_line lengths "{$V,\"layer_loss\":[null,0.5,0.4],\"layer_disc_acc\":[null,0.5]}"
+bad_line head "{$V,\"classifier_loss\":\"x\"}"
+expect_error "$tmp/comma.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$A" "$tmp/comma.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/text.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/text.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/scalar.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/scalar.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/nested.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/nested.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/open.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/open.metrics.jsonl" --panels val --out "$tmp/x.png"
+expect_error "$tmp/range.metrics.jsonl line 2: \"layer_disc_acc\" entry 2: 1.5 is not in [0, 1]" -- plot "$tmp/range.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/negative.metrics.jsonl line 2: \"layer_loss\" entry 2: -0.5 is negative" -- plot "$tmp/negative.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/long.metrics.jsonl line 2: \"layer_loss\" has more than 16 entries" -- plot "$tmp/long.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/lengths.metrics.jsonl line 2: \"layer_loss\" has 3 entries, \"layer_disc_acc\" 2" -- plot "$tmp/lengths.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/head.metrics.jsonl line 2: \"classifier_loss\" is not a number or null" -- plot "$tmp/head.metrics.jsonl" --out "$tmp/x.png"
+: > "$tmp/empty.metrics.jsonl"
+expect_error "$tmp/empty.metrics.jsonl: no plottable point (the file is empty)" -- plot "$A" "$tmp/empty.metrics.jsonl" --out "$tmp/x.png"
+expect_error "$tmp/none.metrics.jsonl: cannot open (No such file or directory)" -- plot "$A" "$tmp/none.metrics.jsonl" --out "$tmp/x.png"
+# Bad flags: one line naming the flag.
+expect_error "--panels: 'both' is not all or val" -- plot "$A" --panels both --out "$tmp/x.png"
+expect_error "--panels: needs a value" -- plot "$A" --out "$tmp/x.png" --panels
+expect_error "--panels: unknown option for train" -- train --panels val
+expect_error "--out $tmp/nowhere/x.png: cannot write the PNG" -- plot "$A" --out "$tmp/nowhere/x.png"
+check '[ ! -e "$tmp/x.png" ]' "no PNG written by a refused plot"
+check '"$FFCNN" plot --help | grep -A1 "^  --panels P " | grep -q "(default all)$"' "plot --help lists --panels"
+
+summary
