@@ -182,9 +182,7 @@ static int draw(const cli_opts *o, const run *runs, plot_series *series, char *e
          .y_min = y_min < 0 ? 0 : y_min,
          .y_max = 1,
          .y_percent = 1,
-         .x_integer = o->x_epoch,
-         .width = 1,
-         .height = 1},
+         .x_integer = o->x_epoch},
         {.title = "FF loss per layer",
          .x_title = "epoch",
          .y_title = "loss",
@@ -211,17 +209,18 @@ static int draw(const cli_opts *o, const run *runs, plot_series *series, char *e
     const char *title = o->title       ? o->title
                         : n_panels > 1 ? "training curves"
                                        : "validation accuracy";
-    if (n_panels == 1) {
-        panels[0].title = NULL; /* the figure's title says it */
-    } else if (w >= 2 * h) {    /* one row: loss, discrimination, validation */
-        for (int i = 0; i < 3; i++)
-            panels[i].left = (i + 2) % 3 / 3.0, panels[i].top = 0, panels[i].width = 1 / 3.0,
-            panels[i].height = 1;
-    } else { /* loss and discrimination above, validation across the bottom */
-        panels[0].top = 0.5, panels[0].height = 0.5;
-        panels[1].width = panels[2].width = 0.5, panels[1].height = panels[2].height = 0.5;
-        panels[2].left = 0.5;
+    /* Where the panels lie (left, top, width, height): validation alone, or loss and
+     * discrimination side by side with validation below them or, in a wide image, right. */
+    static const double ALONE[4] = {0, 0, 1, 1};
+    static const double GRID[3][4] = {{0, 0.5, 1, 0.5}, {0, 0, 0.5, 0.5}, {0.5, 0, 0.5, 0.5}};
+    static const double ROW[3][4] = {
+        {2 / 3.0, 0, 1 / 3.0, 1}, {0, 0, 1 / 3.0, 1}, {1 / 3.0, 0, 1 / 3.0, 1}};
+    for (int i = 0; i < n_panels; i++) {
+        const double *at = n_panels == 1 ? ALONE : w >= 2 * h ? ROW[i] : GRID[i];
+        panels[i].left = at[0], panels[i].top = at[1], panels[i].width = at[2];
+        panels[i].height = at[3];
     }
+    if (n_panels == 1) panels[0].title = NULL; /* the figure's title says it */
     char why[PLOT_ERR_LEN];
     if (!plot_png(o->out, title, w, h, panels, n_panels, why)) return FFCNN_OK;
     snprintf(err, FFCNN_ERR_LEN, "--out %.500s", why);

@@ -60,6 +60,24 @@ static double text_width(cairo_t *cr, const char *s) {
     return e.x_advance;
 }
 
+/* The widest tick label in [lo, hi]. */
+static double widest_label(cairo_t *cr, double lo, double hi, double step, int percent) {
+    char label[64];
+    double widest = 0;
+    for (long k = first_tick(lo, step); k <= last_tick(hi, step); k++) {
+        tick_label(label, sizeof label, (double)k * step, step, percent);
+        const double w = text_width(cr, label);
+        if (w > widest) widest = w;
+    }
+    return widest;
+}
+
+/* The next tick step: 1 -> 2 -> 5 -> 10 times a power of ten. */
+static double step_up(double step) {
+    const double p = pow(10, floor(log10(step) + 1e-9)), f = step / p;
+    return (f < 1.5 ? 2 : f < 3.5 ? 5 : 10) * p;
+}
+
 /* Text with its reference point placed by (ax, ay): 0 left/top, 0.5 centre, 1 right/bottom. */
 static void text_at(cairo_t *cr, double x, double y, double ax, double ay, const char *s) {
     cairo_text_extents_t e;
@@ -271,6 +289,22 @@ static void data_range(const plot_panel *p, frame *f) {
     f->y0 = lo, f->y1 = hi > lo ? hi : lo + 1;
 }
 
+static void select_font(cairo_t *cr, double size, int bold) {
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+/* The x ticks' step: about one tick per 7 label heights (4 for whole numbers), fewer where the
+ * labels need it. */
+static double x_tick_step(cairo_t *cr, const frame *f, double fs, int integer) {
+    const double range = f->x1 - f->x0;
+    double step = nice_step(range, (int)(f->pw / (fs * (integer ? 4 : 7))), integer);
+    for (int i = 0; i < 30; i++, step = step_up(step))
+        if (widest_label(cr, f->x0, f->x1, step, 0) + fs * 1.5 <= f->pw * step / range) break;
+    return step;
+}
+
 /* One panel in the rectangle (X, Y, W, H) at font size fs. */
 static void draw_panel(cairo_t *cr, const plot_panel *p, double X, double Y, double W, double H,
                        double fs) {
@@ -292,26 +326,13 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, double X, double Y, dou
         if (f.y1 > p->y_max) f.y1 = p->y_max;
     }
     /* Margins: the y tick labels' width (measured on the widest), the y title, the legend. */
-    char label[64];
-    double label_w = 0;
-    for (long k = first_tick(f.y0, f.y_step); k <= last_tick(f.y1, f.y_step); k++) {
-        tick_label(label, sizeof label, (double)k * f.y_step, f.y_step, p->y_percent);
-        const double w = text_width(cr, label);
-        if (w > label_w) label_w = w;
-    }
+    const double label_w = widest_label(cr, f.y0, f.y1, f.y_step, p->y_percent);
     f.px = X + fs * 0.6 + (p->y_title ? line_h + fs * 0.6 : 0) + label_w + tick * 1.6;
     const legend g = legend_size(cr, p, 0.4 * W, fs);
     f.pw = X + W - f.px - (g.w ? g.w + fs * 1.4 : fs * 1.5);
     if (f.pw < 1) f.pw = 1;
-    /* x ticks: about one per 7 label heights (4 for whole numbers), fewer where the labels are
-     * wider than that; the range rounded up to a whole tick */
-    double spacing = fs * (p->x_integer ? 4 : 7);
-    f.x_step = nice_step(f.x1 - f.x0, (int)(f.pw / spacing), p->x_integer);
-    tick_label(label, sizeof label, f.x1, f.x_step, 0);
-    if (text_width(cr, label) + fs * 1.5 > spacing) {
-        spacing = text_width(cr, label) + fs * 1.5;
-        f.x_step = nice_step(f.x1 - f.x0, (int)(f.pw / spacing), p->x_integer);
-    }
+    f.x_step = x_tick_step(cr, &f, fs, p->x_integer);
+    /* the x range rounded up to a whole tick */
     const double x_last = f.x1, room = 0.03 * (f.x1 - f.x0);
     f.x1 = ceil(f.x1 / f.x_step - 1e-9) * f.x_step;
     if (f.x1 - x_last < room) f.x1 = x_last + room; /* the last markers clear of the frame */
@@ -330,16 +351,10 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, double X, double Y, dou
     }
     if (p->title) {
         cairo_save(cr);
-        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        select_font(cr, fs, 1);
         text_at(cr, f.px + f.pw / 2, Y + fs * 0.5, 0.5, 0, p->title);
         cairo_restore(cr);
     }
-}
-
-static void select_font(cairo_t *cr, double size, int bold) {
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
 }
 
 const char *plot_png(const char *path, const char *title, int width, int height,

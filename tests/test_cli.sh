@@ -4,15 +4,6 @@
 source "$(dirname "$0")/lib.sh" "$@"
 PNG_CHECK="${3:-}" # tests/png_check.c: "W H COLOURS" of a PNG
 
-# expect_error STATUS NEEDLE -- ARGS: exit status and a one-line message containing NEEDLE
-expect_error() {
-  local want=$1 needle=$2; shift 3
-  local out status
-  out=$("$FFCNN" "$@" 2>&1 >/dev/null); status=$?
-  if [ "$status" = "$want" ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == *"$needle"* ]]; then ok
-  else bad "ffcnn $* -> status $status, message '$out' (wanted $want, '$needle')"; fi
-}
-
 expect_error 2 "no command given" --
 expect_error 2 "not a command" -- frobnicate
 expect_error 2 "--filters: 'abc' is not an integer" -- train --filters abc
@@ -281,15 +272,6 @@ mkdir "$tmp/wr.ffm.metrics.jsonl"
 check '[ $status = 0 ] && [ -s "$tmp/wr.ffm" ] && [ "$(grep -c "^ffcnn: warning: $tmp/wr.ffm.metrics.jsonl: cannot write" "$tmp/wr.log")" = 1 ]' \
   "unwritable metrics file: one warning, training done (status $status): $(grep warning "$tmp/wr.log")"
 
-# png_ok PNG W H: the PNG's IHDR says W x H and it is not blank (png_check counts its colours)
-png_ok() {
-  local w h colours
-  if [ -n "$PNG_CHECK" ]; then read -r w h colours < <("$PNG_CHECK" "$1")
-  else read -r w h < <(od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*2^24+$2*2^16+$3*2^8+$4, $5*2^24+$6*2^16+$7*2^8+$8 }')
-    colours=99; echo "test_cli: no png_check given; $1 is not checked for blankness" >&2
-  fi
-  [ "$w $h" = "$2 $3" ] && [ "${colours:-0}" -gt 10 ]
-}
 P="$tmp/ff2.ffm.metrics.jsonl"
 out=$("$FFCNN" plot "$P" --width 640 "$tmp/ff2r.ffm.metrics.jsonl" --height=480 --title "two runs" --out "$tmp/p.png" 2>&1); status=$?
 check '[ $status = 0 ] && [ "$out" = "plot written to $tmp/p.png (2 runs, 4 points)" ]' "plot of two metrics files (status $status): $out"

@@ -6,24 +6,7 @@
 source "$(dirname "$0")/lib.sh" "$1"
 PNG_CHECK="${2:-}"
 
-# expect_error NEEDLE -- ARGS: exit status 2 and a one-line message containing NEEDLE
-expect_error() {
-  local needle=$1; shift 2
-  local out status
-  out=$("$FFCNN" "$@" 2>&1 >/dev/null); status=$?
-  if [ "$status" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == *"$needle"* ]]; then ok
-  else bad "ffcnn $* -> status $status, message '$out' (wanted 2, '$needle')"; fi
-}
 
-# png_ok PNG W H: png_check decodes it at W x H and finds more than 10 colours (not blank)
-png_ok() {
-  local w h colours
-  if [ -n "$PNG_CHECK" ]; then read -r w h colours < <("$PNG_CHECK" "$1")
-  else read -r w h < <(od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*2^24+$2*2^16+$3*2^8+$4, $5*2^24+$6*2^16+$7*2^8+$8 }')
-    colours=99; echo "test_plot: no png_check given; $1 is not checked for blankness" >&2
-  fi
-  [ "$w $h" = "$2 $3" ] && [ "${colours:-0}" -gt 10 ]
-}
 
 # plot_ok OUT_NEEDLE PNG W H -- ARGS: exit 0, the summary line, a W x H PNG that is not blank
 plot_ok() {
@@ -61,7 +44,7 @@ check 'cmp -s "$tmp/bp.png" "$tmp/bpval.png"' "BP alone: the same figure as with
 # A run without validation set: its layer curves only; nothing to plot with --panels val.
 { ff_line 1 2 0.69 0.70 0.55 0.52 null; ff_line 2 4 0.52 0.60 0.71 0.64 null; } > "$tmp/noval.metrics.jsonl"
 plot_ok "2 runs, 3 points" "$tmp/noval.png" 1200 900 -- "$A" "$tmp/noval.metrics.jsonl"
-expect_error "$tmp/noval.metrics.jsonl: no plottable point" -- plot "$tmp/noval.metrics.jsonl" --panels val --out "$tmp/x.png"
+expect_error 2 "$tmp/noval.metrics.jsonl: no plottable point" -- plot "$tmp/noval.metrics.jsonl" --panels val --out "$tmp/x.png"
 # The metrics files that ffcnn train writes: BP's layer arrays are empty, a layer may be null.
 printf '{"epoch":1,"algo":"bp","layer_loss":[],"layer_disc_acc":[],"train_seconds":1,"val_acc_linear":0.9}\n' > "$tmp/bp0.metrics.jsonl"
 printf '{"epoch":1,"layer_loss":[null,null],"layer_disc_acc":[null,0.6],"train_seconds":1,"val_acc_linear":0.9}\n' > "$tmp/part.metrics.jsonl"
@@ -82,24 +65,24 @@ bad_line negative "{$V,\"layer_loss\":[null,-0.5,0.5]}"
 bad_line long "{$V,\"layer_loss\":[$(printf '0.5,%.0s' {1..16})0.5]}"
 bad_line lengths "{$V,\"layer_loss\":[null,0.5,0.4],\"layer_disc_acc\":[null,0.5]}"
 bad_line head "{$V,\"classifier_loss\":\"x\"}"
-expect_error "$tmp/comma.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$A" "$tmp/comma.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/text.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/text.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/scalar.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/scalar.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/nested.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/nested.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/open.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/open.metrics.jsonl" --panels val --out "$tmp/x.png"
-expect_error "$tmp/range.metrics.jsonl line 2: \"layer_disc_acc\" entry 2: 1.5 is not in [0, 1]" -- plot "$tmp/range.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/negative.metrics.jsonl line 2: \"layer_loss\" entry 2: -0.5 is negative" -- plot "$tmp/negative.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/long.metrics.jsonl line 2: \"layer_loss\" has more than 16 entries" -- plot "$tmp/long.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/lengths.metrics.jsonl line 2: \"layer_loss\" has 3 entries, \"layer_disc_acc\" 2" -- plot "$tmp/lengths.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/head.metrics.jsonl line 2: \"classifier_loss\" is not a number or null" -- plot "$tmp/head.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/comma.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$A" "$tmp/comma.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/text.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/text.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/scalar.metrics.jsonl line 2: \"layer_loss\" is not an array of numbers or nulls" -- plot "$tmp/scalar.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/nested.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/nested.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/open.metrics.jsonl line 2: \"layer_disc_acc\" is not an array of numbers or nulls" -- plot "$tmp/open.metrics.jsonl" --panels val --out "$tmp/x.png"
+expect_error 2 "$tmp/range.metrics.jsonl line 2: \"layer_disc_acc\" entry 2: 1.5 is not in [0, 1]" -- plot "$tmp/range.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/negative.metrics.jsonl line 2: \"layer_loss\" entry 2: -0.5 is negative" -- plot "$tmp/negative.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/long.metrics.jsonl line 2: \"layer_loss\" has more than 16 entries" -- plot "$tmp/long.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/lengths.metrics.jsonl line 2: \"layer_loss\" has 3 entries, \"layer_disc_acc\" 2" -- plot "$tmp/lengths.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/head.metrics.jsonl line 2: \"classifier_loss\" is not a number or null" -- plot "$tmp/head.metrics.jsonl" --out "$tmp/x.png"
 : > "$tmp/empty.metrics.jsonl"
-expect_error "$tmp/empty.metrics.jsonl: no plottable point (the file is empty)" -- plot "$A" "$tmp/empty.metrics.jsonl" --out "$tmp/x.png"
-expect_error "$tmp/none.metrics.jsonl: cannot open (No such file or directory)" -- plot "$A" "$tmp/none.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/empty.metrics.jsonl: no plottable point (the file is empty)" -- plot "$A" "$tmp/empty.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "$tmp/none.metrics.jsonl: cannot open (No such file or directory)" -- plot "$A" "$tmp/none.metrics.jsonl" --out "$tmp/x.png"
 # Bad flags: one line naming the flag.
-expect_error "--panels: 'both' is not all or val" -- plot "$A" --panels both --out "$tmp/x.png"
-expect_error "--panels: needs a value" -- plot "$A" --out "$tmp/x.png" --panels
-expect_error "--panels: unknown option for train" -- train --panels val
-expect_error "--out $tmp/nowhere/x.png: cannot write the PNG" -- plot "$A" --out "$tmp/nowhere/x.png"
+expect_error 2 "--panels: 'both' is not all or val" -- plot "$A" --panels both --out "$tmp/x.png"
+expect_error 2 "--panels: needs a value" -- plot "$A" --out "$tmp/x.png" --panels
+expect_error 2 "--panels: unknown option for train" -- train --panels val
+expect_error 2 "--out $tmp/nowhere/x.png: cannot write the PNG" -- plot "$A" --out "$tmp/nowhere/x.png"
 check '[ ! -e "$tmp/x.png" ]' "no PNG written by a refused plot"
 check '"$FFCNN" plot --help | grep -A1 "^  --panels P " | grep -q "(default all)$"' "plot --help lists --panels"
 
