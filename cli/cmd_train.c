@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "common.h"
@@ -190,6 +191,11 @@ static void metrics_start(train_run *r) {
                                : NULL;
     if (too_long) {
         metrics_warn(r, too_long, "path too long for its metrics file", 0);
+        return;
+    }
+    struct stat st; /* a model written to a device (/dev/full, /dev/null) has no folder to share */
+    if (stat(r->o->out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        metrics_warn(r, r->o->out, "not a regular file, so no metrics file beside it", 0);
         return;
     }
     if (!r->o->resume) {

@@ -95,6 +95,7 @@ done
 out=$("$FFCNN" train --preset tiny --data "mnist:$DATA" --train-limit 100 --val-limit 0 --out /dev/full 2>&1 >/dev/null | tail -n 1); status=$?
 check '[[ "$out" == *"/dev/full: cannot write the model (No space left on device)"* ]]' "/dev/full reported: $out"
 check '[ -c /dev/full ]' "/dev/full is still a device"
+check '[ ! -e /dev/full.metrics.jsonl ]' "no metrics file made in /dev beside a device model"
 cp "$tmp/ref.ffm" "$tmp/keep.ffm"
 ( trap '' XFSZ; ulimit -f 8; exec "$FFCNN" train "${RUN[@]}" --epochs 1 --out "$tmp/keep.ffm" ) >/dev/null 2>"$tmp/fsz.log"
 status=$?
