@@ -121,6 +121,42 @@ int ffcnn_dataset_load_split(ffcnn_dataset *ds, const char *dir, enum ffcnn_spli
 void ffcnn_dataset_truncate(ffcnn_dataset *ds, int32_t n);
 void ffcnn_dataset_free(ffcnn_dataset *ds);
 
+/* CIFAR-10, the official binary version, from dir: training = data_batch_1.bin ...
+ * data_batch_5.bin concatenated in that order, test (test != 0) = test_batch.bin; each file
+ * plain or gzip'd (NAME, else NAME.gz). A record is a label byte (0..9) and 3072 pixel bytes
+ * (32 x 32 red, green, blue planes): the set is 3 x 32 x 32. FFCNN_EIO naming dir and the file
+ * when one is missing or unreadable; FFCNN_EFORMAT naming the file for an empty one, a length
+ * that is not a whole number of records, a label out of range (with its record's index) or a
+ * truncated or corrupt gzip stream. */
+int ffcnn_dataset_load_cifar10(ffcnn_dataset *ds, const char *dir, int test, char *err);
+/* CIFAR-100, binary version: train.bin or test.bin (or .gz) in dir; a record is a coarse label
+ * (0..19), a fine label (0..99) and 3072 pixel bytes. Labels are the fine ones, or the coarse
+ * ones when coarse != 0; both are checked. Errors as for CIFAR-10. */
+int ffcnn_dataset_load_cifar100(ffcnn_dataset *ds, const char *dir, int test, int coarse,
+                                char *err);
+/* An image folder: dir holds one sub-folder per class, the class names are the sub-folders'
+ * names sorted bytewise (strcmp) and a class's label is its position in that order (at most
+ * max_classes, and at most 256; names of at most 63 bytes). Every regular file of a class
+ * folder named *.png, *.jpg, *.jpeg, *.pgm or *.ppm (any case) is an image, decoded by
+ * ffcnn_image_load and brought to channels x height x width (channels 1 or 3, sides 1..4096) by
+ * ffcnn_image_prepare (FFCNN_INVERT_NO, FFCNN_FIT_STRETCH). Images are stored class by class,
+ * each class's sorted by file name; entries starting with '.' and other files are skipped.
+ * names (may be NULL) receives the class names, *n_classes (may be NULL) their count.
+ * FFCNN_EINVAL for bad arguments; FFCNN_EIO when dir is missing or not a directory;
+ * FFCNN_EFORMAT for no class folders, too many, a name too long, or a class folder with no
+ * images; an image that fails to load gives the image loader's error (naming the file). */
+int ffcnn_dataset_load_folder(ffcnn_dataset *ds, const char *dir, int channels, int height,
+                              int width, char (*names)[64], int max_classes, int *n_classes,
+                              char *err);
+/* Splits all into train and val (new sets; all is left as it is). val takes n_val images
+ * (1..all->n - 1), as evenly as possible over the classes 0..K-1, K = the largest label + 1:
+ * n_val / K from each, one more from each of the lowest n_val % K classes (FFCNN_EINVAL when a
+ * class has too few). Which images of a class go is drawn by a shuffle seeded by seed (a
+ * stream of its own, independent of training's draws): the same seed gives the same split.
+ * train takes the rest; both keep all's order. */
+int ffcnn_dataset_split_stratified(const ffcnn_dataset *all, int32_t n_val, uint64_t seed,
+                                   ffcnn_dataset *train, ffcnn_dataset *val, char *err);
+
 /* What a model was trained on, kept in its file so that a resumed run takes the same images and
  * an evaluation can warn about other data. */
 typedef struct ffcnn_data_identity {
