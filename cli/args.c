@@ -55,6 +55,15 @@ int parse_float(const char *flag, const char *text, double min, double max, floa
     return FFCNN_OK;
 }
 
+/* The data sets with a held-out validation split, by name (a static string), or NULL. */
+static const char *held_out_set(const char *text, size_t n) {
+    static const char *const names[] = {"cifar10", "cifar100", "cifar100-coarse", "cifar10-jpeg",
+                                        "folder"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (n == strlen(names[i]) && !strncmp(text, names[i], n)) return names[i];
+    return NULL;
+}
+
 int parse_data(const char *text, char *dir, size_t cap, const char **name, char *err) {
     const char *colon = strchr(text, ':');
     size_t n = colon ? (size_t)(colon - text) : strlen(text);
@@ -65,8 +74,16 @@ int parse_data(const char *text, char *dir, size_t cap, const char **name, char 
     } else if (n == 7 && strncmp(text, "fashion", 7) == 0) {
         *name = "fashion";
         snprintf(dir, cap, "/usr/share/datasets/fashion-mnist");
+    } else if (!(*name = held_out_set(text, n))) {
+        return fail(err, "--data", text,
+                    "is not mnist, fashion, cifar10, cifar100, cifar100-coarse, cifar10-jpeg "
+                    "(optionally :DIR) or folder:DIR");
+    } else if (!strcmp(*name, "folder") && !colon) {
+        return fail(err, "--data", text, "needs its directory: folder:DIR");
     } else {
-        return fail(err, "--data", text, "is not mnist or fashion (optionally :DIR)");
+        snprintf(dir, cap, "%s/%s%s", root && *root ? root : "data",
+                 !strcmp(*name, "cifar100-coarse") ? "cifar100" : *name,
+                 !strcmp(*name, "cifar10-jpeg") ? "/train" : "");
     }
     if (colon) {
         if (colon[1] == '\0') return fail(err, "--data", text, "has an empty directory");

@@ -10,7 +10,7 @@ int parse_int(const char *flag, const char *text, long min, long max, int32_t *o
 int parse_u64(const char *flag, const char *text, uint64_t *out, char *err);
 int parse_float(const char *flag, const char *text, double min, double max, float *out, char *err);
 
-/* "--data mnist|fashion[:DIR]" into a directory; *name gets "mnist" or "fashion". */
+/* "--data SET[:DIR]" into a directory; *name gets the set's name (cli/data.h lists them). */
 int parse_data(const char *text, char *dir, size_t cap, const char **name, char *err);
 
 #endif

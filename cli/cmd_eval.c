@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "data.h"
 #include "figure.h"
 #include "options.h"
 
@@ -22,7 +23,7 @@ static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FF
 }
 
 static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
-    const char *split = o->split == FFCNN_SPLIT_TEST ? "test" : "val";
+    const char *split = cli_split_name(o->split);
     printf("%s %s split: %d images, %.1f s, %.1f img/s\n", o->data_name, split, res->n,
            res->seconds, res->images_per_s);
     if (res->accuracy_goodness >= 0) {
@@ -54,7 +55,7 @@ static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, char 
     snprintf(title, sizeof title, "Confusion matrix (%s inference): %.200s",
              goodness ? "goodness" : "linear head", o->model);
     snprintf(subtitle, sizeof subtitle, "accuracy %.2f %% on %d %s %s images", 100.0 * acc, res->n,
-             o->data_name, o->split == FFCNN_SPLIT_TEST ? "test" : "validation");
+             o->data_name, o->split == FFCNN_SPLIT_VAL ? "validation" : cli_split_name(o->split));
     figure_confusion_spec spec = {0};
     spec.title = title;
     spec.subtitle = subtitle;
@@ -84,8 +85,8 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "ffcnn: warning: %s was trained on %.63s, evaluated here on %s\n", o.model,
                 id->name, o.data_name);
     ffcnn_dataset ds = {0};
-    rc = ffcnn_dataset_load_split(&ds, o.data_dir, (enum ffcnn_split)o.split, err);
-    add_data_hint(o.data_name, o.data_dir, rc, err);
+    const ffcnn_config *shape = ffcnn_net_config(net);
+    rc = cli_load_split(&o, o.split, shape->channels, shape->height, shape->width, &ds, err);
     if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
     ffcnn_eval_result res;
     o.cfg = *ffcnn_net_config(net);

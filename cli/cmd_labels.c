@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "data.h"
 #include "figure.h"
 #include "options.h"
 
@@ -51,7 +52,7 @@ static int draw(const label_figure *f, const ffcnn_config *c, const cli_opts *o,
     char title[256], pos[64], neg[64], why[FIGURE_ERR_LEN];
     snprintf(title, sizeof title, "Label set %s, K = %.3g: patterns and samples of %s %s #%d",
              label_set_name(c->label_kind), (double)c->label_k, o->data_name,
-             o->split == FFCNN_SPLIT_TEST ? "test" : "val", o->index < 0 ? 0 : o->index);
+             cli_split_name(o->split), o->index < 0 ? 0 : o->index);
     snprintf(pos, sizeof pos, "positive (label %d)", f->label);
     snprintf(neg, sizeof neg, "negative (label %d)", f->negative);
     figure_labels_spec spec = {0};
@@ -101,8 +102,7 @@ int cmd_labels(int argc, char **argv) {
     ffcnn_dataset ds = {0};
     label_figure f = {0};
     if ((rc = label_config(&c, &o, err))) return fail(err, rc);
-    rc = ffcnn_dataset_load_split(&ds, o.data_dir, (enum ffcnn_split)o.split, err);
-    add_data_hint(o.data_name, o.data_dir, rc, err);
+    rc = cli_load_split(&o, o.split, c.channels, c.height, c.width, &ds, err);
     const int index = o.index < 0 ? 0 : o.index;
     if (!rc && index >= ds.n)
         rc = FFCNN_EINVAL,

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "common.h"
+#include "data.h"
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
@@ -19,18 +20,6 @@ static const char USAGE[] =
     "backpropagation (the paper's baseline), and saves it. The network is the preset's unless\n"
     "--net (any layer list) or --layers/--filters/--kernel (a uniform stack) is given. Flags\n"
     "marked * set the network or schedule: --resume refuses them.\n";
-
-static int load_splits(const cli_opts *o, ffcnn_dataset *train, ffcnn_dataset *val, char *err) {
-    int rc = ffcnn_dataset_load_split(train, o->data_dir, FFCNN_SPLIT_TRAIN, err);
-    if (!rc && o->val_limit != 0)
-        rc = ffcnn_dataset_load_split(val, o->data_dir, FFCNN_SPLIT_VAL, err);
-    add_data_hint(o->data_name, o->data_dir, rc, err);
-    if (rc) return rc;
-    if (o->train_limit > 0 && o->train_limit < train->n)
-        ffcnn_dataset_truncate(train, o->train_limit);
-    if (o->val_limit > 0 && o->val_limit < val->n) ffcnn_dataset_truncate(val, o->val_limit);
-    return FFCNN_OK;
-}
 
 static void describe_limit(char *buf, size_t cap, int32_t limit, const char *what) {
     if (limit < 0)
@@ -347,9 +336,10 @@ int cmd_train(int argc, char **argv) {
     if (o.help) return print_flags_help(stdout, CMD_TRAIN, USAGE), 0;
     ffcnn_dataset train = {0}, val = {0};
     train_run run = {.o = &o};
-    /* A fresh network takes its input shape from the training images; a resumed one knows its
-     * data set (and limits) only once its file is read. */
-    if (!o.resume) rc = load_splits(&o, &train, &val, err);
+    /* A fresh network takes its input shape from the training images (a folder's are brought
+     * to --image-size); a resumed one knows its data set (and limits) only once its file is
+     * read. */
+    if (!o.resume) rc = cli_load_train_val(&o, o.image_c, o.image_h, o.image_w, &train, &val, err);
     if (!rc && !o.resume)
         o.cfg.channels = train.channels, o.cfg.height = train.height, o.cfg.width = train.width;
     if (!rc) rc = make_net(&o, &run.net, err);
@@ -358,7 +348,8 @@ int cmd_train(int argc, char **argv) {
         rc = FFCNN_EINVAL, snprintf(err, sizeof err,
                                     "--final-eval goodness: a backprop model has no goodness (use "
                                     "linear)");
-    if (!rc && o.resume) rc = load_splits(&o, &train, &val, err);
+    if (!rc && o.resume)
+        rc = cli_load_train_val(&o, o.cfg.channels, o.cfg.height, o.cfg.width, &train, &val, err);
     if (rc) {
         ffcnn_net_free(run.net);
         ffcnn_dataset_free(&train);

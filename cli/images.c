@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "data.h"
 
 enum ffcnn_fit cli_fit_for(const cli_opts *o, const ffcnn_net *net) {
     if (o->fit) return (enum ffcnn_fit)o->fit;
@@ -16,12 +17,11 @@ enum ffcnn_fit cli_fit_for(const cli_opts *o, const ffcnn_net *net) {
 }
 
 /* Image --index of the data set split: a copy of that one image and its label. */
-static int load_index(cli_images *im, const cli_opts *o, char *err) {
+static int load_index(cli_images *im, const cli_opts *o, const ffcnn_config *c, char *err) {
     ffcnn_dataset all = {0};
-    int rc = ffcnn_dataset_load_split(&all, o->data_dir, (enum ffcnn_split)o->split, err);
-    add_data_hint(o->data_name, o->data_dir, rc, err);
+    int rc = cli_load_split(o, o->split, c->channels, c->height, c->width, &all, err);
     if (rc) return rc;
-    const char *split = o->split == FFCNN_SPLIT_TEST ? "test" : "val";
+    const char *split = cli_split_name(o->split);
     if (o->index >= all.n) {
         snprintf(err, FFCNN_ERR_LEN, "--index: %d is past the %s %s split's last image (%d)",
                  o->index, o->data_name, split, all.n - 1);
@@ -52,13 +52,16 @@ static int load_files(cli_images *im, const cli_opts *o, const ffcnn_net *net, c
     if (!im->ds.pixels || !im->ds.labels)
         return snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM;
     const enum ffcnn_fit fit = cli_fit_for(o, net);
+    /* Photos of other data sets are not ink on paper: only digit models invert by default. */
+    const enum ffcnn_invert invert = o->invert == FFCNN_INVERT_AUTO && fit != FFCNN_FIT_DIGIT
+                                         ? FFCNN_INVERT_NO
+                                         : (enum ffcnn_invert)o->invert;
     for (int i = 0; i < n; i++) {
         ffcnn_image img = {0};
         int rc = ffcnn_image_load(&img, o->inputs[i], err);
         if (!rc)
-            rc = ffcnn_image_prepare(&img, c->channels, c->height, c->width,
-                                     (enum ffcnn_invert)o->invert, fit, im->ds.pixels + len * i,
-                                     &im->inverted[i], err);
+            rc = ffcnn_image_prepare(&img, c->channels, c->height, c->width, invert, fit,
+                                     im->ds.pixels + len * i, &im->inverted[i], err);
         ffcnn_image_free(&img);
         if (rc) return rc;
         im->names[i] = o->inputs[i];
@@ -74,9 +77,9 @@ int cli_images_load(cli_images *im, const cli_opts *o, const ffcnn_net *net, cha
     if (!im->names || !im->inverted)
         return snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM;
     if (o->n_inputs) return load_files(im, o, net, err);
-    const int rc = load_index(im, o, err);
-    if (rc) return rc;
     const ffcnn_config *c = ffcnn_net_config(net);
+    const int rc = load_index(im, o, c, err);
+    if (rc) return rc;
     if (im->ds.channels != c->channels || im->ds.height != c->height || im->ds.width != c->width) {
         snprintf(err, FFCNN_ERR_LEN,
                  "--data %s: images are %dx%dx%d but the model expects %dx%dx%d", o->data_name,

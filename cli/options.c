@@ -54,6 +54,8 @@ enum flag_id {
     F_WIDTH,
     F_HEIGHT,
     F_INDEX,
+    F_VAL_SPLIT,
+    F_IMAGE_SIZE,
     F_INVERT,
     F_FIT,
     F_CLASS,
@@ -129,8 +131,20 @@ static const flag_def FLAGS[] = {
     {F_SEED, "--seed", "S", NET, 1, NUM(V_U64, 0, 0, cfg.seed),
      "seed of the init, the shuffling and the negative labels"},
     {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT,
-     "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion;\nfrom DIR when given"},
-    {F_SPLIT, "--split", "S", CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT, "val | test"},
+     "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion |\n"
+     "cifar10 | cifar100 | cifar100-coarse (the binary\n"
+     "batches, from data/NAME) | cifar10-jpeg (the JPEG copy\n"
+     "in data/cifar10-jpeg/train) | folder:DIR (a sub-folder\n"
+     "of images per class); from DIR when given"},
+    {F_SPLIT, "--split", "S", CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT,
+     "val | test | all (folder and CIFAR data: every\ntraining image)"},
+    {F_VAL_SPLIT, "--val-split", "N", CMD_TRAIN | CMD_EVAL | PICTURE | CMD_LABELS, 0,
+     NUM(V_INT, 1, 1 << 30, val_split),
+     "CIFAR and folder data: images held out for validation,\n"
+     "stratified by class, always the same ones (default\n"
+     "5000 for CIFAR, a tenth of a folder)"},
+    {F_IMAGE_SIZE, "--image-size", "CxHxW", CMD_TRAIN | CMD_LABELS, 0, TEXT,
+     "folder data: the size every image is brought to"},
     {F_INDEX, "--index", "I", PICTURE | CMD_LABELS, 0, NUM(V_INT, 0, 1 << 30, index),
      "image I (0-based) of --data's --split instead of files"},
     {F_MODE, "--mode", "M", CMD_EVAL, 0, TEXT, "goodness | linear | both"},
@@ -178,8 +192,8 @@ static const flag_def FLAGS[] = {
     {F_HEIGHT, "--height", "H", CMD_PLOT, 0, NUM(V_INT, 200, 4000, height),
      "image height in pixels"},
     {F_INVERT, "--invert", "WHEN", PICTURE, 0, TEXT,
-     "auto (when the image's border is light: dark ink on\n"
-     "light paper) | yes | no"},
+     "auto (models fitted as digits: when the image's border\n"
+     "is light, dark ink on light paper; others: no) | yes |\nno"},
     {F_FIT, "--fit", "HOW", PICTURE, 0, TEXT,
      "auto (digit for MNIST models, else stretch) | digit\n"
      "(MNIST's preparation: the ink's box to 20x20, centred\n"
@@ -269,6 +283,19 @@ int parse_conv(const char *text, int *paths, int *n, char *err) {
         p += len;
         if (!*p) return FFCNN_OK;
     }
+}
+
+/* --image-size CxHxW: channels 1 or 3, sides 1..4096. */
+static int parse_image_size(const char *v, cli_opts *o, char *err) {
+    int c, h, w, end = 0;
+    if (sscanf(v, "%dx%dx%d%n", &c, &h, &w, &end) != 3 || v[end] || (c != 1 && c != 3) || h < 1 ||
+        h > 4096 || w < 1 || w > 4096) {
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--image-size: '%.200s' is not CxHxW with C 1 or 3 and sides 1..4096", v);
+        return FFCNN_EINVAL;
+    }
+    o->image_c = c, o->image_h = h, o->image_w = w;
+    return FFCNN_OK;
 }
 
 /* --checkpoint-every N (epochs), Ne (epochs) or Ns (optimiser steps). */
@@ -363,6 +390,7 @@ static void opts_init(cli_opts *o, enum cli_command cmd) {
     o->mode = FFCNN_EVAL_BOTH;
     if (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS)) o->out = NULL; /* required */
     o->index = -1;
+    o->image_c = 3, o->image_h = o->image_w = 32;
     o->cls = -1;
     o->invert = FFCNN_INVERT_AUTO;
     o->title = NULL;          /* plot: after its panels */
@@ -398,12 +426,14 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
     case F_DATA:
         return parse_data(v, o->data_dir, sizeof o->data_dir, &o->data_name, err);
     case F_SPLIT:
-        if (strcmp(v, "val") && strcmp(v, "test")) {
-            snprintf(err, FFCNN_ERR_LEN, "--split: '%s' is not val or test", v);
+        if (strcmp(v, "val") && strcmp(v, "test") && (strcmp(v, "all") || o->cmd == CMD_TRAIN)) {
+            snprintf(err, FFCNN_ERR_LEN, "--split: '%.200s' is not val, test or all", v);
             return FFCNN_EINVAL;
         }
-        o->split = strcmp(v, "val") ? FFCNN_SPLIT_TEST : FFCNN_SPLIT_VAL;
+        o->split = !strcmp(v, "val") ? FFCNN_SPLIT_VAL : !strcmp(v, "test") ? FFCNN_SPLIT_TEST : 3;
         return FFCNN_OK;
+    case F_IMAGE_SIZE:
+        return parse_image_size(v, o, err);
     case F_MODE:
         return parse_mode(f->name, v, 0, &o->mode, err);
     case F_FINAL_EVAL:
@@ -637,6 +667,12 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_SPLIT:
         snprintf(buf, cap, "%s", d->split == FFCNN_SPLIT_TEST ? "test" : "val");
+        break;
+    case F_IMAGE_SIZE:
+        snprintf(buf, cap, "%dx%dx%d", d->image_c, d->image_h, d->image_w);
+        break;
+    case F_VAL_SPLIT:
+        buf[0] = '\0';
         break;
     case F_MODE:
         snprintf(buf, cap, "%s",

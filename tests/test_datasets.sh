@@ -1,0 +1,67 @@
+# The data sets beyond MNIST through the command line: CIFAR-10 and CIFAR-100 binary batches and
+# image folders, generated here in the official layouts; the held-out validation split; the
+# errors of each. The readers themselves are tested in test_readers.c.
+# usage: test_datasets.sh FFCNN
+source "$(dirname "$0")/lib.sh" "$1"
+
+# CIFAR-10: 5 training batches of 40 records and a test batch of 20, labels cycling 0..9; each
+# image a flat colour that encodes its label, so that a network can learn them.
+cifar_records() { # COUNT OFFSET [FINE_ADD]: COUNT records of label y = (i + OFFSET) % 10; with
+  # FINE_ADD, CIFAR-100 records: coarse label y, fine label y + FINE_ADD
+  perl -e 'my ($n, $o, $f) = @ARGV; for my $i (0 .. $n - 1) { my $y = ($i + $o) % 10;
+    print chr($y), defined $f ? chr($y + $f) : "", chr(25 * $y) x 1024, chr(255 - 25 * $y) x 1024, chr(($y * 97) % 256) x 1024 }' "$@"
+}
+mkdir -p "$tmp/c10" "$tmp/c100"
+for b in 1 2 3 4 5; do cifar_records 40 $b > "$tmp/c10/data_batch_$b.bin"; done
+cifar_records 20 0 | gzip > "$tmp/c10/test_batch.bin.gz"
+out=$("$FFCNN" train --preset tiny --data "cifar10:$tmp/c10" --val-split 50 --epochs 1 --threads 2 \
+      --out "$tmp/c10.ffm" --json 2>"$tmp/c10.log" | tail -n 1); status=$?
+check '[ $status = 0 ] && grep -q "cifar10 (150 train / 50 val images" "$tmp/c10.log"' \
+  "train --data cifar10 --val-split 50: 150 + 50 images (status $status): $(grep -m1 cifar10 "$tmp/c10.log")"
+check '"$FFCNN" info --model "$tmp/c10.ffm" | grep -q "on 3x32x32 images"' "a CIFAR model takes 3x32x32 images"
+out=$("$FFCNN" eval --model "$tmp/c10.ffm" --data "cifar10:$tmp/c10" --split test --json | tail -n 1)
+check '[[ "$out" == *"\"split\":\"test\",\"n\":20,"* ]]' "eval --split test reads the gzip'd test batch: $out"
+out=$("$FFCNN" eval --model "$tmp/c10.ffm" --data "cifar10:$tmp/c10" --val-split 50 --json | tail -n 1)
+check '[[ "$out" == *"\"split\":\"val\",\"n\":50,"* ]]' "eval --split val: the same 50 held-out images: $out"
+head -c 3000 "$tmp/c10/data_batch_2.bin" > "$tmp/short.bin" && mv "$tmp/short.bin" "$tmp/c10/data_batch_2.bin"
+expect_error 2 "data_batch_2.bin: 3000 bytes is not a whole number of 3073-byte CIFAR-10 records" -- \
+  train --data "cifar10:$tmp/c10" --out "$tmp/x.ffm"
+cifar_records 40 2 > "$tmp/c10/data_batch_2.bin"; rm "$tmp/c10/data_batch_4.bin"
+expect_error 2 "data_batch_4.bin" -- eval --model "$tmp/c10.ffm" --data "cifar10:$tmp/c10" --split val
+
+# CIFAR-100 (two label bytes): coarse labels 0..9 here, fine ones 50..59; a network has 10
+# classes, so it trains on the coarse labels and refuses the fine ones.
+cifar_records 30 0 50 > "$tmp/c100/train.bin"
+out=$("$FFCNN" train --preset tiny --data "cifar100-coarse:$tmp/c100" --val-split 10 --epochs 1 \
+      --threads 2 --out "$tmp/c100.ffm" 2>&1 >/dev/null); status=$?
+check '[ $status = 0 ]' "train on CIFAR-100 coarse labels (status $status): $(tail -n 1 <<< "$out")"
+expect_error 2 "has label 5" -- train --preset tiny --data "cifar100:$tmp/c100" --val-split 10 --out "$tmp/x.ffm"
+
+# An image folder: three classes of PGM files of another size than the network's input.
+for k in bird cat ant; do
+  mkdir -p "$tmp/f/$k"
+  for i in 0 1 2 3 4 5 6 7 8 9; do
+    v=$(( ${#k} * 40 + i * 3 ))
+    { printf 'P5\n16 16\n255\n'; perl -e "print chr($v) x 256"; } > "$tmp/f/$k/$i.pgm"
+  done
+done
+echo "not an image" > "$tmp/f/cat/notes.txt"
+out=$("$FFCNN" train --preset tiny --data "folder:$tmp/f" --image-size 1x12x12 --val-split 6 \
+      --epochs 1 --threads 2 --out "$tmp/f.ffm" 2>&1 >/dev/null); status=$?
+check '[ $status = 0 ] && "$FFCNN" info --model "$tmp/f.ffm" | grep -q "on 1x12x12 images"' \
+  "train --data folder:DIR --image-size 1x12x12 (status $status): $(tail -n 1 <<< "$out")"
+out=$("$FFCNN" eval --model "$tmp/f.ffm" --data "folder:$tmp/f" --split all --json | tail -n 1)
+check '[[ "$out" == *"\"split\":\"all\",\"n\":30,"* ]]' "eval --split all: every image of the folder: $out"
+out=$("$FFCNN" predict --model "$tmp/f.ffm" "$tmp/f/cat/3.pgm" --json)
+check '[[ "$out" == *"\"class\":"* ]]' "predict an image of the folder (resized to the model): $out"
+expect_error 2 "--split test: --data folder has no test split" -- eval --model "$tmp/f.ffm" --data "folder:$tmp/f" --split test
+expect_error 2 "--data: 'folder' needs its directory" -- train --data folder
+expect_error 2 "--image-size: '2x12x12' is not CxHxW" -- train --data "folder:$tmp/f" --image-size 2x12x12
+expect_error 2 "--data: 'cifar11' is not mnist" -- train --data cifar11
+expect_error 2 "--split: 'every' is not val, test or all" -- eval --model "$tmp/f.ffm" --split every
+mkdir "$tmp/f/empty"
+expect_error 2 "$tmp/f/empty: no images" -- eval --model "$tmp/f.ffm" --data "folder:$tmp/f" --split all
+rmdir "$tmp/f/empty"
+printf 'P5\n16 16\n255\nshort' > "$tmp/f/ant/bad.pgm"
+expect_error 2 "$tmp/f/ant/bad.pgm" -- eval --model "$tmp/f.ffm" --data "folder:$tmp/f" --split all
+summary
