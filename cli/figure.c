@@ -10,7 +10,6 @@
 #define PI 3.14159265358979323846
 #define MAX_SIDE 32767 /* cairo's image surfaces stop there */
 #define TIMES "\xc3\x97"
-#define PLUS_MINUS "\xc2\xb1"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -144,11 +143,9 @@ static void ramp(const double (*pts)[3], int n, double t, double out[3]) {
     for (int c = 0; c < 3; c++) out[c] = pts[k][c] * (1 - f) + pts[k + 1][c] * f;
 }
 
-static void ramp_stops(cairo_pattern_t *pat, const double (*pts)[3], int n, int reverse) {
-    for (int k = 0; k < n; k++) {
-        const double *c = pts[reverse ? n - 1 - k : k];
-        cairo_pattern_add_color_stop_rgb(pat, (double)k / (n - 1), c[0], c[1], c[2]);
-    }
+static void ramp_stops(cairo_pattern_t *pat, const double (*pts)[3], int n) {
+    for (int k = 0; k < n; k++)
+        cairo_pattern_add_color_stop_rgb(pat, (double)k / (n - 1), pts[k][0], pts[k][1], pts[k][2]);
 }
 
 #define HEX(v)                                                                                     \
@@ -188,6 +185,24 @@ static void put_pixel(pixels *p, int i, int j, uint32_t v) {
     memcpy(p->data + (size_t)i * (size_t)p->stride + 4 * (size_t)j, &v, 4);
 }
 
+/* Adds a 1-pixel frame just outside r to the path, in grey (stroke it to draw it). */
+static void outline(cairo_t *cr, figure_rect r, double grey) {
+    cairo_set_source_rgb(cr, grey, grey, grey);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, r.x - 0.5, r.y - 0.5, r.w + 1, r.h + 1);
+}
+
+/* Fills r with the colour ramp pts along grad (then freed), and adds r's outline to the path. */
+static void ramp_bar(cairo_t *cr, cairo_pattern_t *grad, const double (*pts)[3], int n,
+                     figure_rect r) {
+    ramp_stops(grad, pts, n);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_set_source(cr, grad);
+    cairo_fill(cr);
+    cairo_pattern_destroy(grad);
+    outline(cr, r, 0.35);
+}
+
 /* Draws the w x h pixels into rect r, each pixel a block (nearest neighbour), then a thin frame
  * just outside; frees the pixels. */
 static void paint_nearest(cairo_t *cr, pixels *p, int w, int h, figure_rect r) {
@@ -204,16 +219,128 @@ static void paint_nearest(cairo_t *cr, pixels *p, int w, int h, figure_rect r) {
     cairo_restore(cr);
     cairo_surface_destroy(p->s);
     p->s = NULL;
-    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, r.x - 0.5, r.y - 0.5, r.w + 1, r.h + 1);
+    outline(cr, r, 0.55);
     cairo_stroke(cr);
+}
+
+/* ---- what every figure shares: frame, headings, caption, rules, output ---------------------- */
+
+/* The line(s) at the bottom of a figure, wrapped to its width and centred. */
+typedef struct caption_block {
+    const char *text; /* the caller's caption, else buf */
+    char buf[600];    /* the figure's default caption */
+    double fs, lh;    /* font size; distance between line tops */
+    int y, lines;     /* the first line's top; the number of lines (0: no caption) */
+} caption_block;
+
+/* What every figure's layout starts with. */
+typedef struct figure_frame {
+    double fs;   /* body font size */
+    int m, W, H; /* outer margin; the figure's width and height */
+    caption_block caption;
+} figure_frame;
+
+/* Sets the body font size and the margin that follows from it; returns the size. */
+static double frame_font(figure_frame *f, double fs) {
+    f->fs = fs;
+    f->m = (int)lround(1.5 * fs);
+    return fs;
+}
+
+/* A line centred across the figure: font size and the gap under it in body font sizes. */
+typedef struct heading_style {
+    double size;
+    int bold;
+    double gap;
+    double grey; /* 0 black */
+} heading_style;
+
+static const heading_style FIGURE_TITLE = {1.4, 1, 0.9, 0};
+static const heading_style CONFUSION_TITLE = {1.35, 1, 0.35, 0};
+static const heading_style CONFUSION_SUBTITLE = {1, 0, 0, 0.25};
+
+/* The heading's width; 0 when there is none (text NULL). */
+static double heading_width(cairo_t *cr, const char *text, heading_style st, double fs) {
+    if (!text) return 0;
+    set_font(cr, st.size * fs, st.bold);
+    return text_width(cr, text);
+}
+
+/* The heading's height with the gap under it; 0 when there is none. */
+static int heading_height(cairo_t *cr, const char *text, heading_style st, double fs) {
+    if (!text) return 0;
+    set_font(cr, st.size * fs, st.bold);
+    return (int)ceil(line_height(cr)) + (int)lround(st.gap * fs);
+}
+
+/* The title's top at the top margin (in title_y); returns the y under it. */
+static int lay_out_title(cairo_t *cr, const figure_frame *f, const char *title, heading_style st,
+                         int *title_y) {
+    *title_y = f->m;
+    return f->m + heading_height(cr, title, st, f->fs);
+}
+
+static void draw_heading(cairo_t *cr, const char *text, heading_style st, const figure_frame *f,
+                         int y) {
+    if (!text) return;
+    cairo_set_source_rgb(cr, st.grey, st.grey, st.grey);
+    set_font(cr, st.size * f->fs, st.bold);
+    text_at(cr, f->W / 2.0, y, 0.5, 0, text);
+}
+
+/* Lays the caption out a gap (in body font sizes) under y: the caller's text (given), else the
+ * default already in buf; "" none. Returns the y under it. */
+static int lay_out_caption(cairo_t *cr, figure_frame *f, const char *given, double gap, int y) {
+    caption_block *c = &f->caption;
+    c->text = given ? given : c->buf;
+    c->fs = fmax(10, 0.85 * f->fs);
+    set_font(cr, c->fs, 0);
+    c->lh = ceil(line_height(cr) * 1.2);
+    c->lines = c->text[0] ? wrap_text(cr, c->text, f->W - 2 * f->m, 0, 0, 0, 0) : 0;
+    if (!c->lines) return y;
+    c->y = y + (int)lround(gap * f->fs);
+    return c->y + (int)(c->lines * c->lh);
+}
+
+static void draw_caption(cairo_t *cr, const figure_frame *f) {
+    const caption_block *c = &f->caption;
+    if (!c->lines) return;
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    set_font(cr, c->fs, 0);
+    wrap_text(cr, c->text, f->W - 2 * f->m, 1, f->W / 2.0, c->y, c->lh);
 }
 
 static const char *check_side(int w, int h, char *err) {
     if (w > MAX_SIDE || h > MAX_SIDE)
         return fail(err, "the figure would be %dx%d pixels, more than cairo's %d", w, h, MAX_SIDE);
     return NULL;
+}
+
+/* The last step of a layout: the caption under y, the figure's height, its size checked; frees
+ * the measuring context. */
+static const char *finish_layout(cairo_t *cr, figure_frame *f, const char *caption,
+                                 double caption_gap, int y, char *err) {
+    f->H = lay_out_caption(cr, f, caption, caption_gap, y) + f->m;
+    cairo_destroy(cr);
+    return check_side(f->W, f->H, err);
+}
+
+/* What the *_size functions return: the layout's error (e), else the figure's size. */
+static const char *report_size(const char *e, const figure_frame *f, int *width, int *height) {
+    if (e) return e;
+    if (width) *width = f->W;
+    if (height) *height = f->H;
+    return NULL;
+}
+
+/* A thin light rule across the figure at y (on the pixel grid). */
+static void draw_rule(cairo_t *cr, const figure_frame *f, double y) {
+    const double Y = floor(y) + 0.5;
+    cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, f->m, Y);
+    cairo_line_to(cr, f->W - f->m, Y);
+    cairo_stroke(cr);
 }
 
 /* A white w x h canvas with the sans-serif font selected. */
@@ -226,28 +353,44 @@ static cairo_t *canvas(int w, int h, cairo_surface_t **surface) {
     return cr;
 }
 
-/* Checks the drawing, writes the PNG, frees both. */
-static const char *finish(cairo_t *cr, cairo_surface_t *surface, const char *path, char *err) {
-    const char *result = NULL;
+/* NULL when the drawing went well (drawn, and cairo reports no error), else the message. */
+static const char *drawing_error(cairo_t *cr, cairo_surface_t *surface, int drawn, const char *path,
+                                 char *err) {
+    if (!drawn) return fail(err, "%s: cannot draw the figure (out of memory)", path);
     cairo_status_t st = cairo_status(cr);
     if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        result =
-            fail(err, "%s: cannot draw the figure (cairo: %s)", path, cairo_status_to_string(st));
-    } else {
-        errno = 0;
-        st = cairo_surface_write_to_png(surface, path);
-        const int saved = errno;
-        if (st != CAIRO_STATUS_SUCCESS) {
-            const int say_errno = st == CAIRO_STATUS_WRITE_ERROR && saved;
-            result = fail(err, "%s: cannot write the PNG (cairo: %s%s%s)", path,
-                          cairo_status_to_string(st), say_errno ? ": " : "",
-                          say_errno ? strerror(saved) : "");
-        }
-    }
+    if (st != CAIRO_STATUS_SUCCESS)
+        return fail(err, "%s: cannot draw the figure (cairo: %s)", path,
+                    cairo_status_to_string(st));
+    return NULL;
+}
+
+static const char *write_png(cairo_surface_t *surface, const char *path, char *err) {
+    errno = 0;
+    const cairo_status_t st = cairo_surface_write_to_png(surface, path);
+    const int saved = errno;
+    if (st == CAIRO_STATUS_SUCCESS) return NULL;
+    const int say_errno = st == CAIRO_STATUS_WRITE_ERROR && saved;
+    return fail(err, "%s: cannot write the PNG (cairo: %s%s%s)", path, cairo_status_to_string(st),
+                say_errno ? ": " : "", say_errno ? strerror(saved) : "");
+}
+
+/* Draws a figure's content (spec and layout as that figure's draw function takes them); 0, or -1
+ * when out of memory. */
+typedef int (*draw_fn)(cairo_t *cr, const void *spec, const void *layout);
+
+/* Draws the figure laid out in f (draw, then the caption) and writes it to path as a PNG. */
+static const char *render(const char *path, const figure_frame *f, draw_fn draw, const void *spec,
+                          const void *layout, char *err) {
+    cairo_surface_t *surface;
+    cairo_t *cr = canvas(f->W, f->H, &surface);
+    const int drawn = draw(cr, spec, layout) == 0;
+    draw_caption(cr, f);
+    const char *e = drawing_error(cr, surface, drawn, path, err);
+    if (!e) e = write_png(surface, path, err);
     cairo_destroy(cr);
     cairo_surface_destroy(surface);
-    return result;
+    return e;
 }
 
 /* ---- class activation maps ------------------------------------------------------------------ */
@@ -259,22 +402,31 @@ static const char CAM_CAPTION[] =
 static const char CAM_CAPTION_GREY[] = " Grey: a value that is not a finite number.";
 
 typedef struct cam_layout {
-    double fs;             /* body font size */
+    figure_frame fig;
     int P;                 /* panel side */
-    int m;                 /* outer margin */
     int cols, sum_col;     /* columns (input included); the sums' column, -1 if none */
-    int W, H;              /* the figure */
     int title_y;           /* top of the figure title */
     int rows_y, row_pitch; /* top of row 0; distance between row tops */
     /* offsets from a row's top */
     int row_title_dy, panel_title_dy, res_dy, panel_dy, bar_dy, bar_h, label_dy;
     int row_title_h; /* 0: no row titles */
-    int caption_y, caption_lines;
-    double caption_fs, caption_lh;
-    int nonfinite; /* some map value is not finite */
-    const char *caption;
-    char caption_buf[600];
+    int nonfinite;   /* some map value is not finite */
 } cam_layout;
+
+static const char *cam_check_row(const figure_cam_row *row, int r, char *err) {
+    if (row->n_maps < 0 || row->n_maps > 32 || (row->n_maps > 0 && !row->maps))
+        return fail(err, "cam figure: row %d: %d layer maps, not 0..32", r, row->n_maps);
+    if (row->n_maps == 0 && !row->sum.values) return fail(err, "cam figure: row %d has no map", r);
+    for (int k = 0; k <= row->n_maps; k++) {
+        const figure_map *map = k < row->n_maps ? &row->maps[k] : &row->sum;
+        if (k == row->n_maps && !map->values) break;
+        if (!map->values) return fail(err, "cam figure: row %d, map %d: no values", r, k);
+        if (map->h < 1 || map->h > 4096 || map->w < 1 || map->w > 4096)
+            return fail(err, "cam figure: row %d, %s: size %dx%d, not within 1..4096", r,
+                        k < row->n_maps ? "a layer map" : "the sum", map->h, map->w);
+    }
+    return NULL;
+}
 
 static const char *cam_check(const figure_cam_spec *s, char *err) {
     if (!s) return fail(err, "cam figure: no spec");
@@ -288,19 +440,8 @@ static const char *cam_check(const figure_cam_spec *s, char *err) {
     if (s->panel != 0 && (s->panel < 48 || s->panel > 1024))
         return fail(err, "cam figure: panel size %d, not 0 or 48..1024", s->panel);
     for (int r = 0; r < s->n_rows; r++) {
-        const figure_cam_row *row = &s->rows[r];
-        if (row->n_maps < 0 || row->n_maps > 32 || (row->n_maps > 0 && !row->maps))
-            return fail(err, "cam figure: row %d: %d layer maps, not 0..32", r, row->n_maps);
-        if (row->n_maps == 0 && !row->sum.values)
-            return fail(err, "cam figure: row %d has no map", r);
-        for (int k = 0; k <= row->n_maps; k++) {
-            const figure_map *map = k < row->n_maps ? &row->maps[k] : &row->sum;
-            if (k == row->n_maps && !map->values) break;
-            if (!map->values) return fail(err, "cam figure: row %d, map %d: no values", r, k);
-            if (map->h < 1 || map->h > 4096 || map->w < 1 || map->w > 4096)
-                return fail(err, "cam figure: row %d, %s: size %dx%d, not within 1..4096", r,
-                            k < row->n_maps ? "a layer map" : "the sum", map->h, map->w);
-        }
+        const char *e = cam_check_row(&s->rows[r], r, err);
+        if (e) return e;
     }
     return NULL;
 }
@@ -312,15 +453,9 @@ static int map_nonfinite(const figure_map *map) {
     return 0;
 }
 
-static const char *cam_lay_out(const figure_cam_spec *s, cam_layout *L, char *err) {
-    const char *e = cam_check(s, err);
-    if (e) return e;
-    memset(L, 0, sizeof *L);
-    const int side = s->height > s->width ? s->height : s->width;
-    L->P = s->panel ? s->panel : side * ((160 + side - 1) / side);
-    if (L->P > 1024) L->P = 1024;
-    const double fs = L->fs = clampd(L->P / 13.0, 11, 17);
-    L->m = (int)lround(1.5 * fs);
+/* The columns (the input, the most layer maps of any row, the sums) and whether some map value is
+ * not finite; returns whether any row has a title. */
+static int cam_scan_rows(const figure_cam_spec *s, cam_layout *L) {
     int max_maps = 0, any_sum = 0, any_row_title = 0;
     for (int r = 0; r < s->n_rows; r++) {
         const figure_cam_row *row = &s->rows[r];
@@ -333,9 +468,12 @@ static const char *cam_lay_out(const figure_cam_spec *s, cam_layout *L, char *er
     }
     L->cols = 1 + max_maps + any_sum;
     L->sum_col = any_sum ? L->cols - 1 : -1;
+    return any_row_title;
+}
 
-    cairo_t *cr = measuring_context();
-    /* vertical: a row */
+/* A row's parts top to bottom, as offsets from its top, and the distance between rows. */
+static void cam_lay_out_row(cairo_t *cr, cam_layout *L, int any_row_title) {
+    const double fs = L->fig.fs;
     int y = 0;
     if (any_row_title) {
         set_font(cr, 1.1 * fs, 1);
@@ -358,53 +496,43 @@ static const char *cam_lay_out(const figure_cam_spec *s, cam_layout *L, char *er
     set_font(cr, 0.8 * fs, 0);
     y += (int)ceil(line_height(cr));
     L->row_pitch = y + (int)lround(1.6 * fs);
+}
 
-    /* horizontal */
+/* The figure's width: the panels, or the widest title. */
+static void cam_lay_out_width(cairo_t *cr, const figure_cam_spec *s, cam_layout *L) {
+    const double fs = L->fig.fs;
     const int grid_w = L->cols * L->P + (L->cols - 1) * (int)lround(1.2 * fs) +
-                       (any_sum && L->cols > 2 ? (int)lround(0.8 * fs) : 0);
-    double content_w = grid_w;
-    if (s->title) {
-        set_font(cr, 1.4 * fs, 1);
-        content_w = fmax(content_w, text_width(cr, s->title));
-    }
+                       (L->sum_col >= 0 && L->cols > 2 ? (int)lround(0.8 * fs) : 0);
+    double content_w = fmax(grid_w, heading_width(cr, s->title, FIGURE_TITLE, fs));
     set_font(cr, 1.1 * fs, 1);
     for (int r = 0; r < s->n_rows; r++)
         if (s->rows[r].title) content_w = fmax(content_w, text_width(cr, s->rows[r].title));
-    L->W = 2 * L->m + (int)ceil(content_w);
+    L->fig.W = 2 * L->fig.m + (int)ceil(content_w);
+}
 
-    /* vertical: the figure */
-    y = L->m;
-    L->title_y = y;
-    if (s->title) {
-        set_font(cr, 1.4 * fs, 1);
-        y += (int)ceil(line_height(cr)) + (int)lround(0.9 * fs);
-    }
-    L->rows_y = y;
-    y += s->n_rows * L->row_pitch - (int)lround(1.6 * fs);
-    if (s->caption) {
-        L->caption = s->caption;
-    } else {
-        snprintf(L->caption_buf, sizeof L->caption_buf, "%s%s", CAM_CAPTION,
+static const char *cam_lay_out(const figure_cam_spec *s, cam_layout *L, char *err) {
+    const char *e = cam_check(s, err);
+    if (e) return e;
+    memset(L, 0, sizeof *L);
+    const int side = s->height > s->width ? s->height : s->width;
+    L->P = s->panel ? s->panel : side * ((160 + side - 1) / side);
+    if (L->P > 1024) L->P = 1024;
+    const double fs = frame_font(&L->fig, clampd(L->P / 13.0, 11, 17));
+    const int any_row_title = cam_scan_rows(s, L);
+    cairo_t *cr = measuring_context();
+    cam_lay_out_row(cr, L, any_row_title);
+    cam_lay_out_width(cr, s, L);
+    L->rows_y = lay_out_title(cr, &L->fig, s->title, FIGURE_TITLE, &L->title_y);
+    const int y = L->rows_y + s->n_rows * L->row_pitch - (int)lround(1.6 * fs);
+    if (!s->caption)
+        snprintf(L->fig.caption.buf, sizeof L->fig.caption.buf, "%s%s", CAM_CAPTION,
                  L->nonfinite ? CAM_CAPTION_GREY : "");
-        L->caption = L->caption_buf;
-    }
-    L->caption_fs = fmax(10, 0.85 * fs);
-    set_font(cr, L->caption_fs, 0);
-    L->caption_lh = ceil(line_height(cr) * 1.2);
-    L->caption_lines = L->caption[0] ? wrap_text(cr, L->caption, L->W - 2 * L->m, 0, 0, 0, 0) : 0;
-    if (L->caption_lines) {
-        y += (int)lround(1.1 * fs);
-        L->caption_y = y;
-        y += (int)(L->caption_lines * L->caption_lh);
-    }
-    L->H = y + L->m;
-    cairo_destroy(cr);
-    return check_side(L->W, L->H, err);
+    return finish_layout(cr, &L->fig, s->caption, 1.1, y, err);
 }
 
 static int cam_col_x(const cam_layout *L, int col) {
-    const double fs = L->fs;
-    int x = L->m + col * (L->P + (int)lround(1.2 * fs));
+    const double fs = L->fig.fs;
+    int x = L->fig.m + col * (L->P + (int)lround(1.2 * fs));
     if (col == L->sum_col && L->cols > 2) x += (int)lround(0.8 * fs);
     return x;
 }
@@ -423,11 +551,7 @@ static figure_rect fit_in_panel(int x, int y, int P, int h, int w) {
 const char *figure_cam_size(const figure_cam_spec *spec, int *width, int *height,
                             char err[FIGURE_ERR_LEN]) {
     cam_layout L;
-    const char *e = cam_lay_out(spec, &L, err);
-    if (e) return e;
-    if (width) *width = L.W;
-    if (height) *height = L.H;
-    return NULL;
+    return report_size(cam_lay_out(spec, &L, err), &L.fig, width, height);
 }
 
 const char *figure_cam_panel(const figure_cam_spec *spec, int row, int col, figure_rect *rect,
@@ -454,25 +578,30 @@ const char *figure_cam_panel(const figure_cam_spec *spec, int row, int col, figu
 /* The title and the resolution line above a panel. */
 static void panel_heading(cairo_t *cr, const cam_layout *L, int x, int row_top, const char *title,
                           int h, int w) {
-    const double cx = x + L->P / 2.0, maxw = L->P + 1.0 * L->fs;
+    const double fs = L->fig.fs, cx = x + L->P / 2.0, maxw = L->P + 1.0 * fs;
     cairo_set_source_rgb(cr, 0, 0, 0);
     if (title && title[0])
-        text_fit(cr, cx, row_top + L->panel_title_dy, 0.5, 0, title, L->fs, 0, maxw);
+        text_fit(cr, cx, row_top + L->panel_title_dy, 0.5, 0, title, fs, 0, maxw);
     char res[64];
     snprintf(res, sizeof res, "%d" TIMES "%d", h, w);
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    set_font(cr, 0.8 * L->fs, 0);
+    set_font(cr, 0.8 * fs, 0);
     text_at(cr, cx, row_top + L->res_dy, 0.5, 0, res);
 }
 
-/* One map panel with its colour bar: x the panel's left, row_top the row's top. */
-static int draw_map(cairo_t *cr, const cam_layout *L, int x, int row_top, const figure_map *map) {
-    panel_heading(cr, L, x, row_top, map->title, map->h, map->w);
+/* The largest |value| of a map's finite values, at least 1e-12. */
+static double map_range(const figure_map *map) {
     const size_t n = (size_t)map->h * (size_t)map->w;
     double r = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(map->values[i]) && fabs(map->values[i]) > r) r = fabs(map->values[i]);
-    if (r < 1e-12) r = 1e-12;
+    return r < 1e-12 ? 1e-12 : r;
+}
+
+/* The map's values in its panel at (x, top), blue -r .. white 0 .. red +r; 0, or -1 when out of
+ * memory. */
+static int paint_map(cairo_t *cr, const cam_layout *L, int x, int top, const figure_map *map,
+                     double r) {
     pixels px;
     if (pixels_new(&px, map->w, map->h)) return -1;
     for (int i = 0; i < map->h; i++)
@@ -482,130 +611,117 @@ static int draw_map(cairo_t *cr, const cam_layout *L, int x, int row_top, const 
             if (isfinite(v)) ramp(RDBU, 11, 0.5 + 0.5 * v / r, c);
             put_pixel(&px, i, j, pack_rgb(c[0], c[1], c[2]));
         }
-    paint_nearest(cr, &px, map->w, map->h,
-                  fit_in_panel(x, row_top + L->panel_dy, L->P, map->h, map->w));
+    paint_nearest(cr, &px, map->w, map->h, fit_in_panel(x, top, L->P, map->h, map->w));
+    return 0;
+}
 
-    /* the colour bar: the ramp's control points as gradient stops, exactly the map's colours */
+/* The labels -r, 0, +r under a colour bar, shrunk (down to 60 %) to fit its width bw. */
+static void bar_labels(cairo_t *cr, const cam_layout *L, int x, int bw, double y, double r) {
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%.3g", -r);
+    snprintf(hi, sizeof hi, "+%.3g", r);
+    double size = 0.8 * L->fig.fs;
+    set_font(cr, size, 0);
+    const double need = text_width(cr, lo) + text_width(cr, hi) + 2 * text_width(cr, "0") +
+                        2 * text_width(cr, "  ");
+    if (need > bw) set_font(cr, size *= fmax(0.6, bw / need), 0);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    text_at(cr, x, y, 0, 0, lo);
+    text_at(cr, x + bw / 2.0, y, 0.5, 0, "0");
+    text_at(cr, x + bw, y, 1, 0, hi);
+}
+
+/* The colour bar under a panel: the ramp's control points as gradient stops, exactly the map's
+ * colours, with ticks at -r, 0, +r. */
+static void map_colour_bar(cairo_t *cr, const cam_layout *L, int x, int row_top, double r) {
     const int by = row_top + L->bar_dy, bw = L->P, bh = L->bar_h;
-    cairo_pattern_t *grad = cairo_pattern_create_linear(x, 0, x + bw, 0);
-    ramp_stops(grad, RDBU, 11, 0);
-    cairo_rectangle(cr, x, by, bw, bh);
-    cairo_set_source(cr, grad);
-    cairo_fill(cr);
-    cairo_pattern_destroy(grad);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, x - 0.5, by - 0.5, bw + 1, bh + 1);
-    const int tick = (int)lround(0.25 * L->fs);
+    ramp_bar(cr, cairo_pattern_create_linear(x, 0, x + bw, 0), RDBU, 11,
+             (figure_rect){x, by, bw, bh});
+    const int tick = (int)lround(0.25 * L->fig.fs);
     const double tx[3] = {x - 0.5, x + floor(bw / 2.0) + 0.5, x + bw + 0.5};
     for (int k = 0; k < 3; k++) {
         cairo_move_to(cr, tx[k], by + bh + 0.5);
         cairo_line_to(cr, tx[k], by + bh + 0.5 + tick);
     }
     cairo_stroke(cr);
-    char lo[32], hi[32];
-    snprintf(lo, sizeof lo, "%.3g", -r);
-    snprintf(hi, sizeof hi, "+%.3g", r);
-    double size = 0.8 * L->fs;
-    set_font(cr, size, 0);
-    const double need = text_width(cr, lo) + text_width(cr, hi) + 2 * text_width(cr, "0") +
-                        2 * text_width(cr, "  ");
-    if (need > bw) set_font(cr, size *= fmax(0.6, bw / need), 0);
-    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    const double ly = row_top + L->label_dy;
-    text_at(cr, x, ly, 0, 0, lo);
-    text_at(cr, x + bw / 2.0, ly, 0.5, 0, "0");
-    text_at(cr, x + bw, ly, 1, 0, hi);
+    bar_labels(cr, L, x, bw, row_top + L->label_dy, r);
+}
+
+/* One map panel with its colour bar: x the panel's left, row_top the row's top. */
+static int draw_map(cairo_t *cr, const cam_layout *L, int x, int row_top, const figure_map *map) {
+    panel_heading(cr, L, x, row_top, map->title, map->h, map->w);
+    const double r = map_range(map);
+    if (paint_map(cr, L, x, row_top + L->panel_dy, map, r)) return -1;
+    map_colour_bar(cr, L, x, row_top, r);
+    return 0;
+}
+
+/* The input image in the row's first column. */
+static int draw_input(cairo_t *cr, const figure_cam_spec *s, const cam_layout *L, int row_top) {
+    const int x0 = cam_col_x(L, 0);
+    panel_heading(cr, L, x0, row_top, "input", s->height, s->width);
+    pixels px;
+    if (pixels_new(&px, s->width, s->height)) return -1;
+    const size_t plane = (size_t)s->height * (size_t)s->width;
+    const uint8_t *im = s->image;
+    for (int i = 0; i < s->height; i++)
+        for (int j = 0; j < s->width; j++) {
+            const size_t at = (size_t)i * s->width + j;
+            const uint32_t g = im[at];
+            put_pixel(&px, i, j,
+                      s->channels == 1 ? g << 16 | g << 8 | g
+                                       : (uint32_t)im[at] << 16 | (uint32_t)im[plane + at] << 8 |
+                                             im[2 * plane + at]);
+        }
+    paint_nearest(cr, &px, s->width, s->height,
+                  fit_in_panel(x0, row_top + L->panel_dy, L->P, s->height, s->width));
+    return 0;
+}
+
+/* Row r: a rule above it (but the first), its title, the input, the layer maps, the sum. */
+static int draw_cam_row(cairo_t *cr, const figure_cam_spec *s, const cam_layout *L, int r) {
+    const figure_cam_row *row = &s->rows[r];
+    const int top = L->rows_y + r * L->row_pitch;
+    if (r > 0) draw_rule(cr, &L->fig, top - 0.8 * L->fig.fs);
+    if (row->title) {
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        set_font(cr, 1.1 * L->fig.fs, 1);
+        text_at(cr, L->fig.m, top + L->row_title_dy, 0, 0, row->title);
+    }
+    if (draw_input(cr, s, L, top)) return -1;
+    for (int k = 0; k < row->n_maps; k++)
+        if (draw_map(cr, L, cam_col_x(L, k + 1), top, &row->maps[k])) return -1;
+    if (row->sum.values) return draw_map(cr, L, cam_col_x(L, L->sum_col), top, &row->sum);
+    return 0;
+}
+
+static int draw_cam(cairo_t *cr, const void *spec, const void *layout) {
+    const figure_cam_spec *s = spec;
+    const cam_layout *L = layout;
+    draw_heading(cr, s->title, FIGURE_TITLE, &L->fig, L->title_y);
+    for (int r = 0; r < s->n_rows; r++)
+        if (draw_cam_row(cr, s, L, r)) return -1;
     return 0;
 }
 
 const char *figure_cam_png(const char *path, const figure_cam_spec *spec,
                            char err[FIGURE_ERR_LEN]) {
-    if (!path) return fail(err, "cam figure: no output path");
     cam_layout L;
-    const char *e = cam_lay_out(spec, &L, err);
-    if (e) return e;
-    const double fs = L.fs;
-    cairo_surface_t *surface;
-    cairo_t *cr = canvas(L.W, L.H, &surface);
-    if (spec->title) {
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        set_font(cr, 1.4 * fs, 1);
-        text_at(cr, L.W / 2.0, L.title_y, 0.5, 0, spec->title);
-    }
-    int failed = 0;
-    for (int r = 0; r < spec->n_rows && !failed; r++) {
-        const figure_cam_row *row = &spec->rows[r];
-        const int top = L.rows_y + r * L.row_pitch;
-        if (r > 0) { /* a rule between rows */
-            const double ry = top - 0.8 * fs;
-            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-            cairo_set_line_width(cr, 1);
-            cairo_move_to(cr, L.m, floor(ry) + 0.5);
-            cairo_line_to(cr, L.W - L.m, floor(ry) + 0.5);
-            cairo_stroke(cr);
-        }
-        if (row->title) {
-            cairo_set_source_rgb(cr, 0, 0, 0);
-            set_font(cr, 1.1 * fs, 1);
-            text_at(cr, L.m, top + L.row_title_dy, 0, 0, row->title);
-        }
-        /* the input */
-        const int x0 = cam_col_x(&L, 0);
-        panel_heading(cr, &L, x0, top, "input", spec->height, spec->width);
-        pixels px;
-        if (pixels_new(&px, spec->width, spec->height)) {
-            failed = 1;
-            break;
-        }
-        const size_t plane = (size_t)spec->height * (size_t)spec->width;
-        for (int i = 0; i < spec->height; i++)
-            for (int j = 0; j < spec->width; j++) {
-                const size_t at = (size_t)i * spec->width + j;
-                const uint8_t *im = spec->image;
-                const uint32_t g = im[at];
-                put_pixel(&px, i, j,
-                          spec->channels == 1
-                              ? g << 16 | g << 8 | g
-                              : (uint32_t)im[at] << 16 | (uint32_t)im[plane + at] << 8 |
-                                    im[2 * plane + at]);
-            }
-        paint_nearest(cr, &px, spec->width, spec->height,
-                      fit_in_panel(x0, top + L.panel_dy, L.P, spec->height, spec->width));
-        for (int k = 0; k < row->n_maps && !failed; k++)
-            failed = draw_map(cr, &L, cam_col_x(&L, k + 1), top, &row->maps[k]) != 0;
-        if (row->sum.values && !failed)
-            failed = draw_map(cr, &L, cam_col_x(&L, L.sum_col), top, &row->sum) != 0;
-    }
-    if (L.caption_lines) {
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        set_font(cr, L.caption_fs, 0);
-        wrap_text(cr, L.caption, L.W - 2 * L.m, 1, L.W / 2.0, L.caption_y, L.caption_lh);
-    }
-    if (failed) {
-        cairo_destroy(cr);
-        cairo_surface_destroy(surface);
-        return fail(err, "%s: cannot draw the figure (out of memory)", path);
-    }
-    return finish(cr, surface, path, err);
+    const char *e = path ? cam_lay_out(spec, &L, err) : fail(err, "cam figure: no output path");
+    return e ? e : render(path, &L.fig, draw_cam, spec, &L, err);
 }
 
 /* ---- label patterns and samples ------------------------------------------------------------- */
 
 typedef struct labels_layout {
-    double fs;
+    figure_frame fig;
     int S;                    /* display pixels per value */
-    int m, pitch_x, cell_w;   /* margin; column pitch; column width */
+    int pitch_x, cell_w;      /* column pitch; column width */
     int grid_x;               /* the grid's left */
     int grid_cols, grid_rows; /* the pattern grid */
     int n_grid;               /* patterns + neutral */
     int title_y, grid_y, row_pitch, title_h, img_dy;
     int sample_y, n_samples; /* the sample row's top (a rule above it) */
-    int W, H;
-    int caption_y, caption_lines;
-    double caption_fs, caption_lh;
-    const char *caption;
-    char caption_buf[400];
 } labels_layout;
 
 static const char *picture_check(const figure_picture *p, const char *what, char *err) {
@@ -622,7 +738,7 @@ static const char *picture_check(const figure_picture *p, const char *what, char
 }
 
 /* The grid's panels (patterns, then neutral) and the samples (image, positive, negative) in
- * order; returns NULL past the end. default_title gets the title to show. */
+ * order; returns NULL past the end. title gets the title to show. */
 static const figure_picture *labels_panel(const figure_labels_spec *s, int k, char *title,
                                           size_t cap) {
     const figure_picture *p = NULL;
@@ -644,7 +760,8 @@ static const figure_picture *labels_panel(const figure_labels_spec *s, int k, ch
     return p;
 }
 
-static const char *labels_lay_out(const figure_labels_spec *s, labels_layout *L, char *err) {
+/* Checks the spec and its pictures; raises max_w, max_h to the largest picture's width, height. */
+static const char *labels_check(const figure_labels_spec *s, int *max_w, int *max_h, char *err) {
     if (!s) return fail(err, "labels figure: no spec");
     if (!s->patterns || s->n_patterns < 2 || s->n_patterns > 100)
         return fail(err, "labels figure: %d class patterns, not 2..100",
@@ -653,29 +770,25 @@ static const char *labels_lay_out(const figure_labels_spec *s, labels_layout *L,
         return fail(err, "labels figure: scale %d, not 0..32", s->scale);
     if (s->per_row < 0 || s->per_row > 100)
         return fail(err, "labels figure: %d panels a row, not 0..100", s->per_row);
-    memset(L, 0, sizeof *L);
-    L->S = s->scale ? s->scale : 4;
-    char title[256], what[300];
-    int max_w = 0, max_h = 0;
+    char title[256];
     for (int k = 0;; k++) {
         const figure_picture *p = labels_panel(s, k, title, sizeof title);
         if (!p) break;
         if (!p->values && k >= s->n_patterns) continue; /* neutral and samples are optional */
-        snprintf(what, sizeof what, "%s", title);
-        const char *e = picture_check(p, what, err);
+        const char *e = picture_check(p, title, err);
         if (e) return e;
-        if (p->w > max_w) max_w = p->w;
-        if (p->h > max_h) max_h = p->h;
+        if (p->w > *max_w) *max_w = p->w;
+        if (p->h > *max_h) *max_h = p->h;
     }
-    L->n_grid = s->n_patterns + (s->neutral.values != NULL);
-    L->n_samples =
-        (s->image.values != NULL) + (s->positive.values != NULL) + (s->negative.values != NULL);
-    const int cell_w = max_w * L->S, cell_h = max_h * L->S;
-    const double fs = L->fs = clampd(cell_w / 9.5, 10, 16);
-    L->m = (int)lround(1.5 * fs);
+    return NULL;
+}
 
-    cairo_t *cr = measuring_context();
-    /* a column is as wide as the widest picture or title (titles up to 3 pictures wide) */
+/* The columns: as wide as the widest picture or title (titles up to 3 pictures wide), and how
+ * many a grid row holds. */
+static void labels_lay_out_columns(cairo_t *cr, const figure_labels_spec *s, labels_layout *L,
+                                   int cell_w) {
+    const double fs = L->fig.fs;
+    char title[256];
     set_font(cr, fs, 0);
     double widest = 0;
     for (int k = 0;; k++) {
@@ -688,70 +801,68 @@ static const char *labels_lay_out(const figure_labels_spec *s, labels_layout *L,
     L->grid_cols = s->per_row ? s->per_row : L->n_grid <= 12 ? L->n_grid : 10;
     if (L->grid_cols > L->n_grid) L->grid_cols = L->n_grid;
     L->grid_rows = (L->n_grid + L->grid_cols - 1) / L->grid_cols;
+}
 
+/* The width of n columns side by side. */
+static int columns_width(const labels_layout *L, int n) {
+    return n * L->pitch_x - (L->pitch_x - L->cell_w);
+}
+
+/* The figure's width (the grid, the sample row or the title) and the grid centred in it. */
+static void labels_lay_out_width(cairo_t *cr, const figure_labels_spec *s, labels_layout *L) {
+    const int cols = L->grid_cols > L->n_samples ? L->grid_cols : L->n_samples;
+    const double content_w =
+        fmax(columns_width(L, cols), heading_width(cr, s->title, FIGURE_TITLE, L->fig.fs));
+    const int m = L->fig.m;
+    L->fig.W = 2 * m + (int)ceil(content_w);
+    L->grid_x = m + (L->fig.W - 2 * m - columns_width(L, L->grid_cols)) / 2;
+}
+
+static void labels_default_caption(const figure_labels_spec *s, labels_layout *L) {
+    char range[160];
+    if (s->lo < s->hi)
+        snprintf(range, sizeof range, "patterns black at %.3g, white at %.3g", s->lo, s->hi);
+    else
+        snprintf(range, sizeof range,
+                 "each pattern from its own minimum (black) to its maximum (white)");
+    snprintf(L->fig.caption.buf, sizeof L->fig.caption.buf,
+             "Each value a %d" TIMES "%d block (nearest neighbour); %s%s.", L->S, L->S, range,
+             L->n_samples ? "; samples black at 0, white at 1" : "");
+}
+
+static const char *labels_lay_out(const figure_labels_spec *s, labels_layout *L, char *err) {
+    int max_w = 0, max_h = 0;
+    const char *e = labels_check(s, &max_w, &max_h, err);
+    if (e) return e;
+    memset(L, 0, sizeof *L);
+    L->S = s->scale ? s->scale : 4;
+    L->n_grid = s->n_patterns + (s->neutral.values != NULL);
+    L->n_samples =
+        (s->image.values != NULL) + (s->positive.values != NULL) + (s->negative.values != NULL);
+    const int cell_w = max_w * L->S, cell_h = max_h * L->S;
+    const double fs = frame_font(&L->fig, clampd(cell_w / 9.5, 10, 16));
+    cairo_t *cr = measuring_context();
+    labels_lay_out_columns(cr, s, L, cell_w);
+    set_font(cr, fs, 0);
     L->title_h = (int)ceil(line_height(cr));
     L->img_dy = L->title_h + (int)lround(0.3 * fs);
     L->row_pitch = L->img_dy + cell_h + (int)lround(0.9 * fs);
-
-    const int cols = L->grid_cols > L->n_samples ? L->grid_cols : L->n_samples;
-    double content_w = cols * L->pitch_x - (L->pitch_x - L->cell_w);
-    if (s->title) {
-        set_font(cr, 1.4 * fs, 1);
-        content_w = fmax(content_w, text_width(cr, s->title));
-    }
-    L->W = 2 * L->m + (int)ceil(content_w);
-    const int grid_w = L->grid_cols * L->pitch_x - (L->pitch_x - L->cell_w);
-    L->grid_x = L->m + (L->W - 2 * L->m - grid_w) / 2;
-
-    int y = L->m;
-    L->title_y = y;
-    if (s->title) {
-        set_font(cr, 1.4 * fs, 1);
-        y += (int)ceil(line_height(cr)) + (int)lround(0.9 * fs);
-    }
-    L->grid_y = y;
-    y += L->grid_rows * L->row_pitch - (int)lround(0.9 * fs);
+    labels_lay_out_width(cr, s, L);
+    L->grid_y = lay_out_title(cr, &L->fig, s->title, FIGURE_TITLE, &L->title_y);
+    int y = L->grid_y + L->grid_rows * L->row_pitch - (int)lround(0.9 * fs);
     if (L->n_samples) {
         y += (int)lround(1.8 * fs);
         L->sample_y = y;
         y += L->row_pitch - (int)lround(0.9 * fs);
     }
-    if (s->caption) {
-        L->caption = s->caption;
-    } else {
-        char range[160];
-        if (s->lo < s->hi)
-            snprintf(range, sizeof range, "patterns black at %.3g, white at %.3g", s->lo, s->hi);
-        else
-            snprintf(range, sizeof range,
-                     "each pattern from its own minimum (black) to its maximum (white)");
-        snprintf(L->caption_buf, sizeof L->caption_buf,
-                 "Each value a %d" TIMES "%d block (nearest neighbour); %s%s.", L->S, L->S, range,
-                 L->n_samples ? "; samples black at 0, white at 1" : "");
-        L->caption = L->caption_buf;
-    }
-    L->caption_fs = fmax(10, 0.85 * fs);
-    set_font(cr, L->caption_fs, 0);
-    L->caption_lh = ceil(line_height(cr) * 1.2);
-    L->caption_lines = L->caption[0] ? wrap_text(cr, L->caption, L->W - 2 * L->m, 0, 0, 0, 0) : 0;
-    if (L->caption_lines) {
-        y += (int)lround(1.1 * fs);
-        L->caption_y = y;
-        y += (int)(L->caption_lines * L->caption_lh);
-    }
-    L->H = y + L->m;
-    cairo_destroy(cr);
-    return check_side(L->W, L->H, err);
+    if (!s->caption) labels_default_caption(s, L);
+    return finish_layout(cr, &L->fig, s->caption, 1.1, y, err);
 }
 
 const char *figure_labels_size(const figure_labels_spec *spec, int *width, int *height,
                                char err[FIGURE_ERR_LEN]) {
     labels_layout L;
-    const char *e = labels_lay_out(spec, &L, err);
-    if (e) return e;
-    if (width) *width = L.W;
-    if (height) *height = L.H;
-    return NULL;
+    return report_size(labels_lay_out(spec, &L, err), &L.fig, width, height);
 }
 
 /* A picture with its title in the column at (x, top); lo >= hi: its own range. */
@@ -775,85 +886,65 @@ static int draw_picture(cairo_t *cr, const labels_layout *L, int x, int top,
             }
             put_pixel(&px, i, j, pack_rgb(c[0], c[1], c[2]));
         }
-    const double cx = x + L->cell_w / 2.0;
+    const double fs = L->fig.fs, cx = x + L->cell_w / 2.0;
     figure_rect r = {(int)lround(cx - p->w * L->S / 2.0), top + L->img_dy, p->w * L->S,
                      p->h * L->S};
     paint_nearest(cr, &px, p->w, p->h, r);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text_fit(cr, cx, top, 0.5, 0, title, L->fs, 0, L->pitch_x - 0.15 * L->fs);
+    text_fit(cr, cx, top, 0.5, 0, title, fs, 0, L->pitch_x - 0.15 * fs);
     return 0;
+}
+
+/* The sample row under a rule, centred: image, positive, negative, each drawn 0 black, 1 white. */
+static int draw_samples(cairo_t *cr, const figure_labels_spec *s, const labels_layout *L) {
+    draw_rule(cr, &L->fig, L->sample_y - 0.9 * L->fig.fs);
+    const int x0 = L->fig.m + (L->fig.W - 2 * L->fig.m - columns_width(L, L->n_samples)) / 2;
+    int col = 0;
+    char title[256];
+    for (int k = s->n_patterns + 1; k <= s->n_patterns + 3; k++) {
+        const figure_picture *p = labels_panel(s, k, title, sizeof title);
+        if (!p->values) continue;
+        if (draw_picture(cr, L, x0 + col++ * L->pitch_x, L->sample_y, p, title, 0, 1)) return -1;
+    }
+    return 0;
+}
+
+static int draw_labels(cairo_t *cr, const void *spec, const void *layout) {
+    const figure_labels_spec *s = spec;
+    const labels_layout *L = layout;
+    draw_heading(cr, s->title, FIGURE_TITLE, &L->fig, L->title_y);
+    char title[256];
+    for (int k = 0; k < L->n_grid; k++) {
+        const figure_picture *p = labels_panel(s, k, title, sizeof title);
+        const int x = L->grid_x + (k % L->grid_cols) * L->pitch_x;
+        const int top = L->grid_y + (k / L->grid_cols) * L->row_pitch;
+        if (draw_picture(cr, L, x, top, p, title, s->lo, s->hi)) return -1;
+    }
+    return L->n_samples ? draw_samples(cr, s, L) : 0;
 }
 
 const char *figure_labels_png(const char *path, const figure_labels_spec *spec,
                               char err[FIGURE_ERR_LEN]) {
-    if (!path) return fail(err, "labels figure: no output path");
     labels_layout L;
-    const char *e = labels_lay_out(spec, &L, err);
-    if (e) return e;
-    const double fs = L.fs;
-    cairo_surface_t *surface;
-    cairo_t *cr = canvas(L.W, L.H, &surface);
-    if (spec->title) {
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        set_font(cr, 1.4 * fs, 1);
-        text_at(cr, L.W / 2.0, L.title_y, 0.5, 0, spec->title);
-    }
-    int failed = 0;
-    char title[256];
-    for (int k = 0; k < L.n_grid && !failed; k++) {
-        const figure_picture *p = labels_panel(spec, k, title, sizeof title);
-        const int x = L.grid_x + (k % L.grid_cols) * L.pitch_x;
-        const int top = L.grid_y + (k / L.grid_cols) * L.row_pitch;
-        failed = draw_picture(cr, &L, x, top, p, title, spec->lo, spec->hi) != 0;
-    }
-    if (L.n_samples && !failed) {
-        const double ry = floor(L.sample_y - 0.9 * fs) + 0.5;
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_set_line_width(cr, 1);
-        cairo_move_to(cr, L.m, ry);
-        cairo_line_to(cr, L.W - L.m, ry);
-        cairo_stroke(cr);
-        /* centred under the grid */
-        const int row_w = L.n_samples * L.pitch_x - (L.pitch_x - L.cell_w);
-        const int x0 = L.m + (L.W - 2 * L.m - row_w) / 2;
-        int col = 0;
-        for (int k = spec->n_patterns + 1; k <= spec->n_patterns + 3 && !failed; k++) {
-            const figure_picture *p = labels_panel(spec, k, title, sizeof title);
-            if (!p->values) continue;
-            failed = draw_picture(cr, &L, x0 + col++ * L.pitch_x, L.sample_y, p, title, 0, 1) != 0;
-        }
-    }
-    if (L.caption_lines) {
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        set_font(cr, L.caption_fs, 0);
-        wrap_text(cr, L.caption, L.W - 2 * L.m, 1, L.W / 2.0, L.caption_y, L.caption_lh);
-    }
-    if (failed) {
-        cairo_destroy(cr);
-        cairo_surface_destroy(surface);
-        return fail(err, "%s: cannot draw the figure (out of memory)", path);
-    }
-    return finish(cr, surface, path, err);
+    const char *e =
+        path ? labels_lay_out(spec, &L, err) : fail(err, "labels figure: no output path");
+    return e ? e : render(path, &L.fig, draw_labels, spec, &L, err);
 }
 
 /* ---- confusion matrix ----------------------------------------------------------------------- */
 
 typedef struct confusion_layout {
-    double fs, tick_fs, count_fs;
+    figure_frame fig;
+    double tick_fs, count_fs;
     int c;             /* cell side */
     int show_counts;   /* the counts fit in the cells */
     int rotate_x;      /* the x tick labels upright */
     int32_t max_count; /* the largest count */
-    int m, W, H;
     int title_y, subtitle_y;
     int gx, gy, gsize; /* the grid's left, top, side */
     int y_title_x;     /* the left of the rotated "true" */
     int x_labels_y, x_title_y;
     int bar_x, bar_w;
-    int caption_y, caption_lines;
-    double caption_fs, caption_lh;
-    const char *caption;
-    char caption_buf[400];
 } confusion_layout;
 
 static void class_name(const figure_confusion_spec *s, int k, char *buf, size_t cap) {
@@ -863,96 +954,112 @@ static void class_name(const figure_confusion_spec *s, int k, char *buf, size_t 
         snprintf(buf, cap, "%d", k);
 }
 
-static const char *confusion_lay_out(const figure_confusion_spec *s, confusion_layout *L,
-                                     char *err) {
+/* Checks the spec; its largest count in max_count. */
+static const char *confusion_check(const figure_confusion_spec *s, int32_t *max_count, char *err) {
     if (!s) return fail(err, "confusion figure: no spec");
     if (s->n < 2 || s->n > 100) return fail(err, "confusion figure: %d classes, not 2..100", s->n);
     if (!s->counts) return fail(err, "confusion figure: no counts");
     if (s->cell != 0 && (s->cell < 8 || s->cell > 200))
         return fail(err, "confusion figure: cell size %d, not 0 or 8..200", s->cell);
-    memset(L, 0, sizeof *L);
     const int n = s->n;
+    *max_count = 0;
     for (int t = 0; t < n; t++)
         for (int p = 0; p < n; p++) {
             const int32_t v = s->counts[(size_t)t * n + p];
             if (v < 0)
                 return fail(err, "confusion figure: count [%d][%d] = %ld is negative", t, p,
                             (long)v);
-            if (v > L->max_count) L->max_count = v;
+            if (v > *max_count) *max_count = v;
         }
-    const double fs = L->fs = 13;
-    L->m = (int)lround(1.5 * fs);
-    cairo_t *cr = measuring_context();
-    char digits[32], name[256];
+    return NULL;
+}
+
+/* A cell's side for n classes when the spec leaves it open; dw the largest count's width. */
+static int default_cell_side(int n, double dw) {
+    if (n <= 10) return (int)ceil(fmax(fmax(46, dw + 14), 200.0 / n));
+    if (n <= 20) return (int)ceil(fmax(36, dw + 10));
+    return clampi((int)lround(900.0 / n), 9, 36);
+}
+
+/* The cells: their side, the fonts of the counts and tick labels, whether the counts fit. */
+static void confusion_lay_out_cells(cairo_t *cr, const figure_confusion_spec *s,
+                                    confusion_layout *L) {
+    const double fs = L->fig.fs;
+    char digits[32];
     snprintf(digits, sizeof digits, "%ld", (long)L->max_count);
     set_font(cr, 0.9 * fs, 0);
-    const double dw = text_width(cr, digits);
-    if (s->cell)
-        L->c = s->cell;
-    else if (n <= 10)
-        L->c = (int)ceil(fmax(fmax(46, dw + 14), 200.0 / n));
-    else if (n <= 20)
-        L->c = (int)ceil(fmax(36, dw + 10));
-    else
-        L->c = clampi((int)lround(900.0 / n), 9, 36);
+    L->c = s->cell ? s->cell : default_cell_side(s->n, text_width(cr, digits));
     if (L->c > 200) L->c = 200;
     const int c = L->c;
     L->count_fs = fmin(0.9 * fs, 0.42 * c);
     set_font(cr, L->count_fs, 0);
     L->show_counts = L->count_fs >= 6.5 && text_width(cr, digits) <= c - 4;
     L->tick_fs = fmin(fs, 0.8 * c);
-    L->gsize = n * c;
+    L->gsize = s->n * c;
+}
 
-    /* tick label widths */
-    set_font(cr, L->tick_fs, 0);
+/* The widest class name in the tick font; the font's line height in tick_h. */
+static double widest_class_name(cairo_t *cr, const figure_confusion_spec *s, double tick_fs,
+                                double *tick_h) {
+    char name[256];
+    set_font(cr, tick_fs, 0);
     double name_w = 0;
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < s->n; k++) {
         class_name(s, k, name, sizeof name);
         name_w = fmax(name_w, text_width(cr, name));
     }
-    const double tick_h = line_height(cr);
-    L->rotate_x = name_w > c - 2;
-    /* colour bar labels */
-    set_font(cr, 0.85 * fs, 0);
-    snprintf(digits, sizeof digits, "%ld", (long)L->max_count);
-    const double bar_label_w = text_width(cr, digits);
-    set_font(cr, fs, 0);
-    const double axis_h = line_height(cr);
+    *tick_h = line_height(cr);
+    return name_w;
+}
 
-    /* horizontal */
-    L->y_title_x = L->m;
-    L->gx = L->m + (int)ceil(axis_h) + (int)lround(0.7 * fs) + (int)ceil(name_w) +
-            (int)lround(0.5 * fs);
+/* Left to right: "true", the tick labels, the grid, the colour bar and its labels, all centred in
+ * a figure at least 400 wide (room for the caption of a small matrix) and as wide as the titles. */
+static void confusion_lay_out_width(cairo_t *cr, const figure_confusion_spec *s,
+                                    confusion_layout *L, double name_w, double axis_h) {
+    const double fs = L->fig.fs;
+    const int m = L->fig.m;
+    char digits[32];
+    snprintf(digits, sizeof digits, "%ld", (long)L->max_count);
+    set_font(cr, 0.85 * fs, 0);
+    const double bar_label_w = text_width(cr, digits);
+    L->y_title_x = m;
+    L->gx =
+        m + (int)ceil(axis_h) + (int)lround(0.7 * fs) + (int)ceil(name_w) + (int)lround(0.5 * fs);
     L->bar_x = L->gx + L->gsize + (int)lround(1.3 * fs);
     L->bar_w = (int)lround(0.9 * fs);
-    const int content_w =
-        L->bar_x + L->bar_w + (int)lround(0.5 * fs) + (int)ceil(bar_label_w) + L->m;
-    int W = content_w > 400 ? content_w : 400; /* room for the caption of a small matrix */
-    if (s->title) {
-        set_font(cr, 1.35 * fs, 1);
-        W = (int)fmax(W, ceil(text_width(cr, s->title)) + 2 * L->m);
-    }
-    if (s->subtitle) {
-        set_font(cr, fs, 0);
-        W = (int)fmax(W, ceil(text_width(cr, s->subtitle)) + 2 * L->m);
-    }
-    L->W = W;
-    /* the axes, grid and bar centred in a wider figure */
-    const int shift = (W - content_w) / 2;
+    const int content_w = L->bar_x + L->bar_w + (int)lround(0.5 * fs) + (int)ceil(bar_label_w) + m;
+    const double heading_w = fmax(heading_width(cr, s->title, CONFUSION_TITLE, fs),
+                                  heading_width(cr, s->subtitle, CONFUSION_SUBTITLE, fs));
+    L->fig.W = (int)fmax(content_w > 400 ? content_w : 400, ceil(heading_w) + 2 * m);
+    const int shift = (L->fig.W - content_w) / 2;
     L->y_title_x += shift, L->gx += shift, L->bar_x += shift;
+}
 
-    /* vertical */
-    int y = L->m;
-    L->title_y = y;
-    if (s->title) {
-        set_font(cr, 1.35 * fs, 1);
-        y += (int)ceil(line_height(cr)) + (int)lround(0.35 * fs);
-    }
+static void confusion_default_caption(confusion_layout *L) {
+    snprintf(L->fig.caption.buf, sizeof L->fig.caption.buf,
+             "Rows: true class; columns: predicted class. Shade: log(1 + count), white at 0, "
+             "darkest blue at the largest count (%ld).%s",
+             (long)L->max_count,
+             L->show_counts ? "" : " Counts not printed: the cells are too small.");
+}
+
+static const char *confusion_lay_out(const figure_confusion_spec *s, confusion_layout *L,
+                                     char *err) {
+    memset(L, 0, sizeof *L);
+    const char *e = confusion_check(s, &L->max_count, err);
+    if (e) return e;
+    const double fs = frame_font(&L->fig, 13);
+    cairo_t *cr = measuring_context();
+    confusion_lay_out_cells(cr, s, L);
+    double tick_h;
+    const double name_w = widest_class_name(cr, s, L->tick_fs, &tick_h);
+    L->rotate_x = name_w > L->c - 2;
+    set_font(cr, fs, 0);
+    const double axis_h = line_height(cr);
+    confusion_lay_out_width(cr, s, L, name_w, axis_h);
+    int y = lay_out_title(cr, &L->fig, s->title, CONFUSION_TITLE, &L->title_y);
     L->subtitle_y = y;
-    if (s->subtitle) {
-        set_font(cr, fs, 0);
-        y += (int)ceil(line_height(cr));
-    }
+    y += heading_height(cr, s->subtitle, CONFUSION_SUBTITLE, fs);
     if (s->title || s->subtitle) y += (int)lround(1.0 * fs);
     L->gy = y;
     /* the bar's top and bottom labels reach half a line past the grid */
@@ -961,38 +1068,14 @@ static const char *confusion_lay_out(const figure_confusion_spec *s, confusion_l
     y += (int)ceil(L->rotate_x ? name_w : tick_h) + (int)lround(0.6 * fs);
     L->x_title_y = y;
     y += (int)ceil(axis_h);
-    if (s->caption) {
-        L->caption = s->caption;
-    } else {
-        snprintf(L->caption_buf, sizeof L->caption_buf,
-                 "Rows: true class; columns: predicted class. Shade: log(1 + count), white at 0, "
-                 "darkest blue at the largest count (%ld).%s",
-                 (long)L->max_count,
-                 L->show_counts ? "" : " Counts not printed: the cells are too small.");
-        L->caption = L->caption_buf;
-    }
-    L->caption_fs = fmax(10, 0.85 * fs);
-    set_font(cr, L->caption_fs, 0);
-    L->caption_lh = ceil(line_height(cr) * 1.2);
-    L->caption_lines = L->caption[0] ? wrap_text(cr, L->caption, L->W - 2 * L->m, 0, 0, 0, 0) : 0;
-    if (L->caption_lines) {
-        y += (int)lround(1.0 * fs);
-        L->caption_y = y;
-        y += (int)(L->caption_lines * L->caption_lh);
-    }
-    L->H = y + L->m;
-    cairo_destroy(cr);
-    return check_side(L->W, L->H, err);
+    if (!s->caption) confusion_default_caption(L);
+    return finish_layout(cr, &L->fig, s->caption, 1.0, y, err);
 }
 
 const char *figure_confusion_size(const figure_confusion_spec *spec, int *width, int *height,
                                   char err[FIGURE_ERR_LEN]) {
     confusion_layout L;
-    const char *e = confusion_lay_out(spec, &L, err);
-    if (e) return e;
-    if (width) *width = L.W;
-    if (height) *height = L.H;
-    return NULL;
+    return report_size(confusion_lay_out(spec, &L, err), &L.fig, width, height);
 }
 
 const char *figure_confusion_cell(const figure_confusion_spec *spec, int t, int p,
@@ -1011,18 +1094,18 @@ static double shade_t(int32_t v, int32_t max) {
     return max > 0 ? log1p((double)v) / log1p((double)max) : 0;
 }
 
+/* The count of true class t predicted p, its cell's colour in col. */
+static int32_t cell_count(const figure_confusion_spec *s, const confusion_layout *L, int t, int p,
+                          double col[3]) {
+    const int32_t v = s->counts[(size_t)t * s->n + p];
+    ramp(BLUES, 9, shade_t(v, L->max_count), col);
+    return v;
+}
+
 static void confusion_bar(cairo_t *cr, const confusion_layout *L) {
-    const double fs = L->fs;
+    const double fs = L->fig.fs;
     const int x = L->bar_x, y = L->gy, w = L->bar_w, h = L->gsize;
-    cairo_pattern_t *grad = cairo_pattern_create_linear(0, y + h, 0, y);
-    ramp_stops(grad, BLUES, 9, 0);
-    cairo_rectangle(cr, x, y, w, h);
-    cairo_set_source(cr, grad);
-    cairo_fill(cr);
-    cairo_pattern_destroy(grad);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, x - 0.5, y - 0.5, w + 1, h + 1);
+    ramp_bar(cr, cairo_pattern_create_linear(0, y + h, 0, y), BLUES, 9, (figure_rect){x, y, w, h});
     cairo_stroke(cr);
     /* ticks: the largest count, then 0, 1, 10, 100, ... where they clear the labels drawn */
     set_font(cr, 0.85 * fs, 0);
@@ -1052,99 +1135,101 @@ static void confusion_bar(cairo_t *cr, const confusion_layout *L) {
     }
 }
 
-const char *figure_confusion_png(const char *path, const figure_confusion_spec *spec,
-                                 char err[FIGURE_ERR_LEN]) {
-    if (!path) return fail(err, "confusion figure: no output path");
-    confusion_layout L;
-    const char *e = confusion_lay_out(spec, &L, err);
-    if (e) return e;
-    const double fs = L.fs;
-    const int n = spec->n, c = L.c;
-    cairo_surface_t *surface;
-    cairo_t *cr = canvas(L.W, L.H, &surface);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    if (spec->title) {
-        set_font(cr, 1.35 * fs, 1);
-        text_at(cr, L.W / 2.0, L.title_y, 0.5, 0, spec->title);
-    }
-    if (spec->subtitle) {
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        set_font(cr, fs, 0);
-        text_at(cr, L.W / 2.0, L.subtitle_y, 0.5, 0, spec->subtitle);
-    }
-    /* cells */
-    char text[256];
+/* The cells shaded, with light lines between them when they are large enough. */
+static void confusion_cells(cairo_t *cr, const figure_confusion_spec *s,
+                            const confusion_layout *L) {
+    const int n = s->n, c = L->c;
     for (int t = 0; t < n; t++)
         for (int p = 0; p < n; p++) {
-            const int32_t v = spec->counts[(size_t)t * n + p];
             double col[3];
-            ramp(BLUES, 9, shade_t(v, L.max_count), col);
-            cairo_rectangle(cr, L.gx + p * c, L.gy + t * c, c, c);
+            cell_count(s, L, t, p, col);
+            cairo_rectangle(cr, L->gx + p * c, L->gy + t * c, c, c);
             cairo_set_source_rgb(cr, col[0], col[1], col[2]);
             cairo_fill(cr);
         }
-    if (c >= 12) { /* light lines between the cells */
-        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-        cairo_set_line_width(cr, 1);
-        for (int k = 1; k < n; k++) {
-            cairo_move_to(cr, L.gx + k * c + 0.5, L.gy);
-            cairo_line_to(cr, L.gx + k * c + 0.5, L.gy + L.gsize);
-            cairo_move_to(cr, L.gx, L.gy + k * c + 0.5);
-            cairo_line_to(cr, L.gx + L.gsize, L.gy + k * c + 0.5);
-        }
-        cairo_stroke(cr);
-    }
-    if (L.show_counts) {
-        set_font(cr, L.count_fs, 0);
-        for (int t = 0; t < n; t++)
-            for (int p = 0; p < n; p++) {
-                const int32_t v = spec->counts[(size_t)t * n + p];
-                double col[3];
-                ramp(BLUES, 9, shade_t(v, L.max_count), col);
-                const double lum = 0.2126 * col[0] + 0.7152 * col[1] + 0.0722 * col[2];
-                if (v == 0)
-                    cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
-                else if (lum < 0.5)
-                    cairo_set_source_rgb(cr, 1, 1, 1);
-                else
-                    cairo_set_source_rgb(cr, 0, 0, 0);
-                snprintf(text, sizeof text, "%ld", (long)v);
-                text_at(cr, L.gx + (p + 0.5) * c, L.gy + (t + 0.5) * c, 0.5, 0.5, text);
-            }
-    }
-    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    if (c < 12) return;
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, L.gx - 0.5, L.gy - 0.5, L.gsize + 1, L.gsize + 1);
+    for (int k = 1; k < n; k++) {
+        cairo_move_to(cr, L->gx + k * c + 0.5, L->gy);
+        cairo_line_to(cr, L->gx + k * c + 0.5, L->gy + L->gsize);
+        cairo_move_to(cr, L->gx, L->gy + k * c + 0.5);
+        cairo_line_to(cr, L->gx + L->gsize, L->gy + k * c + 0.5);
+    }
     cairo_stroke(cr);
-    /* tick labels */
+}
+
+/* Each cell's count: light grey 0, white on dark cells, black on light ones. */
+static void confusion_counts(cairo_t *cr, const figure_confusion_spec *s,
+                             const confusion_layout *L) {
+    const int n = s->n, c = L->c;
+    char text[32];
+    set_font(cr, L->count_fs, 0);
+    for (int t = 0; t < n; t++)
+        for (int p = 0; p < n; p++) {
+            double col[3];
+            const int32_t v = cell_count(s, L, t, p, col);
+            const double lum = 0.2126 * col[0] + 0.7152 * col[1] + 0.0722 * col[2];
+            const double ink = v == 0 ? 0.7 : lum < 0.5 ? 1 : 0;
+            cairo_set_source_rgb(cr, ink, ink, ink);
+            snprintf(text, sizeof text, "%ld", (long)v);
+            text_at(cr, L->gx + (p + 0.5) * c, L->gy + (t + 0.5) * c, 0.5, 0.5, text);
+        }
+}
+
+/* The class names left of the rows and under the columns (upright when rotate_x). */
+static void confusion_tick_labels(cairo_t *cr, const figure_confusion_spec *s,
+                                  const confusion_layout *L) {
+    const int c = L->c;
+    char text[256];
     cairo_set_source_rgb(cr, 0, 0, 0);
-    set_font(cr, L.tick_fs, 0);
-    for (int k = 0; k < n; k++) {
-        class_name(spec, k, text, sizeof text);
-        text_at(cr, L.gx - 0.5 * fs, L.gy + (k + 0.5) * c, 1, 0.5, text);
-        if (L.rotate_x) {
+    set_font(cr, L->tick_fs, 0);
+    for (int k = 0; k < s->n; k++) {
+        class_name(s, k, text, sizeof text);
+        text_at(cr, L->gx - 0.5 * L->fig.fs, L->gy + (k + 0.5) * c, 1, 0.5, text);
+        if (L->rotate_x) {
             cairo_save(cr);
-            cairo_translate(cr, L.gx + (k + 0.5) * c, L.x_labels_y);
+            cairo_translate(cr, L->gx + (k + 0.5) * c, L->x_labels_y);
             cairo_rotate(cr, -PI / 2);
             text_at(cr, 0, 0, 1, 0.5, text);
             cairo_restore(cr);
         } else {
-            text_at(cr, L.gx + (k + 0.5) * c, L.x_labels_y, 0.5, 0, text);
+            text_at(cr, L->gx + (k + 0.5) * c, L->x_labels_y, 0.5, 0, text);
         }
     }
-    /* axis titles */
-    set_font(cr, fs, 0);
-    text_at(cr, L.gx + L.gsize / 2.0, L.x_title_y, 0.5, 0, "predicted");
+}
+
+/* "predicted" under the grid, "true" upright on its left. */
+static void confusion_axis_titles(cairo_t *cr, const confusion_layout *L) {
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    set_font(cr, L->fig.fs, 0);
+    text_at(cr, L->gx + L->gsize / 2.0, L->x_title_y, 0.5, 0, "predicted");
     cairo_save(cr);
-    cairo_translate(cr, L.y_title_x, L.gy + L.gsize / 2.0);
+    cairo_translate(cr, L->y_title_x, L->gy + L->gsize / 2.0);
     cairo_rotate(cr, -PI / 2);
     text_at(cr, 0, 0, 0.5, 0, "true");
     cairo_restore(cr);
-    confusion_bar(cr, &L);
-    if (L.caption_lines) {
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        set_font(cr, L.caption_fs, 0);
-        wrap_text(cr, L.caption, L.W - 2 * L.m, 1, L.W / 2.0, L.caption_y, L.caption_lh);
-    }
-    return finish(cr, surface, path, err);
+}
+
+static int draw_confusion(cairo_t *cr, const void *spec, const void *layout) {
+    const figure_confusion_spec *s = spec;
+    const confusion_layout *L = layout;
+    draw_heading(cr, s->title, CONFUSION_TITLE, &L->fig, L->title_y);
+    draw_heading(cr, s->subtitle, CONFUSION_SUBTITLE, &L->fig, L->subtitle_y);
+    confusion_cells(cr, s, L);
+    if (L->show_counts) confusion_counts(cr, s, L);
+    outline(cr, (figure_rect){L->gx, L->gy, L->gsize, L->gsize}, 0.3);
+    cairo_stroke(cr);
+    confusion_tick_labels(cr, s, L);
+    confusion_axis_titles(cr, L);
+    confusion_bar(cr, L);
+    return 0;
+}
+
+const char *figure_confusion_png(const char *path, const figure_confusion_spec *spec,
+                                 char err[FIGURE_ERR_LEN]) {
+    confusion_layout L;
+    const char *e =
+        path ? confusion_lay_out(spec, &L, err) : fail(err, "confusion figure: no output path");
+    return e ? e : render(path, &L.fig, draw_confusion, spec, &L, err);
 }

@@ -64,9 +64,78 @@ static int check_png(const char *path, int w, int h, image *im) {
     return 0;
 }
 
+typedef enum figure_kind { CAM, LABELS, CONFUSION } figure_kind;
+
+/* One figure's API behind one call: with a path, draws spec there; without, its size in w, h. */
+static const char *call_figure(figure_kind kind, const void *spec, const char *path, int *w, int *h,
+                               char *err) {
+    switch (kind) {
+    case CAM:
+        return path ? figure_cam_png(path, spec, err) : figure_cam_size(spec, w, h, err);
+    case LABELS:
+        return path ? figure_labels_png(path, spec, err) : figure_labels_size(spec, w, h, err);
+    case CONFUSION:
+        return path ? figure_confusion_png(path, spec, err)
+                    : figure_confusion_size(spec, w, h, err);
+    }
+    return "no such figure";
+}
+
+/* Draws spec into path = dir/file and reads it back into im (the caller frees im->rgb): 0 when
+ * it is drawn at the size the layout reports and is not blank. */
+static int draw_and_read(figure_kind kind, const void *spec, const char *dir, const char *file,
+                         char path[512], image *im) {
+    char err[FIGURE_ERR_LEN];
+    int w = 0, h = 0;
+    const char *e = call_figure(kind, spec, NULL, &w, &h, err);
+    CHECK(!e, "%s: size: %s", file, e ? e : "");
+    snprintf(path, 512, "%s/%s", dir, file);
+    if (!e) e = call_figure(kind, spec, path, NULL, NULL, err);
+    CHECK(!e, "%s: png: %s", file, e ? e : "");
+    return e ? -1 : check_png(path, w, h, im);
+}
+
+/* Frees a figure read back and removes its file, unless kept. */
+static void done_with(image *im, const char *path, int keep) {
+    free(im->rgb);
+    if (!keep) unlink(path);
+}
+
+/* Draws spec into path = dir/file and checks it like draw_and_read, then lets it go. */
+static void check_drawn(figure_kind kind, const void *spec, const char *dir, const char *file,
+                        char path[512], int keep) {
+    image im;
+    if (!draw_and_read(kind, spec, dir, file, path, &im)) done_with(&im, path, keep);
+}
+
+/* Drawing spec into path fails, with a message that names must_name (NULL: anything). */
+static void check_refused(figure_kind kind, const void *spec, const char *path, const char *what,
+                          const char *must_name) {
+    char err[FIGURE_ERR_LEN];
+    const char *e = call_figure(kind, spec, path, NULL, NULL, err);
+    CHECK(e && (!must_name || strstr(e, must_name)), "%s refused: %s", what, e ? e : "(none)");
+}
+
+/* A path in a directory that does not exist is refused and named. */
+static void check_unwritable(figure_kind kind, const void *spec, const char *file) {
+    char path[512];
+    snprintf(path, sizeof path, "/nonexistent-dir-for-test-figure/%s", file);
+    check_refused(kind, spec, path, "an unwritable path", path);
+}
+
 /* The pixel at the centre of map value (i, j) of an h x w map drawn in rect r. */
 static const unsigned char *map_px(const image *im, figure_rect r, int h, int w, int i, int j) {
     return px(im, r.x + (int)((j + 0.5) * r.w / w), r.y + (int)((i + 0.5) * r.h / h));
+}
+
+enum { BLUE = -1, RED = 1 };
+
+/* Map value (i, j) of an h x w map drawn in r is clearly red or clearly blue (hue). */
+static void check_hue(const image *im, figure_rect r, int h, int w, int i, int j, int hue,
+                      const char *what) {
+    const unsigned char *p = map_px(im, r, h, w, i, j);
+    const int ok = hue == RED ? p[0] > p[2] + 50 : p[2] > p[0] + 50;
+    CHECK(ok, "%s is %s (%d,%d,%d)", what, hue == RED ? "red" : "blue", p[0], p[1], p[2]);
 }
 
 static void test_cam(const char *dir, int keep) {
@@ -112,42 +181,30 @@ static void test_cam(const char *dir, int keep) {
                             .rows = rows,
                             .n_rows = 2};
     char err[FIGURE_ERR_LEN], path[512];
-    int w = 0, h = 0;
-    const char *e = figure_cam_size(&spec, &w, &h, err);
-    CHECK(!e, "cam size: %s", e ? e : "");
-    CHECK(w >= 4 * 168 && w < 4 * 168 + 400 && h >= 2 * 168 && h < 2 * 168 + 500,
-          "cam size %dx%d within bounds for 4 panels of 168 by 2 rows", w, h);
-    snprintf(path, sizeof path, "%s/cam.png", dir);
-    e = figure_cam_png(path, &spec, err);
-    CHECK(!e, "cam png: %s", e ? e : "");
     image im;
-    if (e || check_png(path, w, h, &im)) return;
+    if (draw_and_read(CAM, &spec, dir, "cam.png", path, &im)) return;
+    CHECK(im.w >= 4 * 168 && im.w < 4 * 168 + 400 && im.h >= 2 * 168 && im.h < 2 * 168 + 500,
+          "cam size %dx%d within bounds for 4 panels of 168 by 2 rows", im.w, im.h);
     figure_rect r;
     /* row 0: layer 2 (28x28), layer 3 (14x14), sum */
     CHECK(!figure_cam_panel(&spec, 0, 1, &r, err), "panel (0,1)");
     CHECK(r.w == 168 && r.h == 168, "a 28x28 map fills a 168 px panel (%dx%d)", r.w, r.h);
-    const unsigned char *p = map_px(&im, r, N, N, 7, 7);
-    CHECK(p[0] > p[2] + 50, "layer 2 positive block is red (%d,%d,%d)", p[0], p[1], p[2]);
-    p = map_px(&im, r, N, N, 20, 20);
-    CHECK(p[2] > p[0] + 50, "layer 2 negative block is blue (%d,%d,%d)", p[0], p[1], p[2]);
+    check_hue(&im, r, N, N, 7, 7, RED, "layer 2 positive block");
+    check_hue(&im, r, N, N, 20, 20, BLUE, "layer 2 negative block");
     CHECK(!figure_cam_panel(&spec, 0, 2, &r, err), "panel (0,2)");
-    p = map_px(&im, r, M, M, 2, 11);
-    CHECK(p[0] > p[2] + 50, "layer 3 positive block is red (%d,%d,%d)", p[0], p[1], p[2]);
-    p = map_px(&im, r, M, M, 11, 2);
-    CHECK(p[2] > p[0] + 50, "layer 3 negative block is blue (%d,%d,%d)", p[0], p[1], p[2]);
-    p = map_px(&im, r, M, M, 7, 7);
+    check_hue(&im, r, M, M, 2, 11, RED, "layer 3 positive block");
+    check_hue(&im, r, M, M, 11, 2, BLUE, "layer 3 negative block");
+    const unsigned char *p = map_px(&im, r, M, M, 7, 7);
     CHECK(p[0] > 240 && p[1] > 240 && p[2] > 240, "a zero is white (%d,%d,%d)", p[0], p[1], p[2]);
     /* a 14x14 map shows 12 px blocks: the two pixels of one block agree */
     const unsigned char *q = px(&im, r.x + 9 * 12 + 1, r.y + 1),
                         *q2 = px(&im, r.x + 9 * 12 + 10, r.y + 10);
     CHECK(!memcmp(q, q2, 3), "one block, one colour");
     CHECK(!figure_cam_panel(&spec, 0, 3, &r, err), "panel (0,3): the sum");
-    p = map_px(&im, r, N, N, 22, 4);
-    CHECK(p[2] > p[0] + 50, "sum negative block is blue (%d,%d,%d)", p[0], p[1], p[2]);
+    check_hue(&im, r, N, N, 22, 4, BLUE, "sum negative block");
     /* row 1: the maps negated; a NaN drawn grey */
     CHECK(!figure_cam_panel(&spec, 1, 1, &r, err), "panel (1,1)");
-    p = map_px(&im, r, N, N, 7, 7);
-    CHECK(p[2] > p[0] + 50, "row 1 layer 2 (negated) is blue there (%d,%d,%d)", p[0], p[1], p[2]);
+    check_hue(&im, r, N, N, 7, 7, BLUE, "row 1 layer 2 (negated) there");
     p = map_px(&im, r, N, N, 0, 0);
     CHECK(p[0] == p[1] && p[1] == p[2] && p[0] > 120 && p[0] < 190, "NaN is grey (%d,%d,%d)", p[0],
           p[1], p[2]);
@@ -156,26 +213,23 @@ static void test_cam(const char *dir, int keep) {
     p = map_px(&im, r, N, N, 14, 14);
     CHECK(p[0] == 0 && p[1] == 0 && p[2] == 0, "input centre black");
     CHECK(figure_cam_panel(&spec, 0, 4, &r, err) != NULL, "no column 4");
-    free(im.rgb);
-    if (!keep) unlink(path);
+    done_with(&im, path, keep);
 
     /* errors */
     snprintf(path, sizeof path, "%s/refused.png", dir);
-    e = figure_cam_png("/nonexistent-dir-for-test-figure/cam.png", &spec, err);
-    CHECK(e && strstr(e, "/nonexistent-dir-for-test-figure/cam.png"), "unwritable path named: %s",
-          e ? e : "(none)");
+    check_unwritable(CAM, &spec, "cam.png");
     figure_cam_spec bad = spec;
     bad.channels = 2;
-    CHECK(figure_cam_png(path, &bad, err) != NULL, "2 channels refused");
+    check_refused(CAM, &bad, path, "2 channels", NULL);
     bad = spec;
     bad.n_rows = 0;
-    CHECK(figure_cam_png(path, &bad, err) != NULL, "no rows refused");
-    CHECK(figure_cam_png(path, NULL, err) != NULL, "NULL spec refused");
+    check_refused(CAM, &bad, path, "no rows", NULL);
+    check_refused(CAM, NULL, path, "NULL spec", NULL);
     figure_map bad_map = {"x", NULL, 3, 3};
     figure_cam_row bad_row = {"r", &bad_map, 1, {0}};
     bad = spec;
     bad.rows = &bad_row, bad.n_rows = 1;
-    CHECK(figure_cam_png(path, &bad, err) != NULL, "a map without values refused");
+    check_refused(CAM, &bad, path, "a map without values", NULL);
     CHECK(access(path, F_OK) != 0, "nothing written on refusal");
 }
 
@@ -193,21 +247,14 @@ static void test_cam_rgb(const char *dir, int keep) {
     const figure_cam_spec spec = {
         .image = input, .channels = 3, .height = 32, .width = 32, .rows = &row, .n_rows = 1};
     char err[FIGURE_ERR_LEN], path[512];
-    int w = 0, h = 0;
-    const char *e = figure_cam_size(&spec, &w, &h, err);
-    CHECK(!e, "rgb cam size: %s", e ? e : "");
-    snprintf(path, sizeof path, "%s/cam_rgb.png", dir);
-    e = figure_cam_png(path, &spec, err);
-    CHECK(!e, "rgb cam png: %s", e ? e : "");
     image im;
-    if (e || check_png(path, w, h, &im)) return;
+    if (draw_and_read(CAM, &spec, dir, "cam_rgb.png", path, &im)) return;
     figure_rect r;
     CHECK(!figure_cam_panel(&spec, 0, 0, &r, err) && r.w == 160, "the input fills 160 px");
     const unsigned char *p = map_px(&im, r, 32, 32, 0, 31);
     CHECK(p[0] == 248 && p[1] == 0 && p[2] == 40, "input top right (%d,%d,%d)", p[0], p[1], p[2]);
     CHECK(figure_cam_panel(&spec, 0, 3, &r, err) != NULL, "no sum column");
-    free(im.rgb);
-    if (!keep) unlink(path);
+    done_with(&im, path, keep);
 }
 
 static void test_labels(const char *dir, int keep) {
@@ -239,19 +286,12 @@ static void test_labels(const char *dir, int keep) {
                                .image = {NULL, img, 1, N, N},
                                .positive = {"positive (label 7)", pos, 1, N, N},
                                .negative = {"negative (label 3)", neg, 1, N, N}};
-    char err[FIGURE_ERR_LEN], path[512];
-    int w = 0, h = 0;
-    const char *e = figure_labels_size(&spec, &w, &h, err);
-    CHECK(!e, "labels size: %s", e ? e : "");
-    CHECK(w >= 10 * 112 && w < 10 * 112 + 400 && h >= 3 * 112 && h < 3 * 112 + 400,
-          "labels size %dx%d within bounds", w, h);
-    snprintf(path, sizeof path, "%s/labels.png", dir);
-    e = figure_labels_png(path, &spec, err);
-    CHECK(!e, "labels png: %s", e ? e : "");
+    char path[512];
     image im;
-    if (!e && !check_png(path, w, h, &im)) {
-        free(im.rgb);
-        if (!keep) unlink(path);
+    if (!draw_and_read(LABELS, &spec, dir, "labels.png", path, &im)) {
+        CHECK(im.w >= 10 * 112 && im.w < 10 * 112 + 400 && im.h >= 3 * 112 && im.h < 3 * 112 + 400,
+              "labels size %dx%d within bounds", im.w, im.h);
+        done_with(&im, path, keep);
     }
 
     /* 100 classes wrap at 10 a row; RGB samples of another size */
@@ -271,25 +311,14 @@ static void test_labels(const char *dir, int keep) {
                               .n_patterns = 100,
                               .image = {NULL, rgb, 3, 32, 32},
                               .scale = 2};
-    e = figure_labels_size(&big, &w, &h, err);
-    CHECK(!e, "labels (100) size: %s", e ? e : "");
-    snprintf(path, sizeof path, "%s/labels100.png", dir);
-    e = figure_labels_png(path, &big, err);
-    CHECK(!e, "labels (100) png: %s", e ? e : "");
-    if (!e && !check_png(path, w, h, &im)) {
-        free(im.rgb);
-        if (!keep) unlink(path);
-    }
+    check_drawn(LABELS, &big, dir, "labels100.png", path, keep);
 
-    e = figure_labels_png("/nonexistent-dir-for-test-figure/labels.png", &spec, err);
-    CHECK(e && strstr(e, "/nonexistent-dir-for-test-figure/labels.png"),
-          "unwritable path named: %s", e ? e : "(none)");
+    check_unwritable(LABELS, &spec, "labels.png");
     figure_labels_spec bad = spec;
     bad.n_patterns = 1;
-    CHECK(figure_labels_png(path, &bad, err) != NULL, "one pattern refused");
+    check_refused(LABELS, &bad, path, "one pattern", NULL);
     pat[2][5] = INFINITY;
-    e = figure_labels_png(path, &spec, err);
-    CHECK(e && strstr(e, "class 2"), "a non-finite pattern refused, named: %s", e ? e : "(none)");
+    check_refused(LABELS, &spec, path, "a non-finite pattern", "class 2");
     pat[2][5] = 0;
 }
 
@@ -306,16 +335,10 @@ static void test_confusion(const char *dir, int keep) {
                                   .n = N,
                                   .counts = counts};
     char err[FIGURE_ERR_LEN], path[512];
-    int w = 0, h = 0;
-    const char *e = figure_confusion_size(&spec, &w, &h, err);
-    CHECK(!e, "confusion size: %s", e ? e : "");
-    CHECK(w >= 10 * 40 && w < 10 * 60 + 300 && h >= 10 * 40 && h < 10 * 60 + 300,
-          "confusion size %dx%d within bounds", w, h);
-    snprintf(path, sizeof path, "%s/confusion.png", dir);
-    e = figure_confusion_png(path, &spec, err);
-    CHECK(!e, "confusion png: %s", e ? e : "");
     image im;
-    if (e || check_png(path, w, h, &im)) return;
+    if (draw_and_read(CONFUSION, &spec, dir, "confusion.png", path, &im)) return;
+    CHECK(im.w >= 10 * 40 && im.w < 10 * 60 + 300 && im.h >= 10 * 40 && im.h < 10 * 60 + 300,
+          "confusion size %dx%d within bounds", im.w, im.h);
     /* the darkest cell (luminance near a corner, clear of the count) holds the largest count */
     int best_t = -1, best_p = -1;
     double best = 1e9;
@@ -333,8 +356,7 @@ static void test_confusion(const char *dir, int keep) {
     figure_confusion_cell(&spec, 0, 1, &r, err);
     const unsigned char *c = px(&im, r.x + 3, r.y + 3);
     CHECK(c[0] == 255 && c[1] == 255 && c[2] == 255, "a zero cell is white");
-    free(im.rgb);
-    if (!keep) unlink(path);
+    done_with(&im, path, keep);
 
     /* 100 classes with names: counts left out, tick labels upright */
     static int32_t big[100 * 100];
@@ -347,24 +369,14 @@ static void test_confusion(const char *dir, int keep) {
     }
     figure_confusion_spec spec100 = {
         .title = "100 classes", .n = 100, .counts = big, .names = names};
-    e = figure_confusion_size(&spec100, &w, &h, err);
-    CHECK(!e, "confusion (100) size: %s", e ? e : "");
-    snprintf(path, sizeof path, "%s/confusion100.png", dir);
-    e = figure_confusion_png(path, &spec100, err);
-    CHECK(!e, "confusion (100) png: %s", e ? e : "");
-    if (!e && !check_png(path, w, h, &im)) {
-        free(im.rgb);
-        if (!keep) unlink(path);
-    }
+    check_drawn(CONFUSION, &spec100, dir, "confusion100.png", path, keep);
 
-    e = figure_confusion_png("/nonexistent-dir-for-test-figure/confusion.png", &spec, err);
-    CHECK(e && strstr(e, "/nonexistent-dir-for-test-figure/confusion.png"),
-          "unwritable path named: %s", e ? e : "(none)");
+    check_unwritable(CONFUSION, &spec, "confusion.png");
     figure_confusion_spec bad = spec;
     bad.n = 1;
-    CHECK(figure_confusion_png(path, &bad, err) != NULL, "one class refused");
+    check_refused(CONFUSION, &bad, path, "one class", NULL);
     counts[3] = -1;
-    CHECK(figure_confusion_png(path, &spec, err) != NULL, "a negative count refused");
+    check_refused(CONFUSION, &spec, path, "a negative count", NULL);
     counts[3] = 0;
 }
 
