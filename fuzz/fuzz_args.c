@@ -1,38 +1,135 @@
-/* Fuzzes the CLI option parser (cli/options.c, cli/args.c):
+/* Fuzzes the CLI option parser (cli/options.c, cli/args.c) of every command:
  *
- *   byte 0   command: 0 train, 1 bench, 2 eval, 3 info (modulo 4)
+ *   byte 0   command (modulo 8): 0 train, 1 bench, 2 eval, 3 info, 4 plot, 5 predict, 6 cam,
+ *            7 labels
  *   rest     the arguments after the command, separated by NUL bytes
  *
  * Each argument gets its own exact-size allocation, so ASan catches a read past its end.
- * Checks: a parse that succeeds leaves a configuration ffcnn_config_validate() accepts and
- * settings inside their documented ranges; one that fails leaves a message. Inputs naming a
- * file under /dev or /proc (--net @FILE reads it) are skipped: a terminal or a pipe would block. */
+ * Checks: a parse that succeeds leaves a configuration ffcnn_config_validate() accepts (train,
+ * bench) and settings inside their documented ranges (a known data set, folder only with its
+ * DIR; --split all only where a command takes it; --val-split, --image-size), each command's
+ * required flags given and the flags of other commands at their defaults; plot's METRICS files
+ * and predict's and cam's images are arguments of argv that are not flags, predict and cam have
+ * images or --index but not both, cam at most one image. One that fails leaves a message that
+ * names what it is about ("WHAT: why"), on one line when no argument holds a line break. Inputs
+ * naming a file under /dev or /proc (--net @FILE reads it) are skipped: a terminal or a pipe
+ * would block. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ffcnn.h"
 #include "fuzz_util.h"
+#include "data.h" /* CLI_SPLIT_ALL */
 #include "options.h"
 
 #define MAX_ARGS 128
 
-static void check_err(const char *err) {
-    FZ_CHECK(err[0] != '\0' && memchr(err, '\0', FFCNN_ERR_LEN) != NULL);
-}
-
-static void check_data(const char *dir, size_t cap, const char *name) {
-    FZ_CHECK(memchr(dir, '\0', cap) != NULL && dir[0] != '\0');
-    FZ_CHECK(name && (!strcmp(name, "mnist") || !strcmp(name, "fashion")));
+static void check_data(const cli_opts *o) {
+    static const char *const sets[] = {"mnist",           "fashion",      "cifar10", "cifar100",
+                                       "cifar100-coarse", "cifar10-jpeg", "folder"};
+    FZ_CHECK(memchr(o->data_dir, '\0', sizeof o->data_dir) != NULL && o->data_dir[0] != '\0');
+    int known = 0;
+    for (size_t i = 0; o->data_name && i < sizeof sets / sizeof *sets; i++)
+        known |= !strcmp(o->data_name, sets[i]);
+    FZ_CHECK(known);
+    if (!strcmp(o->data_name, "folder")) FZ_CHECK(o->data_given); /* folder:DIR, never a default */
+    FZ_CHECK(o->data_given || !strcmp(o->data_name, "mnist"));
 }
 
 static void check_common(const cli_opts *o) {
-    check_data(o->data_dir, sizeof o->data_dir, o->data_name);
+    check_data(o);
     FZ_CHECK(o->threads >= 1 && o->threads <= 1024);
     FZ_CHECK(o->conv_n >= 0 && o->conv_n <= FFCNN_MAX_LAYERS);
     for (int i = 0; i < o->conv_n; i++)
         FZ_CHECK(o->conv[i] >= FFCNN_CONV_AUTO && o->conv[i] <= FFCNN_CONV_FFT);
     FZ_CHECK(o->json == 0 || o->json == 1);
+    FZ_CHECK(
+        o->split == FFCNN_SPLIT_VAL || o->split == FFCNN_SPLIT_TEST ||
+        (o->split == CLI_SPLIT_ALL && (o->cmd & (CMD_EVAL | CMD_PREDICT | CMD_CAM | CMD_LABELS))));
+    FZ_CHECK(o->val_split >= 0 && o->val_split <= (1 << 30)); /* 0: the set's default */
+    if (!(o->cmd & (CMD_TRAIN | CMD_EVAL | CMD_PREDICT | CMD_CAM | CMD_LABELS)))
+        FZ_CHECK(o->val_split == 0);
+    FZ_CHECK(o->image_c == 1 || o->image_c == 3);
+    FZ_CHECK(o->image_h >= 1 && o->image_h <= 4096 && o->image_w >= 1 && o->image_w <= 4096);
+    if (!(o->cmd & (CMD_TRAIN | CMD_LABELS)))
+        FZ_CHECK(o->image_c == 3 && o->image_h == 32 && o->image_w == 32);
+}
+
+/* The settings of predict, cam and labels, at their defaults for the other commands. */
+static void check_picture(const cli_opts *o, unsigned cmd) {
+    FZ_CHECK(o->index >= -1 && o->index <= (1 << 30));
+    FZ_CHECK(o->invert >= FFCNN_INVERT_AUTO && o->invert <= FFCNN_INVERT_NO);
+    FZ_CHECK(o->fit >= 0 && o->fit <= FFCNN_FIT_DIGIT); /* 0: auto */
+    FZ_CHECK(o->cls >= -1 && o->cls <= (1 << 20));
+    FZ_CHECK(o->all_classes == 0 || o->all_classes == 1);
+    if (!(cmd & (CMD_PREDICT | CMD_CAM | CMD_LABELS))) FZ_CHECK(o->index == -1);
+    if (!(cmd & (CMD_PREDICT | CMD_CAM))) FZ_CHECK(o->invert == FFCNN_INVERT_AUTO && o->fit == 0);
+    if (cmd != CMD_CAM) FZ_CHECK(o->cls == -1 && !o->all_classes);
+    if (cmd != CMD_PREDICT) FZ_CHECK(o->save_input == NULL);
+    if (cmd != CMD_EVAL) FZ_CHECK(o->confusion_png == NULL);
+    if (cmd & (CMD_PREDICT | CMD_CAM)) {
+        FZ_CHECK(o->model != NULL);
+        FZ_CHECK((o->n_inputs > 0) != (o->index >= 0)); /* images or --index, not both */
+    }
+    if (cmd == CMD_PREDICT) {
+        /* --mode goodness | linear; not given: BOTH stands for "follow the model" */
+        FZ_CHECK(o->mode_given ? o->mode == FFCNN_EVAL_GOODNESS || o->mode == FFCNN_EVAL_LINEAR
+                               : o->mode == FFCNN_EVAL_BOTH);
+    }
+    if (cmd == CMD_CAM) {
+        FZ_CHECK(o->n_inputs <= 1);
+        FZ_CHECK(o->out != NULL);
+        FZ_CHECK(!(o->cls >= 0 && o->all_classes));
+        FZ_CHECK(!o->mode_given && o->mode == FFCNN_EVAL_BOTH);
+    }
+    if (cmd == CMD_LABELS) {
+        FZ_CHECK(o->out != NULL && o->n_inputs == 0);
+        FZ_CHECK(o->cfg.label_kind >= FFCNN_LABEL_FOURIER1 &&
+                 o->cfg.label_kind <= FFCNN_LABEL_ONEHOT);
+        FZ_CHECK(o->cfg.label_k > 0.0f && o->cfg.label_k < 1.0f);
+    }
+}
+
+static void check_plot(const cli_opts *o, unsigned cmd) {
+    if (cmd != CMD_PLOT) {
+        FZ_CHECK(!o->x_epoch && !o->panels_val && o->title == NULL);
+        FZ_CHECK(o->width == 0 && o->height == 0);
+        return;
+    }
+    FZ_CHECK(o->n_inputs >= 1 && o->n_inputs <= CLI_MAX_INPUTS);
+    FZ_CHECK(o->out != NULL && o->model == NULL && o->index == -1);
+    FZ_CHECK(o->x_epoch == 0 || o->x_epoch == 1);
+    FZ_CHECK(o->panels_val == 0 || o->panels_val == 1);
+    FZ_CHECK(o->width == 0 || (o->width >= 200 && o->width <= 4000));
+    FZ_CHECK(o->height == 0 || (o->height >= 200 && o->height <= 4000));
+}
+
+/* plot's, predict's and cam's files: arguments of argv that are not flags, in order. */
+static void check_inputs(const cli_opts *o, unsigned cmd, int argc, char **argv) {
+    FZ_CHECK(o->n_inputs >= 0 && o->n_inputs <= CLI_MAX_FILES);
+    if (!(cmd & CMD_WITH_INPUTS)) FZ_CHECK(o->n_inputs == 0);
+    int j = 1;
+    for (int k = 0; k < o->n_inputs; k++, j++) {
+        FZ_CHECK(o->inputs[k] != NULL && o->inputs[k][0] != '-');
+        while (j < argc && argv[j] != o->inputs[k]) j++;
+        FZ_CHECK(j < argc); /* one of argv's strings, after the previous file's */
+    }
+}
+
+/* A failure's message: non-empty, terminated, "WHAT: why" with WHAT non-empty (a flag, a file
+ * or METRICS/IMAGE), one line unless an argument brought a line break in. */
+static void check_err(const char *err, int argc, char **argv) {
+    FZ_CHECK(memchr(err, '\0', FFCNN_ERR_LEN) != NULL && err[0] != '\0');
+    FZ_CHECK(strstr(err, ": ") != NULL);
+    int breaks = 0, quoted = 0;
+    for (int i = 1; i < argc; i++) {
+        breaks |= strpbrk(argv[i], "\n\r") != NULL;
+        quoted |= !strncmp(argv[i], ": ", 2); /* quoted first, it starts the message */
+    }
+    /* An empty argument is refused by name ("an empty argument: ..."), never quoted as "". */
+    FZ_CHECK(strncmp(err, ": ", 2) != 0 || quoted);
+    if (!breaks) FZ_CHECK(strpbrk(err, "\n\r") == NULL);
 }
 
 static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
@@ -43,12 +140,15 @@ static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
     fz_report("parse_args", rc, err);
     if (rc != FFCNN_OK) {
         FZ_CHECK(rc == FFCNN_EINVAL);
-        check_err(err);
+        check_err(err, argc, argv);
         return;
     }
     FZ_CHECK(o.cmd == (unsigned)cmd);
     if (o.help) return;
     check_common(&o);
+    check_inputs(&o, cmd, argc, argv);
+    check_picture(&o, cmd);
+    check_plot(&o, cmd);
     if (cmd == CMD_TRAIN || cmd == CMD_BENCH) {
         FZ_CHECK(ffcnn_config_validate(&o.cfg, why) == FFCNN_OK);
         FZ_CHECK(ffcnn_config_conv_layers(&o.cfg) >= 1);
@@ -61,23 +161,27 @@ static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
         FZ_CHECK(!o.resume || !o.config_flag); /* --resume refuses every configuration flag */
         if (cmd == CMD_TRAIN) FZ_CHECK(o.steps == 10 && o.warmup == 1 && o.infer_images == 100);
         if (cmd == CMD_BENCH) FZ_CHECK(!o.resume && o.train_limit == -1);
-    } else {
+    } else if (cmd == CMD_EVAL || cmd == CMD_INFO) {
         FZ_CHECK(o.model != NULL);
         FZ_CHECK(o.mode >= FFCNN_EVAL_GOODNESS && o.mode <= FFCNN_EVAL_BOTH);
-        FZ_CHECK(o.split == FFCNN_SPLIT_VAL || o.split == FFCNN_SPLIT_TEST);
         FZ_CHECK(o.eval_limit == -1 || o.eval_limit >= 1);
+    } else {
+        /* plot, predict, cam, labels: nothing of training's */
+        FZ_CHECK(o.resume == NULL);
+        if (cmd != CMD_LABELS) FZ_CHECK(o.config_flag == NULL); /* labels: --label-set, -k */
+        FZ_CHECK(o.eval_limit == -1 && o.train_limit == -1 && o.val_limit == -1);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    static const char *const names[4] = {"train", "bench", "eval", "info"};
-    static const enum cli_command commands[4] = {CMD_TRAIN, CMD_BENCH, CMD_EVAL, CMD_INFO};
-    const int which = data[0] % 4;
+    static const enum cli_command commands[8] = {CMD_TRAIN, CMD_BENCH,   CMD_EVAL, CMD_INFO,
+                                                 CMD_PLOT,  CMD_PREDICT, CMD_CAM,  CMD_LABELS};
+    const int which = data[0] % 8;
     data++, size--;
     char *argv[MAX_ARGS + 1];
     int argc = 0;
-    argv[argc++] = strdup(names[which]);
+    argv[argc++] = strdup(command_name(commands[which]));
     for (size_t i = 0; i < size && argc < MAX_ARGS;) {
         const uint8_t *nul = memchr(data + i, '\0', size - i);
         const size_t n = nul ? (size_t)(nul - (data + i)) : size - i;

@@ -1,13 +1,21 @@
-/* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint and DIR/args:
- * small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format version 4, ff
- * and bp, and ff ones converted to versions 1, 2 and 3) and malformed ones. The committed
- * fuzz/corpus was made as fuzz/README.md says: build the fuzz_gen_corpus target in build-fuzz,
- * empty the three folders, run build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see
- * the comment at the top of each fuzz_*.c. */
+/* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint, DIR/image and
+ * DIR/args: small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format
+ * version 4, ff and bp, and ff ones converted to versions 1, 2 and 3; PNG, JPEG and PGM/PPM
+ * files of each kind the decoder handles, written with ffcnn_image_save_png, libpng and
+ * libjpeg) and malformed ones. The committed fuzz/corpus was made as fuzz/README.md says: build
+ * the fuzz_gen_corpus target in build-fuzz, empty the four folders, run
+ * build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see the comment at the top of each
+ * fuzz_*.c. */
+#include <png.h> /* before setjmp.h (libpng 1.2 refused to follow it) */
+
+#include <errno.h>
+#include <jpeglib.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "ffcnn.h"
@@ -449,7 +457,270 @@ static void checkpoint_seeds(void) {
     free(mbp), free(mbp2), free(msbp), free(v3), free(v3e);
 }
 
-/* ---- args: command byte (0 train, 1 bench, 2 eval, 3 info), NUL-separated arguments ---- */
+/* ---- image: the image file itself ---- */
+
+/* A growable byte buffer (libpng's write callback appends to it). */
+typedef struct membuf {
+    uint8_t *p;
+    size_t n, cap;
+} membuf;
+
+static void membuf_put(membuf *b, const uint8_t *p, size_t n) {
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p) exit(1);
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void png_put(png_structp png, png_bytep p, size_t n) {
+    membuf_put(png_get_io_ptr(png), p, n);
+}
+static void png_flush_none(png_structp png) {
+    (void)png;
+}
+static void png_fail(png_structp png, png_const_charp msg) {
+    (void)png;
+    fail("libpng", msg);
+}
+
+/* A test pattern: a bright ring (a "0") on a dark background, each sample of `bits` bits, the
+ * channels a little apart so that colour survives; light = dark ink on a light background. */
+static unsigned pattern(int y, int x, int h, int w, int c, int bits, int light) {
+    const double dy = (y + 0.5) / h - 0.5, dx = (x + 0.5) / w - 0.5;
+    const double r = dy * dy + dx * dx;
+    const double ink = r > 0.06 && r < 0.16 ? 1.0 : r < 0.06 ? 0.1 : 0.0;
+    double v = (light ? 1.0 - ink : ink) * (1.0 - 0.15 * c) + 0.02 * ((x + 2 * y + c) % 3);
+    v = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+    return (unsigned)(v * ((1u << bits) - 1) + 0.5);
+}
+
+/* A PNG through libpng: color_type and bit_depth as libpng takes them, samples from pattern()
+ * (a palette image: indices of a palette of `colours` entries, the first `transparent` of them
+ * given alpha by a tRNS chunk). */
+static membuf png_bytes(int w, int h, int color_type, int bit_depth, int interlace, int light) {
+    membuf out = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fail, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) fail("libpng", "out of memory");
+    png_set_write_fn(png, &out, png_put, png_flush_none);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, bit_depth, color_type,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    const int palette = color_type == PNG_COLOR_TYPE_PALETTE;
+    const int colours = palette ? 1 << bit_depth : 0;
+    if (palette) {
+        png_color pal[256];
+        png_byte alpha[256];
+        for (int i = 0; i < colours; i++) {
+            pal[i] = (png_color){(png_byte)(i * 255 / (colours - 1)), (png_byte)(i * 37),
+                                 (png_byte)(255 - i * 255 / (colours - 1))};
+            alpha[i] = (png_byte)(i * 80);
+        }
+        png_set_PLTE(png, info, pal, colours);
+        png_set_tRNS(png, info, alpha, 3, NULL);
+    }
+    png_write_info(png, info);
+    if (bit_depth == 16) png_set_swap(png); /* the rows below hold host-order (LE) samples */
+    png_set_packing(png);                   /* rows of one byte per sample below 8 bits */
+    const int samples = palette ? 1 : png_get_channels(png, info);
+    const int bytes = bit_depth == 16 ? 2 : 1;
+    const int colour = color_type & PNG_COLOR_MASK_COLOR;
+    png_bytep *rows = malloc(sizeof *rows * (size_t)h);
+    for (int y = 0; y < h; y++) {
+        rows[y] = malloc((size_t)w * samples * bytes);
+        for (int x = 0; x < w; x++)
+            for (int s = 0; s < samples; s++) {
+                unsigned v;
+                if (palette)
+                    v = (unsigned)(x + y) % (unsigned)colours;
+                else if ((color_type & PNG_COLOR_MASK_ALPHA) && s == samples - 1)
+                    v = (unsigned)((x * 97 + y * 31) % ((1 << bit_depth) - 1)); /* alpha */
+                else
+                    v = pattern(y, x, h, w, colour ? s : 0, bit_depth, light);
+                if (bytes == 2)
+                    memcpy(rows[y] + 2 * ((size_t)x * samples + s), &(uint16_t){(uint16_t)v}, 2);
+                else
+                    rows[y][(size_t)x * samples + s] = (png_byte)v;
+            }
+    }
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    for (int y = 0; y < h; y++) free(rows[y]);
+    free(rows);
+    return out;
+}
+
+/* A JPEG through libjpeg (into memory): components 1 (grey), 3 (RGB) or 4 (CMYK). */
+static membuf jpeg_bytes(int w, int h, int components, int quality, int progressive, int light) {
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr); /* its error_exit prints and exits */
+    jpeg_create_compress(&cinfo);
+    unsigned char *mem = NULL;
+    unsigned long size = 0;
+    jpeg_mem_dest(&cinfo, &mem, &size);
+    cinfo.image_width = (JDIMENSION)w;
+    cinfo.image_height = (JDIMENSION)h;
+    cinfo.input_components = components;
+    cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    JSAMPLE *row = malloc((size_t)w * components);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        const int y = (int)cinfo.next_scanline;
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < components; c++)
+                row[x * components + c] = (JSAMPLE)pattern(y, x, h, w, c, 8, light);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    free(row);
+    membuf out = {0};
+    membuf_put(&out, mem, size);
+    free(mem);
+    return out;
+}
+
+/* A binary PGM (channels 1) or PPM (3), maxval up to 65535 (two bytes a sample over 255). */
+static membuf pnm_bytes(int w, int h, int channels, unsigned maxval, const char *comment) {
+    char header[256];
+    const int n = snprintf(header, sizeof header, "P%c\n%s%s%d %d\n%u\n", channels == 1 ? '5' : '6',
+                           comment ? comment : "", comment ? "\n" : "", w, h, maxval);
+    membuf out = {0};
+    membuf_put(&out, (const uint8_t *)header, (size_t)n);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < channels; c++) {
+                const unsigned v = pattern(y, x, h, w, c, 16, 0) * maxval / 65535u;
+                const uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+                if (maxval > 255)
+                    membuf_put(&out, b, 2);
+                else
+                    membuf_put(&out, b + 1, 1);
+            }
+    return out;
+}
+
+/* Writes a seed and checks that ffcnn_image_load() accepts it (with that many channels) or
+ * refuses it, as intended, so that a change to the decoder shows up here. */
+static void image_seed(const char *name, const uint8_t *p, size_t n, int want_channels) {
+    emit("image", name, p, n);
+    char path[4096], err[FFCNN_ERR_LEN];
+    snprintf(path, sizeof path, "%s/image/%s", root, name);
+    ffcnn_image img;
+    const int rc = ffcnn_image_load(&img, path, err);
+    if (want_channels ? rc != FFCNN_OK || img.channels != want_channels : rc == FFCNN_OK) {
+        fprintf(stderr, "gen_corpus: image seed %s: ffcnn_image_load %s (%s)\n", name,
+                rc ? "fails" : "succeeds", rc ? err : "unexpected channels or success");
+        exit(1);
+    }
+    ffcnn_image_free(&img);
+}
+
+static void image_membuf_seed(const char *name, membuf b, int want_channels) {
+    image_seed(name, b.p, b.n, want_channels);
+    free(b.p);
+}
+
+/* Sets a PNG's width (IHDR at byte 16) and recomputes the chunk's CRC-32 (over bytes 12..28). */
+static void png_set_width(uint8_t *p, uint32_t w) {
+    const uint8_t be[4] = {(uint8_t)(w >> 24), (uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w};
+    memcpy(p + 16, be, 4);
+    const uint32_t crc = (uint32_t)crc32_z(0L, p + 12, 17);
+    const uint8_t c[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+                          (uint8_t)crc};
+    memcpy(p + 29, c, 4);
+}
+
+static void image_seeds(void) {
+    char err[FFCNN_ERR_LEN], path[4096];
+    /* ffcnn_image_save_png: an MNIST-sized digit (prepared as it is) and a colour image */
+    ffcnn_image grey = {1, 28, 28, malloc(28 * 28)}, rgb = {3, 12, 16, malloc(3 * 12 * 16)};
+    for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+            grey.pixels[y * 28 + x] = (uint8_t)pattern(y, x, 28, 28, 0, 8, 0);
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < 12; y++)
+            for (int x = 0; x < 16; x++)
+                rgb.pixels[(c * 12 + y) * 16 + x] = (uint8_t)pattern(y, x, 12, 16, c, 8, 1);
+    snprintf(path, sizeof path, "%s/image/png_grey_28x28_digit", root);
+    if (ffcnn_image_save_png(&grey, path, err)) fail("ffcnn_image_save_png", err);
+    snprintf(path, sizeof path, "%s/image/png_rgb_16x12_light", root);
+    if (ffcnn_image_save_png(&rgb, path, err)) fail("ffcnn_image_save_png", err);
+    size_t n = 0;
+    uint8_t *saved = fz_read_file(path, &n);
+    if (!saved) fail(path, "cannot read back");
+    image_seed("png_rgb_16x12_light", saved, n, 3); /* checks it, and the grey one below */
+    snprintf(path, sizeof path, "%s/image/png_grey_28x28_digit", root);
+    size_t ng = 0;
+    uint8_t *saved_grey = fz_read_file(path, &ng);
+    if (!saved_grey) fail(path, "cannot read back");
+    image_seed("png_grey_28x28_digit", saved_grey, ng, 1);
+    free(grey.pixels), free(rgb.pixels);
+
+    /* libpng: the colour types and depths the library does not write */
+    image_membuf_seed("png_grey_alpha_8x8", png_bytes(8, 8, PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 0), 1);
+    image_membuf_seed("png_rgba_10x7", png_bytes(10, 7, PNG_COLOR_TYPE_RGBA, 8, 0, 1), 3);
+    image_membuf_seed("png_palette4_trns_9x9", png_bytes(9, 9, PNG_COLOR_TYPE_PALETTE, 4, 0, 0), 3);
+    image_membuf_seed("png_grey1_interlaced_13x11", png_bytes(13, 11, PNG_COLOR_TYPE_GRAY, 1, 1, 0),
+                      1);
+    image_membuf_seed("png_grey16_6x5", png_bytes(6, 5, PNG_COLOR_TYPE_GRAY, 16, 0, 1), 1);
+    image_membuf_seed("png_rgb16_interlaced_5x4", png_bytes(5, 4, PNG_COLOR_TYPE_RGB, 16, 1, 0), 3);
+    image_membuf_seed("png_rgba16_3x3", png_bytes(3, 3, PNG_COLOR_TYPE_RGBA, 16, 0, 0), 3);
+
+    /* libjpeg: grey, RGB (baseline and progressive), CMYK (with Adobe's marker) */
+    image_membuf_seed("jpeg_grey_20x12", jpeg_bytes(20, 12, 1, 90, 0, 1), 1);
+    image_membuf_seed("jpeg_rgb_16x16", jpeg_bytes(16, 16, 3, 75, 0, 0), 3);
+    image_membuf_seed("jpeg_rgb_progressive_17x9", jpeg_bytes(17, 9, 3, 50, 1, 1), 3);
+    image_membuf_seed("jpeg_cmyk_8x8", jpeg_bytes(8, 8, 4, 80, 0, 0), 3);
+
+    /* PGM/PPM: 8 and 16 bits, a header comment */
+    image_membuf_seed("pgm_30x8", pnm_bytes(30, 8, 1, 255, "# a comment"), 1);
+    image_membuf_seed("pgm_maxval1000_7x3", pnm_bytes(7, 3, 1, 1000, NULL), 1);
+    image_membuf_seed("ppm_6x6", pnm_bytes(6, 6, 3, 255, NULL), 3);
+    image_membuf_seed("ppm_16bit_4x2", pnm_bytes(4, 2, 3, 65535, NULL), 3);
+
+    /* malformed */
+    image_seed("png_truncated", saved, n / 2, 0);
+    saved[n - 20] ^= 0x55; /* the end of the IDAT data: zlib's Adler-32 */
+    image_seed("png_corrupt_idat", saved, n, 0);
+    saved[n - 20] ^= 0x55;
+    saved[n - 14] ^= 0x55; /* the IDAT chunk's CRC-32 (IEND's 12 bytes follow it) */
+    image_seed("png_bad_crc", saved, n, 0);
+    saved[n - 14] ^= 0x55;
+    png_set_width(saved, 32769);
+    image_seed("png_too_wide", saved, n, 0);
+    png_set_width(saved, 0);
+    image_seed("png_zero_width", saved, n, 0);
+    free(saved), free(saved_grey);
+    membuf j = jpeg_bytes(16, 16, 3, 75, 0, 0);
+    image_seed("jpeg_truncated", j.p, j.n * 2 / 3, 0);
+    image_seed("jpeg_soi_only", j.p, 2, 0);
+    free(j.p);
+    membuf pgm = pnm_bytes(5, 5, 1, 255, NULL);
+    image_seed("pgm_truncated", pgm.p, pgm.n - 3, 0);
+    free(pgm.p);
+    static const char *const bad_pnm[][2] = {
+        {"pgm_maxval_0", "P5 2 2 0\n\1\2\3\4"},
+        {"pgm_no_whitespace_before_pixels", "P5 2 2 255"},
+        {"pgm_too_large", "P5 40000 40000 255\n\1\2\3\4"},
+        {"pgm_ascii_p2", "P2\n2 2\n255\n1 2 3 4\n"},
+        {"not_an_image", "GIF89a"},
+    };
+    for (size_t i = 0; i < sizeof bad_pnm / sizeof *bad_pnm; i++)
+        image_seed(bad_pnm[i][0], (const uint8_t *)bad_pnm[i][1], strlen(bad_pnm[i][1]), 0);
+    image_seed("empty", (const uint8_t *)"", 0, 0);
+}
+
+/* ---- args: command byte (0 train, 1 bench, 2 eval, 3 info, 4 plot, 5 predict, 6 cam,
+ * 7 labels), NUL-separated arguments ---- */
 
 static void args_seed(const char *name, uint8_t cmd, const char *const *args) {
     uint8_t buf[4096];
@@ -542,17 +813,75 @@ static void args_seeds(void) {
     args_seed("info_help", 3, A("--help"));
     args_seed("bad_info_no_model", 3, A("--json"));
     args_seed("bad_info_eval_flag", 3, A("--model", "m.ffm", "--split", "test"));
+    /* plot, predict, cam, labels */
+    args_seed("plot", 4, A("runs/a.metrics.jsonl", "runs/b.metrics.jsonl", "--out", "p.png"));
+    args_seed("plot_all_flags", 4,
+              A("--x", "epoch", "--panels", "val", "--title", "curves", "--width", "1200",
+                "--height", "900", "--out=p.png", "m.metrics.jsonl"));
+    args_seed("bad_plot_no_out", 4, A("m.metrics.jsonl"));
+    args_seed("bad_plot_no_metrics", 4, A("--out", "p.png", "--panels", "all"));
+    args_seed("bad_plot_width", 4, A("--width", "100", "--out", "p.png", "m.jsonl"));
+    args_seed("predict_files", 5,
+              A("--model", "m.ffm", "a.png", "b.jpg", "c.pgm", "--invert", "yes", "--fit", "digit",
+                "--mode", "linear", "--save-input", "in.png", "--json"));
+    args_seed("predict_index", 5,
+              A("--model=m.ffm", "--index", "7", "--data", "fashion", "--split", "test",
+                "--threads", "1", "--conv", "im2col"));
+    args_seed("bad_predict_index_and_file", 5, A("--model", "m.ffm", "--index", "0", "a.png"));
+    args_seed("bad_predict_no_image", 5, A("--model", "m.ffm", "--fit", "stretch"));
+    args_seed("bad_predict_mode_both", 5, A("--model", "m.ffm", "a.png", "--mode", "both"));
+    args_seed("bad_predict_invert", 5, A("--model", "m.ffm", "a.png", "--invert", "maybe"));
+    args_seed("cam_file", 6,
+              A("--model", "m.ffm", "a.png", "--out", "cam.png", "--class", "3", "--fit", "auto"));
+    args_seed("cam_index_all_classes", 6,
+              A("--model", "m.ffm", "--index", "12", "--all-classes", "--out", "cam.png"));
+    args_seed("bad_cam_two_images", 6, A("--model", "m.ffm", "a.png", "b.png", "--out", "c.png"));
+    args_seed("bad_cam_class_and_all", 6,
+              A("--model", "m.ffm", "a.png", "--out", "c.png", "--class", "1", "--all-classes"));
+    args_seed("bad_cam_no_out", 6, A("--model", "m.ffm", "a.png"));
+    args_seed("labels", 7, A("--out", "labels.png"));
+    args_seed("labels_model_index", 7,
+              A("--model", "m.ffm", "--index", "3", "--data", "mnist:data/mnist", "--split", "val",
+                "--out", "l.png"));
+    args_seed("labels_set", 7, A("--label-set", "onehot", "--label-k", "0.5", "--out", "l.png"));
+    args_seed("bad_labels_no_out", 7, A("--label-set", "2"));
+    args_seed("bad_labels_file", 7, A("--out", "l.png", "a.png"));
+    /* data sets with a held-out validation split, --split all, --val-split, --image-size */
+    args_seed("train_cifar10_val_split", 0,
+              A("--data", "cifar10", "--val-split", "500", "--preset", "tiny"));
+    args_seed("train_folder_image_size", 0,
+              A("--data", "folder:/tmp/pictures", "--image-size", "1x28x28", "--val-limit", "0"));
+    args_seed("eval_cifar100_coarse_split_all", 2,
+              A("--model", "m.ffm", "--data", "cifar100-coarse:/tmp/c", "--split", "all"));
+    args_seed("predict_cifar10_jpeg_index", 5,
+              A("--model", "m.ffm", "--data", "cifar10-jpeg", "--index", "4", "--val-split", "10"));
+    args_seed("labels_folder_image_size", 7,
+              A("--data", "folder:d", "--image-size", "3x16x24", "--out", "l.png"));
+    args_seed("bad_data_folder_no_dir", 2, A("--model", "m.ffm", "--data", "folder"));
+    args_seed("bad_image_size", 0, A("--image-size", "2x28x28"));
+    args_seed("bad_train_split_all", 0, A("--split", "all"));
 #undef A
 }
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s CORPUS_DIR (with idx/, checkpoint/, args/ in it)\n", argv[0]);
+        fprintf(stderr, "usage: %s CORPUS_DIR (idx/, checkpoint/, image/, args/ made in it)\n",
+                argv[0]);
         return 2;
     }
     root = argv[1];
+    static const char *const subs[] = {"idx", "checkpoint", "image", "args"};
+    for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", root, subs[i]);
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            perror(dir);
+            return 1;
+        }
+    }
     idx_seeds();
     checkpoint_seeds();
+    image_seeds();
     args_seeds();
     return 0;
 }

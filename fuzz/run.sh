@@ -5,7 +5,7 @@
 # coverage per target; exits non-zero if any replay or fuzzing run crashes, leaks or hangs.
 #
 #   FUZZ_SECONDS=60     fuzzing time per target
-#   FUZZ_TARGETS="idx checkpoint args"
+#   FUZZ_TARGETS="idx checkpoint image args"
 #   FUZZ_TIMEOUT=30     seconds one input may take before it counts as a hang
 #   FUZZ_BUILD=build-fuzz
 #   FUZZ_CORPUS_OUT=DIR  keep each target's grown corpus in DIR/<target> (to inspect coverage,
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"idx checkpoint args"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"idx checkpoint image args"}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-30}
 BUILD=${FUZZ_BUILD:-build-fuzz}
 

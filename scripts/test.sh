@@ -40,6 +40,6 @@ if [ "${FFCNN_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 if [ "${FFCNN_SKIP_FUZZ:-0}" != 1 ]; then
   bash fuzz/run.sh
-  passed=$((passed + $(echo ${FUZZ_TARGETS:-idx checkpoint args} | wc -w)))
+  passed=$((passed + $(echo ${FUZZ_TARGETS:-idx checkpoint image args} | wc -w)))
 fi
 echo "summary: $passed passed, 0 failed"

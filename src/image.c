@@ -24,6 +24,7 @@
 #define MAX_PIXELS ((uint64_t)1 << 28)
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 #define LIB_MESSAGE_LEN 200
+#define JPEG_MAX_MEMORY (512L << 20)
 
 /* ---- reading the file ---- */
 
@@ -253,7 +254,11 @@ static void jpeg_on_error(j_common_ptr cinfo) {
  * grey-bottomed image: that warning is an error here. The others (extraneous bytes before a
  * marker and the like: images that viewers show) are ignored, not printed. */
 static void jpeg_on_message(j_common_ptr cinfo, int level) {
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
+    /* A scan that ends early (the file, or its data before the next marker) is a truncated
+     * image: libjpeg would fill the rest with grey, and a few hundred bytes could declare an
+     * image of gigabytes. */
+    if (level < 0 &&
+        (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER)) {
         ((jpeg_job *)cinfo->err)->truncated = 1;
         jpeg_on_error(cinfo);
     }
@@ -285,6 +290,9 @@ static int jpeg_decode_guarded(jpeg_job *job, const uint8_t *data, size_t len) {
     jpeg_create_decompress(cinfo);
     job->created = 1;
     jpeg_mem_src(cinfo, data, (unsigned long)len);
+    /* libjpeg's own buffers (a progressive file's coefficients: 128 bytes a pixel) are capped;
+     * beyond it, with no backing store, it fails cleanly instead of taking the machine's memory. */
+    cinfo->mem->max_memory_to_use = JPEG_MAX_MEMORY;
     jpeg_read_header(cinfo, TRUE);
     job->rc = check_size(job->path, "JPEG", cinfo->image_width, cinfo->image_height, job->err);
     if (job->rc) return 1;
@@ -317,10 +325,14 @@ static int decode_jpeg(ffcnn_image *img, const char *path, const uint8_t *data, 
     job->manager.emit_message = jpeg_on_message;
     int rc;
     if (jpeg_decode_guarded(job, data, len)) {
-        rc = job->rc
-                 ? job->rc
-                 : ff_fail(err, FFCNN_EFORMAT, "%s: %s JPEG (libjpeg: %s)", path,
-                           job->truncated ? "truncated" : "corrupt or unsupported", job->message);
+        if (job->rc)
+            rc = job->rc;
+        else if (job->manager.msg_code == JERR_NO_BACKING_STORE)
+            rc = ff_fail(err, FFCNN_EFORMAT, "%s: JPEG too large to decode (over %ld MB)", path,
+                         JPEG_MAX_MEMORY >> 20);
+        else
+            rc = ff_fail(err, FFCNN_EFORMAT, "%s: %s JPEG (libjpeg: %s)", path,
+                         job->truncated ? "truncated" : "corrupt or unsupported", job->message);
     } else {
         const uint32_t height = job->cinfo.output_height, width = job->cinfo.output_width;
         if (job->samples == 4) {

@@ -647,6 +647,22 @@ static void test_prepare_arguments(void) {
           "an image without pixels refused");
 }
 
+/* Decompression bombs the fuzzer found: a few hundred bytes declaring 16384 x 16384 pixels
+ * and no data. Refused at once, without gigabytes of memory (fuzz/regressions/image/). */
+static void test_jpeg_bombs(void) {
+    static const char *const files[] = {
+        "../fuzz/regressions/image/jpeg_baseline_grey_16384x16384_331_bytes",
+        "../fuzz/regressions/image/jpeg_progressive_rgb_16384x16384_239_bytes"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        ffcnn_image img = {0};
+        char err[FFCNN_ERR_LEN] = "";
+        const int rc = ffcnn_image_load(&img, files[i], err);
+        CHECK(rc == FFCNN_EFORMAT && strstr(err, files[i]) && !img.pixels,
+              "%s refused as a format error: %s", files[i], err);
+        ffcnn_image_free(&img);
+    }
+}
+
 int main(void) {
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -659,6 +675,7 @@ int main(void) {
     test_pnm();
     test_malformed_png();
     test_malformed_jpeg();
+    test_jpeg_bombs();
     test_malformed_other();
     test_save_errors();
     test_prepare_identity_and_colour();
