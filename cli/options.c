@@ -492,6 +492,10 @@ static int next_flag(enum cli_command cmd, int argc, char **argv, int *i, const 
     *def = NULL;
     *value = NULL;
     if (!strcmp(arg, "-h")) return *def = flag_by_id(F_HELP), FFCNN_OK;
+    if (!arg[0]) {
+        snprintf(err, FFCNN_ERR_LEN, "an empty argument: not a flag, nor a file name");
+        return FFCNN_EINVAL;
+    }
     if (arg[0] != '-' && (cmd & CMD_WITH_INPUTS)) return *value = arg, FFCNN_OK;
     if (arg[0] != '-') {
         snprintf(err, FFCNN_ERR_LEN, "%.200s: unexpected argument (see ffcnn %s --help)", arg,

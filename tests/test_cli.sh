@@ -25,6 +25,8 @@ expect_error 2 "--bogus: unknown option for train (see ffcnn train --help)" -- t
 expect_error 2 "--bogus: unknown option for eval (see ffcnn eval --help)" -- eval --bogus=3
 expect_error 2 "--resume: unknown option for bench" -- bench --resume x.ffm
 expect_error 2 "stray: unexpected argument" -- train stray
+expect_error 2 "an empty argument: not a flag, nor a file name" -- train ""
+expect_error 2 "an empty argument" -- predict --model x ""
 expect_error 2 "--filters: 'abc' is not an integer" -- train --filters=abc
 expect_error 2 "--json: takes no value" -- train --json=1
 expect_error 2 "--out: needs a value" -- train --out
