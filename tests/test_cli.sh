@@ -48,7 +48,7 @@ expect_error 2 "--classifier-lr: cannot be changed with --resume" -- train --res
 expect_error 2 "--net: cannot be changed with --resume" -- train --net c8k3 --resume x.ffm
 expect_error 2 "--preset: cannot be changed with --resume" -- train --resume=x.ffm --preset=tiny
 expect_error 2 "--preset: unknown preset 'fast'" -- train --preset fast
-expect_error 2 "--data: 'cifar' is not mnist or fashion" -- train --data cifar
+expect_error 2 "--data: 'cifar' is not mnist, fashion, cifar10" -- train --data cifar
 expect_error 2 "$tmp/nowhere/train-images-idx3-ubyte: cannot open" -- train --data "mnist:$tmp/nowhere"
 expect_error 2 "--conv: 'fft,foo' is not auto, im2col, fft or a comma-separated list" -- train --conv fft,foo
 expect_error 2 "--conv: 'fft,' is not auto" -- train --conv fft,
@@ -66,7 +66,7 @@ check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FF
 check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
 expect_error 2 "--model: required" -- eval
 expect_error 2 "$tmp/none.ffm: cannot open" -- eval --model "$tmp/none.ffm"
-expect_error 2 "--split: 'train' is not val or test" -- eval --model x --split train
+expect_error 2 "--split: 'train' is not val, test or all" -- eval --model x --split train
 expect_error 2 "--mode: 'all' is not goodness, linear, both" -- eval --model x --mode all
 printf 'not a model' > "$tmp/junk.ffm"
 expect_error 2 "$tmp/junk.ffm: too short" -- eval --model "$tmp/junk.ffm"
