@@ -32,11 +32,11 @@ static const char CAPTION[] =
 typedef struct cam_data {
     ffcnn_cam_layer layer[FFCNN_MAX_LAYERS];
     int n_layers, n_classes, predicted;
-    int cls[FFCNN_CLASSES];
+    int cls[FFCNN_MAX_CLASSES];
     size_t per_class; /* floats of one class's maps */
     float *maps;      /* n_classes x per_class */
     float *sums;      /* n_classes x input plane: the sum panel */
-    float logits[FFCNN_CLASSES];
+    float logits[FFCNN_MAX_CLASSES];
 } cam_data;
 
 /* The classes drawn: the predicted one first, then --class, or every class. */
@@ -91,11 +91,15 @@ static double map_sum(const float *m, size_t n) {
     return s;
 }
 
-static void print_result(const cam_data *d, const cli_opts *o, const char *name) {
-    printf("%s: the linear head predicts class %d (logit %.4g); maps written to %s\n", name,
-           d->predicted, (double)d->logits[d->predicted], o->out);
+static void print_result(const cam_data *d, const cli_opts *o, const ffcnn_net *net,
+                         const char *name) {
+    char text[96];
+    cli_class_text(net, d->predicted, text, sizeof text);
+    printf("%s: the linear head predicts class %s (logit %.4g); maps written to %s\n", name, text,
+           (double)d->logits[d->predicted], o->out);
     for (int r = 0; r < d->n_classes; r++) {
-        printf("class %d: logit %.6g, map sums", d->cls[r], (double)d->logits[d->cls[r]]);
+        cli_class_text(net, d->cls[r], text, sizeof text);
+        printf("class %s: logit %.6g, map sums", text, (double)d->logits[d->cls[r]]);
         for (int l = 0; l < d->n_layers; l++)
             printf(" layer %d %.6g", d->layer[l].conv_layer,
                    map_sum(d->maps + d->per_class * r + d->layer[l].offset,
@@ -130,7 +134,7 @@ static void print_result(const cam_data *d, const cli_opts *o, const char *name)
 static int draw(const cam_data *d, const cli_opts *o, const cli_images *im, const ffcnn_net *net,
                 char *err) {
     const ffcnn_config *c = ffcnn_net_config(net);
-    enum { TITLE = 128 };
+    enum { TITLE = 192 };
     figure_map *maps = calloc((size_t)d->n_classes * d->n_layers + 1, sizeof *maps);
     figure_cam_row *rows = calloc((size_t)d->n_classes, sizeof *rows);
     char(*titles)[TITLE] = calloc((size_t)(d->n_classes * (d->n_layers + 2)) + 1, TITLE);
@@ -144,7 +148,9 @@ static int draw(const cam_data *d, const cli_opts *o, const cli_images *im, cons
     for (int r = 0; r < d->n_classes; r++) {
         char *t = titles[r * (d->n_layers + 2)];
         const int k = d->cls[r];
-        snprintf(t, TITLE, "class %d%s, logit %.3g", k, k == d->predicted ? " (predicted)" : "",
+        char text[96];
+        cli_class_text(net, k, text, sizeof text);
+        snprintf(t, TITLE, "class %s%s, logit %.3g", text, k == d->predicted ? " (predicted)" : "",
                  (double)d->logits[k]);
         rows[r].title = t;
         rows[r].maps = maps + r * d->n_layers;
@@ -190,7 +196,7 @@ int cmd_cam(int argc, char **argv) {
     if (!rc) rc = cli_images_load(&im, &o, net, err);
     if (!rc) rc = compute(&d, net, &o, &im.ds, err);
     if (!rc) rc = draw(&d, &o, &im, net, err);
-    if (!rc) print_result(&d, &o, im.names[0]);
+    if (!rc) print_result(&d, &o, net, im.names[0]);
     free(d.maps), free(d.sums);
     cli_images_free(&im);
     ffcnn_net_free(net);

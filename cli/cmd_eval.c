@@ -1,6 +1,7 @@
 /* ffcnn eval: accuracy of a trained model by goodness inference and by its linear head, with
  * the confusion matrices. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -12,12 +13,23 @@ static const char USAGE[] =
     "usage: ffcnn eval --model FILE [options]\n"
     "Evaluates a trained model: goodness inference (argmax over labels of the goodness summed\n"
     "over the trained layers) and/or the linear classifier; prints accuracy and the confusion\n"
-    "matrix.\n";
+    "matrix (up to 20 classes; --confusion-png draws it for any number). A model that names its\n"
+    "classes (trained on a folder) evaluated on a folder matches the sub-folders to its classes\n"
+    "by name.\n";
 
-static void print_confusion(const char *title, const int32_t m[FFCNN_CLASSES][FFCNN_CLASSES]) {
-    printf("%s (rows: true 0..9, columns: predicted)\n", title);
-    for (int i = 0; i < FFCNN_CLASSES; i++) {
-        for (int j = 0; j < FFCNN_CLASSES; j++) printf("%6d", m[i][j]);
+/* The largest class count whose confusion matrices are printed (100 x 100 is unreadable). */
+#define PRINT_CONFUSION_MAX 20
+
+static void print_confusion(const char *title,
+                            const int32_t m[FFCNN_MAX_CLASSES][FFCNN_MAX_CLASSES], int K) {
+    if (K > PRINT_CONFUSION_MAX) {
+        printf("%s not printed for K > %d classes; use --confusion-png\n", title,
+               PRINT_CONFUSION_MAX);
+        return;
+    }
+    printf("%s (rows: true 0..%d, columns: predicted)\n", title, K - 1);
+    for (int i = 0; i < K; i++) {
+        for (int j = 0; j < K; j++) printf("%6d", m[i][j]);
         printf("\n");
     }
 }
@@ -28,11 +40,11 @@ static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
            res->seconds, res->images_per_s);
     if (res->accuracy_goodness >= 0) {
         printf("accuracy (goodness): %.4f\n", res->accuracy_goodness);
-        print_confusion("confusion matrix (goodness)", res->confusion_goodness);
+        print_confusion("confusion matrix (goodness)", res->confusion_goodness, res->classes);
     }
     if (res->accuracy_linear >= 0) {
         printf("accuracy (linear):   %.4f\n", res->accuracy_linear);
-        print_confusion("confusion matrix (linear)", res->confusion_linear);
+        print_confusion("confusion matrix (linear)", res->confusion_linear, res->classes);
     }
     if (!o->json) return;
     json_begin("eval");
@@ -40,6 +52,7 @@ static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
     json_str("data", o->data_name);
     json_str("split", split);
     json_int("n", res->n);
+    json_int("classes", res->classes);
     json_opt_num("accuracy_goodness", res->accuracy_goodness);
     json_opt_num("accuracy_linear", res->accuracy_linear);
     json_opt_num("images_per_s", res->images_per_s);
@@ -47,8 +60,28 @@ static void print_result(const cli_opts *o, const ffcnn_eval_result *res) {
     json_end();
 }
 
+/* The figure's spec: the K x K corner of a matrix, and the class names when the model has them. */
+static int confusion_spec(figure_confusion_spec *spec, const ffcnn_eval_result *res,
+                          const ffcnn_net *net, int goodness, int32_t **counts,
+                          const char ***names) {
+    const int K = res->classes;
+    *counts = malloc(sizeof **counts * (size_t)K * K);
+    *names = ffcnn_net_class_name(net, 0) ? calloc((size_t)K, sizeof **names) : NULL;
+    if (!*counts || (ffcnn_net_class_name(net, 0) && !*names)) return FFCNN_ENOMEM;
+    for (int t = 0; t < K; t++)
+        for (int p = 0; p < K; p++)
+            (*counts)[t * K + p] =
+                (goodness ? res->confusion_goodness : res->confusion_linear)[t][p];
+    for (int k = 0; *names && k < K; k++) (*names)[k] = ffcnn_net_class_name(net, k);
+    spec->n = K;
+    spec->counts = *counts;
+    spec->names = *names;
+    return FFCNN_OK;
+}
+
 /* --confusion-png: goodness's matrix when it was evaluated, else the linear head's. */
-static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, char *err) {
+static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, const ffcnn_net *net,
+                          char *err) {
     const int goodness = res->accuracy_goodness >= 0;
     const double acc = goodness ? res->accuracy_goodness : res->accuracy_linear;
     char title[256], subtitle[256], why[FIGURE_ERR_LEN];
@@ -59,13 +92,19 @@ static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, char 
     figure_confusion_spec spec = {0};
     spec.title = title;
     spec.subtitle = subtitle;
-    spec.n = FFCNN_CLASSES;
-    spec.counts = &(goodness ? res->confusion_goodness : res->confusion_linear)[0][0];
-    if (figure_confusion_png(o->confusion_png, &spec, why))
-        return snprintf(err, FFCNN_ERR_LEN, "--confusion-png: %.480s", why), FFCNN_EIO;
-    fprintf(stderr, "ffcnn: confusion matrix (%s) written to %s\n",
-            goodness ? "goodness" : "linear", o->confusion_png);
-    return FFCNN_OK;
+    int32_t *counts = NULL;
+    const char **names = NULL;
+    int rc = confusion_spec(&spec, res, net, goodness, &counts, &names);
+    if (rc)
+        snprintf(err, FFCNN_ERR_LEN, "out of memory");
+    else if (figure_confusion_png(o->confusion_png, &spec, why))
+        rc = FFCNN_EIO, snprintf(err, FFCNN_ERR_LEN, "--confusion-png: %.480s", why);
+    else
+        fprintf(stderr, "ffcnn: confusion matrix (%s) written to %s\n",
+                goodness ? "goodness" : "linear", o->confusion_png);
+    free(counts);
+    free(names);
+    return rc;
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -85,14 +124,13 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "ffcnn: warning: %s was trained on %.63s, evaluated here on %s\n", o.model,
                 id->name, o.data_name);
     ffcnn_dataset ds = {0};
-    const ffcnn_config *shape = ffcnn_net_config(net);
-    rc = cli_load_split(&o, o.split, shape->channels, shape->height, shape->width, &ds, err);
+    rc = cli_load_split_for(&o, o.split, net, &ds, err);
     if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
-    ffcnn_eval_result res;
+    static ffcnn_eval_result res; /* two 100 x 100 matrices: off the stack */
     o.cfg = *ffcnn_net_config(net);
     if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
     if (!rc) print_result(&o, &res);
-    if (!rc && o.confusion_png) rc = draw_confusion(&o, &res, err);
+    if (!rc && o.confusion_png) rc = draw_confusion(&o, &res, net, err);
     ffcnn_dataset_free(&ds);
     ffcnn_net_free(net);
     return rc ? fail(err, rc) : 0;

@@ -8,9 +8,10 @@
 
 static const char USAGE[] =
     "usage: ffcnn info --model FILE [--json]\n"
-    "Prints a model file's configuration (layer list, input shape, labels, schedule), the data\n"
-    "it was trained on, its training position, last validation accuracy, conv paths and the\n"
-    "SHA-256 of its weights (two models with the same hash have bit-identical weights).\n";
+    "Prints a model file's configuration (layer list, input shape, classes and their names,\n"
+    "labels, schedule), the data it was trained on, its training position, last validation\n"
+    "accuracy, conv paths and the SHA-256 of its weights (two models with the same hash have\n"
+    "bit-identical weights).\n";
 
 static void limit_text(char *buf, size_t cap, int32_t limit) {
     if (limit < 0)
@@ -40,6 +41,9 @@ static void print_text(const char *model, const ffcnn_net *net, const char *net_
     printf("model %s\n", model);
     printf("network: %s (%d conv layer%s) on %dx%dx%d images, %d classes\n", net_text, L, plural(L),
            c->channels, c->height, c->width, c->classes);
+    char names[1024];
+    cli_class_list(net, names, sizeof names);
+    if (names[0]) printf("class names: %s\n", names);
     if (c->algo == FFCNN_ALGO_BP) {
         printf("algorithm: bp (backprop baseline: no label in the input, every layer and the head "
                "trained end to end)\n");
@@ -88,6 +92,13 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_int("height", c->height);
     json_int("width", c->width);
     json_int("classes", c->classes);
+    json_key("class_names");
+    if (!ffcnn_net_class_name(net, 0)) fputs("null", stdout);
+    for (int k = 0; ffcnn_net_class_name(net, 0) && k < c->classes; k++) {
+        fputc(k ? ',' : '[', stdout);
+        json_string(stdout, ffcnn_net_class_name(net, k));
+    }
+    if (ffcnn_net_class_name(net, 0)) fputc(']', stdout);
     const int ff = c->algo == FFCNN_ALGO_FF; /* the FF-only settings are null for bp */
     json_str("label_set", ff ? label_set_name(c->label_kind) : NULL);
     json_opt_num("label_k", ff ? c->label_k : -1);

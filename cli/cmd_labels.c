@@ -15,7 +15,8 @@ static const char USAGE[] =
     "Draws every label pattern of a label set, the neutral pattern (their mean, used for the\n"
     "linear head), and for image --index of --data's --split its positive sample (its true\n"
     "label superimposed: (1 - K) x + K L, docs/method.md §2) and a negative sample (the next\n"
-    "class's label). With --model, the set, K and image shape are the model's.\n";
+    "class's label). With --model, the set, K, image shape and classes are the model's; else\n"
+    "the classes are the data's.\n";
 
 /* The patterns: classes, then neutral; and the image, positive and negative samples. */
 typedef struct label_figure {
@@ -88,6 +89,15 @@ static int label_config(ffcnn_config *c, const cli_opts *o, char *err) {
     return FFCNN_OK;
 }
 
+/* Without --model, the data's classes, and as train chooses, the Fourier set of the K lowest
+ * modes for other than 10 classes unless --label-set was given. */
+static void classes_from_data(ffcnn_config *c, const cli_opts *o, const cli_classes *cl) {
+    c->classes = cl->n;
+    if (!o->label_set_given && cl->n != FFCNN_CLASSES &&
+        (c->label_kind == FFCNN_LABEL_FOURIER1 || c->label_kind == FFCNN_LABEL_FOURIER2))
+        c->label_kind = FFCNN_LABEL_FOURIER_AUTO;
+}
+
 int cmd_labels(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     cli_opts o;
@@ -102,7 +112,11 @@ int cmd_labels(int argc, char **argv) {
     ffcnn_dataset ds = {0};
     label_figure f = {0};
     if ((rc = label_config(&c, &o, err))) return fail(err, rc);
-    rc = cli_load_split(&o, o.split, c.channels, c.height, c.width, &ds, err);
+    cli_classes *classes = calloc(1, sizeof *classes);
+    rc = classes ? cli_load_split(&o, o.split, c.channels, c.height, c.width, &ds, classes, err)
+                 : (snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM);
+    if (!rc && !o.model) classes_from_data(&c, &o, classes);
+    free(classes);
     const int index = o.index < 0 ? 0 : o.index;
     if (!rc && index >= ds.n)
         rc = FFCNN_EINVAL,

@@ -15,25 +15,39 @@ static const char USAGE[] =
     "inference), or the linear head's probabilities. Images of any size, grey or colour, are\n"
     "brought to the model's input as its training data was prepared (docs/visualisation.md):\n"
     "colour to grey by luma, dark-on-light images inverted (--invert), then --fit. With --json,\n"
-    "one JSON object per image (file, class, scores).\n";
+    "one JSON object per image (file, class, scores; class_name when the model names its\n"
+    "classes).\n";
 
-static void print_text(const cli_images *im, int i, int cls, const double *s, int K,
+/* Every class's score, "c:score", or "name:score" when the model names its classes. */
+static void print_text(const cli_images *im, const ffcnn_net *net, int i, int cls, const double *s,
                        const char *mode) {
-    printf("%s: class %d (%s%s)", im->names[i], cls, mode, im->inverted[i] ? ", inverted" : "");
-    if (im->labelled) printf(", true class %d", im->ds.labels[i]);
+    char text[96];
+    cli_class_text(net, cls, text, sizeof text);
+    printf("%s: class %s (%s%s)", im->names[i], text, mode, im->inverted[i] ? ", inverted" : "");
+    if (im->labelled) {
+        cli_class_text(net, im->ds.labels[i], text, sizeof text);
+        printf(", true class %s", text);
+    }
     printf("\n ");
-    for (int c = 0; c < K; c++) printf(" %d:%.6g", c, s[c]);
+    for (int c = 0; c < ffcnn_net_config(net)->classes; c++) {
+        const char *name = ffcnn_net_class_name(net, c);
+        if (name)
+            printf(" %s:%.6g", name, s[c]);
+        else
+            printf(" %d:%.6g", c, s[c]);
+    }
     printf("\n");
 }
 
-static void print_json(const cli_images *im, int i, int cls, const double *s, int K,
+static void print_json(const cli_images *im, const ffcnn_net *net, int i, int cls, const double *s,
                        const char *mode) {
     json_begin("predict");
     json_str("file", im->names[i]);
     json_int("class", cls);
+    if (ffcnn_net_class_name(net, cls)) json_str("class_name", ffcnn_net_class_name(net, cls));
     json_str("mode", mode);
     json_key("scores");
-    for (int c = 0; c < K; c++) {
+    for (int c = 0; c < ffcnn_net_config(net)->classes; c++) {
         fputc(c ? ',' : '[', stdout);
         json_fnum(stdout, s[c], 9);
     }
@@ -73,7 +87,7 @@ static int predict(const cli_opts *o, ffcnn_net *net, char *err) {
     for (int i = 0; !rc && i < im.ds.n; i++) {
         const double *s = scores + (size_t)i * c->classes;
         const int cls = largest(s, c->classes);
-        (o->json ? print_json : print_text)(&im, i, cls, s, c->classes, mode_name);
+        (o->json ? print_json : print_text)(&im, net, i, cls, s, mode_name);
     }
     free(scores);
     cli_images_free(&im);

@@ -81,6 +81,36 @@ static int resume_data(cli_opts *o, ffcnn_net *net, char *err) {
     return FFCNN_OK;
 }
 
+/* A fresh network's input shape and class count are the data's. The paper's label sets are
+ * for 10 classes: unless --label-set was given, other counts take the Fourier set of the K
+ * lowest modes. */
+static int shape_from_data(cli_opts *o, const ffcnn_dataset *train, const cli_classes *cl,
+                           char *err) {
+    ffcnn_config *c = &o->cfg;
+    c->channels = train->channels, c->height = train->height, c->width = train->width;
+    if (cl->n < 2 || cl->n > FFCNN_MAX_CLASSES) {
+        snprintf(err, FFCNN_ERR_LEN, "--data %s: %d class%s, but a network has 2 to %d",
+                 o->data_name, cl->n, cl->n == 1 ? "" : "es", FFCNN_MAX_CLASSES);
+        return FFCNN_EINVAL;
+    }
+    c->classes = cl->n;
+    const int paper_set =
+        c->label_kind == FFCNN_LABEL_FOURIER1 || c->label_kind == FFCNN_LABEL_FOURIER2;
+    if (!o->label_set_given && paper_set && c->classes != FFCNN_CLASSES)
+        c->label_kind = FFCNN_LABEL_FOURIER_AUTO;
+    return FFCNN_OK;
+}
+
+/* A folder's class names go into the model (a resumed model without names gets them too). */
+static int name_classes(ffcnn_net *net, const cli_classes *cl, char *err) {
+    if (!cl->named || ffcnn_net_class_name(net, 0) || cl->n != ffcnn_net_config(net)->classes)
+        return FFCNN_OK;
+    char why[FFCNN_ERR_LEN];
+    const int rc = ffcnn_net_set_class_names(net, (const char(*)[64])cl->names, cl->n, why);
+    if (rc) snprintf(err, FFCNN_ERR_LEN, "--data folder: %.480s", why);
+    return rc;
+}
+
 /* A fresh network: or a resumed one, whose data set and limits then come from its file. */
 static int make_net(cli_opts *o, ffcnn_net **net, char *err) {
     int rc;
@@ -98,9 +128,10 @@ static int make_net(cli_opts *o, ffcnn_net **net, char *err) {
 
 static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ffcnn_dataset *val) {
     const ffcnn_config *c = &o->cfg;
-    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
-                         : c->label_kind == FFCNN_LABEL_FOURIER2 ? "fourier set 2"
-                                                                 : "fourier set 1";
+    const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT         ? "onehot"
+                         : c->label_kind == FFCNN_LABEL_FOURIER2     ? "fourier set 2"
+                         : c->label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier (lowest modes)"
+                                                                     : "fourier set 1";
     char net[256], trained[64], head[64] = "", method[160];
     ffcnn_config_format_net(c, net, sizeof net);
     trained_layers(c, trained, sizeof trained);
@@ -114,12 +145,12 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
     if (c->classifier_lr > 0 && c->algo == FFCNN_ALGO_FF)
         snprintf(head, sizeof head, ", classifier lr %g", (double)c->classifier_lr);
     fprintf(stderr,
-            "ffcnn %s: %s (%d train / %d val images from %s)\n"
+            "ffcnn %s: %s (%d train / %d val images of %d classes from %s)\n"
             "network: %s on %dx%dx%d, %s\n"
             "schedule: batch %d, %d epoch%s, Adam lr %g%s, seed %llu, %d thread%s\n",
-            FFCNN_VERSION, o->data_name, train->n, val->n, o->data_dir, net, c->channels, c->height,
-            c->width, method, c->batch, c->epochs, plural(c->epochs), (double)c->lr, head,
-            (unsigned long long)c->seed, o->threads, plural(o->threads));
+            FFCNN_VERSION, o->data_name, train->n, val->n, c->classes, o->data_dir, net,
+            c->channels, c->height, c->width, method, c->batch, c->epochs, plural(c->epochs),
+            (double)c->lr, head, (unsigned long long)c->seed, o->threads, plural(o->threads));
 }
 
 /* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */
@@ -336,12 +367,14 @@ int cmd_train(int argc, char **argv) {
     if (o.help) return print_flags_help(stdout, CMD_TRAIN, USAGE), 0;
     ffcnn_dataset train = {0}, val = {0};
     train_run run = {.o = &o};
-    /* A fresh network takes its input shape from the training images (a folder's are brought
-     * to --image-size); a resumed one knows its data set (and limits) only once its file is
-     * read. */
-    if (!o.resume) rc = cli_load_train_val(&o, o.image_c, o.image_h, o.image_w, &train, &val, err);
-    if (!rc && !o.resume)
-        o.cfg.channels = train.channels, o.cfg.height = train.height, o.cfg.width = train.width;
+    cli_classes *classes = calloc(1, sizeof *classes);
+    if (!classes) return fail("out of memory", FFCNN_ENOMEM);
+    /* A fresh network takes its input shape and classes from the training images (a folder's
+     * are brought to --image-size); a resumed one knows its data set (and limits) only once
+     * its file is read. */
+    if (!o.resume)
+        rc = cli_load_train_val(&o, o.image_c, o.image_h, o.image_w, &train, &val, classes, err);
+    if (!rc && !o.resume) rc = shape_from_data(&o, &train, classes, err);
     if (!rc) rc = make_net(&o, &run.net, err);
     if (!rc) o.cfg = *ffcnn_net_config(run.net);
     if (!rc && o.cfg.algo == FFCNN_ALGO_BP && o.final_mode == FFCNN_EVAL_GOODNESS)
@@ -349,7 +382,10 @@ int cmd_train(int argc, char **argv) {
                                     "--final-eval goodness: a backprop model has no goodness (use "
                                     "linear)");
     if (!rc && o.resume)
-        rc = cli_load_train_val(&o, o.cfg.channels, o.cfg.height, o.cfg.width, &train, &val, err);
+        rc = cli_load_train_val(&o, o.cfg.channels, o.cfg.height, o.cfg.width, &train, &val,
+                                classes, err);
+    if (!rc) rc = name_classes(run.net, classes, err);
+    free(classes);
     if (rc) {
         ffcnn_net_free(run.net);
         ffcnn_dataset_free(&train);

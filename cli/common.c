@@ -18,7 +18,30 @@ const char *plural(long n) {
 }
 
 const char *label_set_name(int kind) {
-    return kind == FFCNN_LABEL_ONEHOT ? "onehot" : kind == FFCNN_LABEL_FOURIER2 ? "2" : "1";
+    return kind == FFCNN_LABEL_ONEHOT         ? "onehot"
+           : kind == FFCNN_LABEL_FOURIER2     ? "2"
+           : kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier"
+                                              : "1";
+}
+
+void cli_class_list(const ffcnn_net *net, char *buf, size_t cap) {
+    const int K = ffcnn_net_config(net)->classes, shown = K < 10 ? K : 10;
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < shown && ffcnn_net_class_name(net, k) && off < cap; k++) {
+        const int n =
+            snprintf(buf + off, cap - off, "%s%s", k ? ", " : "", ffcnn_net_class_name(net, k));
+        off += n > 0 ? (size_t)n : 0;
+    }
+    if (buf[0] && K > shown && off < cap) snprintf(buf + off, cap - off, ", …");
+}
+
+void cli_class_text(const ffcnn_net *net, int k, char *buf, size_t cap) {
+    const char *name = ffcnn_net_class_name(net, k);
+    if (name)
+        snprintf(buf, cap, "%d (%s)", k, name);
+    else
+        snprintf(buf, cap, "%d", k);
 }
 
 void trained_layers(const ffcnn_config *c, char *buf, size_t cap) {
@@ -120,7 +143,18 @@ void add_data_hint(const char *data_name, const char *data_dir, int rc, char *er
     const char *root = getenv("FFCNN_DATA");
     char mnist_default[4096];
     snprintf(mnist_default, sizeof mnist_default, "%s/mnist", root && *root ? root : "data");
-    if (!strcmp(data_name, "fashion"))
+    if (!strncmp(data_name, "cifar10", 7) && strcmp(data_name, "cifar10-jpeg"))
+        snprintf(err + len, FFCNN_ERR_LEN - len,
+                 "; --data %s:DIR names the folder of the official binary files (plain or .gz); "
+                 "neither Debian nor npm ships CIFAR, so ffcnn cannot fetch it",
+                 data_name);
+    else if (!strcmp(data_name, "cifar10-jpeg"))
+        snprintf(err + len, FFCNN_ERR_LEN - len,
+                 "; bash scripts/setup.sh unpacks it from ../shared/data/cifar10-jpeg when that "
+                 "archive is there, or give --data cifar10-jpeg:DIR or folder:DIR");
+    else if (!strcmp(data_name, "folder"))
+        ;
+    else if (!strcmp(data_name, "fashion"))
         snprintf(err + len, FFCNN_ERR_LEN - len,
                  "; Fashion-MNIST comes from Debian's dataset-fashion-mnist (bash "
                  "scripts/setup.sh), or give --data fashion:DIR");

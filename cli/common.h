@@ -36,8 +36,13 @@ void add_data_hint(const char *data_name, const char *data_dir, int rc, char *er
 
 /* "s" unless n is 1: "%d epoch%s". */
 const char *plural(long n);
-/* --label-set's value for a label kind: "1", "2", "onehot". */
+/* --label-set's value for a label kind: "1", "2", "onehot", "fourier". */
 const char *label_set_name(int kind);
+/* The model's class names, the first 10 joined by ", " and then ", …" when there are more;
+ * "" when it has none. */
+void cli_class_list(const ffcnn_net *net, char *buf, size_t cap);
+/* Class k as text: "3 (cat)" when the model names its classes, else "3". */
+void cli_class_text(const ffcnn_net *net, int k, char *buf, size_t cap);
 /* "layer 3 trained" or "layers 2..3 trained" (conv layers). */
 void trained_layers(const ffcnn_config *c, char *buf, size_t cap);
 

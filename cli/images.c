@@ -16,10 +16,11 @@ enum ffcnn_fit cli_fit_for(const cli_opts *o, const ffcnn_net *net) {
                                                                  : FFCNN_FIT_STRETCH;
 }
 
-/* Image --index of the data set split: a copy of that one image and its label. */
-static int load_index(cli_images *im, const cli_opts *o, const ffcnn_config *c, char *err) {
+/* Image --index of the data set split: a copy of that one image and its label (the model's
+ * class of its folder, for a model that names its classes). */
+static int load_index(cli_images *im, const cli_opts *o, const ffcnn_net *net, char *err) {
     ffcnn_dataset all = {0};
-    int rc = cli_load_split(o, o->split, c->channels, c->height, c->width, &all, err);
+    int rc = cli_load_split_for(o, o->split, net, &all, err);
     if (rc) return rc;
     const char *split = cli_split_name(o->split);
     if (o->index >= all.n) {
@@ -78,7 +79,7 @@ int cli_images_load(cli_images *im, const cli_opts *o, const ffcnn_net *net, cha
         return snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM;
     if (o->n_inputs) return load_files(im, o, net, err);
     const ffcnn_config *c = ffcnn_net_config(net);
-    const int rc = load_index(im, o, c, err);
+    const int rc = load_index(im, o, net, err);
     if (rc) return rc;
     if (im->ds.channels != c->channels || im->ds.height != c->height || im->ds.width != c->width) {
         snprintf(err, FFCNN_ERR_LEN,

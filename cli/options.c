@@ -116,7 +116,10 @@ static const flag_def FLAGS[] = {
     {F_KERNEL, "--kernel", "K", NET, 1, NUM(V_INT, 1, 31, kernel),
      "odd kernel size of every conv layer"},
     {F_LABEL_SET, "--label-set", "S", NET | CMD_LABELS, 1, TEXT,
-     "1 | 2 (Fourier sets) | onehot (Hinton's baseline)"},
+     "1 | 2 (the paper's Fourier sets, 10 classes) | fourier\n"
+     "(the K lowest Fourier modes, any class count K; the\n"
+     "default for data of other than 10 classes) | onehot\n"
+     "(Hinton's baseline)"},
     {F_LABEL_K, "--label-k", "K", NET | CMD_LABELS, 1, NUM(V_FLOAT, 1e-6, 0.999999, cfg.label_k),
      "label intensity in (0,1)"},
     {F_TRAIN_FROM, "--train-from", "L", NET, 1, NUM(V_INT, 1, FFCNN_MAX_LAYERS, cfg.train_from),
@@ -256,11 +259,15 @@ static int parse_choice(const char *flag, const char *text, const char *const *n
 }
 
 static int parse_label_set(const char *text, int32_t *kind, char *err) {
-    if (strcmp(text, "onehot") == 0) {
-        *kind = FFCNN_LABEL_ONEHOT;
-        return FFCNN_OK;
-    }
-    return parse_int("--label-set", text, 1, 2, kind, err);
+    if (strcmp(text, "onehot") == 0) return *kind = FFCNN_LABEL_ONEHOT, FFCNN_OK;
+    if (strcmp(text, "fourier") == 0) return *kind = FFCNN_LABEL_FOURIER_AUTO, FFCNN_OK;
+    char why[FFCNN_ERR_LEN];
+    const int rc = parse_int("--label-set", text, 1, 2, kind, why);
+    if (rc && strstr(why, "is not an integer"))
+        snprintf(err, FFCNN_ERR_LEN, "--label-set: '%.200s' is not 1, 2, fourier or onehot", text);
+    else if (rc)
+        snprintf(err, FFCNN_ERR_LEN, "%s", why);
+    return rc;
 }
 
 int parse_conv(const char *text, int *paths, int *n, char *err) {
@@ -609,6 +616,7 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
             return FFCNN_EINVAL;
         }
     o->data_given = given[F_DATA];
+    o->label_set_given = given[F_LABEL_SET];
     o->train_limit_given = given[F_TRAIN_LIMIT];
     o->val_limit_given = given[F_VAL_LIMIT];
     if (given[F_LAYERS] || given[F_FILTERS] || given[F_KERNEL])
@@ -662,9 +670,10 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_LABEL_SET:
         snprintf(buf, cap, "%s",
-                 d->cfg.label_kind == FFCNN_LABEL_ONEHOT     ? "onehot"
-                 : d->cfg.label_kind == FFCNN_LABEL_FOURIER2 ? "2"
-                                                             : "1");
+                 d->cfg.label_kind == FFCNN_LABEL_ONEHOT         ? "onehot"
+                 : d->cfg.label_kind == FFCNN_LABEL_FOURIER2     ? "2"
+                 : d->cfg.label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier"
+                                                                 : "1");
         break;
     case F_DATA:
         snprintf(buf, cap, "%s", d->data_name);

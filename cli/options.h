@@ -38,6 +38,7 @@ typedef struct cli_opts {
     char data_dir[4096];
     const char *data_name; /* "mnist" or "fashion" */
     int data_given;        /* --data was given */
+    int label_set_given;   /* --label-set was given (else fourier for other than 10 classes) */
 
     /* train and bench */
     ffcnn_config cfg;

@@ -17,7 +17,8 @@ extern "C" {
 #include "ffcnn_version.h"
 #define FFCNN_ERR_LEN 512
 #define FFCNN_MAX_LAYERS 16
-#define FFCNN_CLASSES 10
+#define FFCNN_CLASSES 10      /* the default class count: MNIST's digits, CIFAR-10 */
+#define FFCNN_MAX_CLASSES 100 /* a network has 2..FFCNN_MAX_CLASSES classes (CIFAR-100's fine) */
 
 enum ffcnn_status {
     FFCNN_OK = 0,
@@ -29,11 +30,15 @@ enum ffcnn_status {
     FFCNN_EINTERRUPTED = -6 /* training stopped on request; the network holds the resume point */
 };
 
-/* Label pattern superimposed on the image (docs/method.md §2). */
+/* Label pattern superimposed on the image (docs/method.md §2). The paper's sets 1 and 2 are
+ * defined for 10 classes only (ffcnn_config_validate refuses them for another count). */
 enum ffcnn_label_kind {
-    FFCNN_LABEL_FOURIER1 = 1, /* paper's set 1: four orientations, three frequencies */
-    FFCNN_LABEL_FOURIER2 = 2, /* paper's set 2: one frequency band, ten orientations */
-    FFCNN_LABEL_ONEHOT = 3    /* Hinton's one-hot in the first 10 pixels (baseline) */
+    FFCNN_LABEL_FOURIER1 = 1,    /* paper's set 1: four orientations, three frequencies */
+    FFCNN_LABEL_FOURIER2 = 2,    /* paper's set 2: one frequency band, ten orientations */
+    FFCNN_LABEL_ONEHOT = 3,      /* Hinton's one-hot in the first K pixels (baseline); needs
+                                    K <= channels * height * width */
+    FFCNN_LABEL_FOURIER_AUTO = 4 /* K classes: the K lowest Fourier modes of the image, each
+                                    pair of patterns equally far apart (src/labels.c) */
 };
 
 /* One entry of the network's layer list (docs/method.md §3). A conv layer is an FF layer:
@@ -62,7 +67,7 @@ typedef struct ffcnn_config {
     int32_t channels;                         /* input image channels (from the data) */
     int32_t height;                           /* input image height */
     int32_t width;                            /* input image width */
-    int32_t classes;                          /* number of classes (FFCNN_CLASSES) */
+    int32_t classes;                          /* number of classes, 2..FFCNN_MAX_CLASSES */
     int32_t label_kind;                       /* enum ffcnn_label_kind */
     float label_k;                            /* label intensity K in (0,1) */
     int32_t train_from;  /* first trained conv layer, 1-based; conv layers before it keep their
@@ -218,6 +223,14 @@ void ffcnn_net_weights_sha256(const ffcnn_net *net, char hex[65]);
  * caller's to set (the CLI does) and are saved with the model. */
 void ffcnn_net_set_data_identity(ffcnn_net *net, const ffcnn_data_identity *id);
 const ffcnn_data_identity *ffcnn_net_data_identity(const ffcnn_net *net);
+/* The names of the network's classes, saved with the model (a folder's sub-folder names, as
+ * ffcnn_dataset_load_folder gives them). n = the network's class count, or 0 to remove them
+ * (names may then be NULL). Each name is 1..63 bytes of UTF-8 with no control character,
+ * NUL-terminated within its 64 bytes, and no two are equal; else FFCNN_EINVAL naming the
+ * class. */
+int ffcnn_net_set_class_names(ffcnn_net *net, const char (*names)[64], int n, char *err);
+/* Class k's name, or NULL when the network has none (or k is not a class). */
+const char *ffcnn_net_class_name(const ffcnn_net *net, int k);
 
 /* ---- training ---- */
 
@@ -259,12 +272,15 @@ int ffcnn_train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_da
 
 enum ffcnn_eval_mode { FFCNN_EVAL_GOODNESS = 1, FFCNN_EVAL_LINEAR = 2, FFCNN_EVAL_BOTH = 3 };
 
+/* The confusion matrices are [true][predicted] over the network's `classes` classes; the rows
+ * and columns from `classes` on are 0 (as is a matrix not evaluated). */
 typedef struct ffcnn_eval_result {
     int32_t n;
-    double accuracy_goodness;                                 /* -1 when not evaluated */
-    double accuracy_linear;                                   /* -1 when not evaluated */
-    int32_t confusion_goodness[FFCNN_CLASSES][FFCNN_CLASSES]; /* [true][predicted] */
-    int32_t confusion_linear[FFCNN_CLASSES][FFCNN_CLASSES];
+    int32_t classes;          /* the network's class count */
+    double accuracy_goodness; /* -1 when not evaluated */
+    double accuracy_linear;   /* -1 when not evaluated */
+    int32_t confusion_goodness[FFCNN_MAX_CLASSES][FFCNN_MAX_CLASSES];
+    int32_t confusion_linear[FFCNN_MAX_CLASSES][FFCNN_MAX_CLASSES];
     double seconds;
     double images_per_s;
 } ffcnn_eval_result;
@@ -312,6 +328,11 @@ int ffcnn_cam(ffcnn_net *net, const ffcnn_dataset *ds, int32_t index, int cls, f
  * (uint8 [channels][height][width], as in ffcnn_dataset), else the pattern L alone. */
 int ffcnn_label_image(const ffcnn_config *cfg, int label, const uint8_t *image, float *out,
                       char *err);
+/* The smallest Euclidean distance between two of cfg's class patterns L_a and L_b (a < b,
+ * the first such pair; a and b may be NULL): how far apart the labels are for the network.
+ * The auto Fourier set's patterns are orthogonal cosines, all sqrt(C H W / 4) apart. -1 for a
+ * configuration ffcnn_config_validate refuses, or out of memory. */
+double ffcnn_label_min_distance(const ffcnn_config *cfg, int *a, int *b);
 
 /* ---- images: PNG, JPEG, PGM/PPM files (src/image.c) ---- */
 
@@ -387,6 +408,9 @@ const char *ffcnn_blas_core(void);
 const char *ffcnn_blas_better_core(void);
 /* ---- model files (docs/checkpoint-format.md) ---- */
 
+/* A model with class names is written in format version 5 (version 4 and the names); one
+ * without, in version 4, byte for byte as earlier builds wrote it, so that they still read it.
+ * ffcnn_load reads versions 1 to 5. */
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err);
 int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err);
 

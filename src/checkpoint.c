@@ -19,11 +19,16 @@
 #endif
 
 #define CKPT_MAGIC "FFCNNCKP"
-#define CKPT_VERSION 4u
+#define CKPT_VERSION 5u
 /* version 1: magic 8, version 4, config 60, position 16, metrics 8, n_params 8; version 2
  * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params;
  * version 3 holds the layer list, the input shape and class count, and the training data's
- * identity; version 4 (docs/checkpoint-format.md) adds the training algorithm. */
+ * identity; version 4 (docs/checkpoint-format.md) adds the training algorithm; version 5 has
+ * version 4's header and, between the Adam moments and the checksum, the class names: a count
+ * (int32, 0 or the class count) and that many 64-byte names, NUL-terminated and zero-padded.
+ * A model without class names is written as version 4, byte for byte as before, so that
+ * earlier builds still read it. */
+#define CKPT_NAME_BYTES 64u
 #define CKPT_HEADER_BYTES_V1 104u
 #define CKPT_HEADER_BYTES_V2 120u
 #define CKPT_HEADER_BYTES_V3 416u
@@ -59,7 +64,7 @@ static int32_t get_i32(reader *r) {
 
 static void put_header(writer *w, const ffcnn_net *net) {
     const ffcnn_config *c = &net->cfg;
-    const uint32_t version = CKPT_VERSION, header = CKPT_HEADER_BYTES;
+    const uint32_t version = net->n_class_names ? CKPT_VERSION : 4u, header = CKPT_HEADER_BYTES;
     put(w, CKPT_MAGIC, 8);
     put(w, &version, 4), put(w, &header, 4);
     put_i32(w, c->n_layers);
@@ -158,9 +163,14 @@ static int write_model_file(const char *path, const uint8_t *buf, size_t n, char
     return FFCNN_OK;
 }
 
+/* Version 5's names block (none for a model without names: version 4). */
+static size_t names_bytes(const ffcnn_net *net) {
+    return net->n_class_names ? 4 + (size_t)net->n_class_names * CKPT_NAME_BYTES : 0;
+}
+
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     const size_t tensor = net->n_params * sizeof(float);
-    const size_t total = CKPT_HEADER_BYTES + 3 * tensor + 4;
+    const size_t total = CKPT_HEADER_BYTES + 3 * tensor + names_bytes(net) + 4;
     uint8_t *buf = malloc(total);
     if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory serialising the model", path);
     writer w = {buf, 0};
@@ -168,6 +178,10 @@ int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     put(&w, net->params, tensor);
     put(&w, net->adam_m, tensor);
     put(&w, net->adam_v, tensor);
+    if (net->n_class_names) {
+        put_i32(&w, net->n_class_names);
+        put(&w, net->class_names, (size_t)net->n_class_names * CKPT_NAME_BYTES);
+    }
     const uint32_t crc = (uint32_t)crc32_z(0L, buf + 8, w.off - 8);
     put(&w, &crc, 4);
 
@@ -215,6 +229,7 @@ typedef struct header_fields {
     uint8_t paths[FFCNN_MAX_LAYERS];
     ffcnn_data_identity data;
     uint64_t n_params;
+    int32_t n_names; /* version 5: the names block's count */
 } header_fields;
 
 /* Versions 1 and 2: a uniform stack of (layers, filters, kernel) on 10 classes. */
@@ -298,8 +313,8 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
 }
 
 /* Every size and count against the file, before anything is allocated. */
-static int check_header(const ffcnn_config *c, const header_fields *h, size_t len, const char *path,
-                        char *err) {
+static int check_header(const ffcnn_config *c, header_fields *h, const uint8_t *buf, size_t len,
+                        const char *path, char *err) {
     const int L = ffcnn_config_conv_layers(c);
     for (int j = 0; j < FFCNN_MAX_LAYERS; j++)
         if (h->paths[j] > FFCNN_CONV_FFT || (j >= L && h->paths[j] != 0) ||
@@ -311,9 +326,22 @@ static int check_header(const ffcnn_config *c, const header_fields *h, size_t le
         return ff_fail(err, FFCNN_EFORMAT,
                        "%s: holds %llu parameters but its configuration needs %llu", path,
                        (unsigned long long)h->n_params, (unsigned long long)n);
-    if (n > (SIZE_MAX - h->bytes - 4) / 12 || len != h->bytes + 12 * n + 4)
+    if (n > (SIZE_MAX - h->bytes - 4) / 12 || len < h->bytes + 12 * n + 4)
         return ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path, len,
                        (unsigned long long)(h->bytes + 12 * n + 4));
+    size_t names = 0; /* the names block (version 5) */
+    if (h->version >= 5 && len >= h->bytes + 12 * n + 8) {
+        memcpy(&h->n_names, buf + h->bytes + 12 * n, 4);
+        if (h->n_names != 0 && h->n_names != c->classes)
+            return ff_fail(err, FFCNN_EFORMAT, "%s: %d class names for %d classes", path,
+                           h->n_names, c->classes);
+        names = 4 + (size_t)h->n_names * CKPT_NAME_BYTES;
+    } else if (h->version >= 5) {
+        names = 4;
+    }
+    if (len != h->bytes + 12 * n + names + 4)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: is %zu bytes, its header promises %llu", path, len,
+                       (unsigned long long)(h->bytes + 12 * n + names + 4));
     if (h->epochs_done < 0 || h->step_in_epoch < 0 || h->adam_t < 0)
         return ff_fail(err, FFCNN_EFORMAT, "%s: negative training position", path);
     if (h->data.train_limit < -1 || h->data.val_limit < -1)
@@ -329,6 +357,22 @@ static int check_crc(const uint8_t *buf, size_t len, const char *path, char *err
     return FFCNN_OK;
 }
 
+/* The names block's names: canonical (zero after the NUL, so that a file saved back is the
+ * same bytes) and as ffcnn_net_set_class_names takes them. */
+static int check_names(const uint8_t *p, int n, const char *path, char *err) {
+    char names[FFCNN_MAX_CLASSES][64], why[FFCNN_ERR_LEN];
+    memcpy(names, p, (size_t)n * CKPT_NAME_BYTES);
+    for (int k = 0; k < n; k++) {
+        const char *nul = memchr(names[k], '\0', 64);
+        for (const char *q = nul; q && q < names[k] + 64; q++)
+            if (*q)
+                return ff_fail(err, FFCNN_EFORMAT, "%s: class name %d is not zero-padded", path, k);
+    }
+    if (ff_class_names_check((const char(*)[64])names, n, why))
+        return ff_fail(err, FFCNN_EFORMAT, "%s: %s", path, why);
+    return FFCNN_OK;
+}
+
 /* The payload and position into a network made from the file's configuration. */
 static int restore(ffcnn_net *net, reader *r, const header_fields *h, char *err) {
     const size_t tensor = net->n_params * sizeof(float);
@@ -341,6 +385,10 @@ static int restore(ffcnn_net *net, reader *r, const header_fields *h, char *err)
     net->last_val_linear = h->last_val;
     net->data = h->data;
     net->check_data_on_resume = 1;
+    if (h->n_names) {
+        get(r, &net->n_class_names, 4);
+        get(r, net->class_names, (size_t)h->n_names * CKPT_NAME_BYTES);
+    }
     if (h->paths[0] == 0) return FFCNN_OK; /* never settled: the next run chooses */
     enum ffcnn_conv_path p[FFCNN_MAX_LAYERS];
     for (int j = 0; j < FFCNN_MAX_LAYERS; j++) p[j] = (enum ffcnn_conv_path)h->paths[j];
@@ -358,8 +406,10 @@ int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err) {
     ffcnn_config cfg;
     header_fields h;
     rc = parse_header(&r, len, path, &cfg, &h, err);
-    if (!rc) rc = check_header(&cfg, &h, len, path, err);
+    if (!rc) rc = check_header(&cfg, &h, buf, len, path, err);
     if (!rc) rc = check_crc(buf, len, path, err);
+    if (!rc)
+        rc = check_names(buf + len - 4 - (size_t)h.n_names * CKPT_NAME_BYTES, h.n_names, path, err);
     ffcnn_net *net = NULL;
     if (!rc) rc = ff_net_alloc(&net, &cfg, threads, err);
     if (!rc) {

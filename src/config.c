@@ -178,13 +178,11 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
                        c->height, c->width);
     int rc = validate_layers(c, err);
     if (rc) return rc;
-    if (c->classes != FFCNN_CLASSES)
-        return ff_fail(err, FFCNN_EINVAL, "classes: %d, but this version supports %d", c->classes,
-                       FFCNN_CLASSES);
-    if (c->label_kind < FFCNN_LABEL_FOURIER1 || c->label_kind > FFCNN_LABEL_ONEHOT)
-        return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2 or onehot", c->label_kind);
-    if (c->label_kind == FFCNN_LABEL_ONEHOT && c->height * c->width < FFCNN_CLASSES)
-        return ff_fail(err, FFCNN_EINVAL, "--label-set onehot: image has fewer than 10 pixels");
+    if (c->classes < 2 || c->classes > FFCNN_MAX_CLASSES)
+        return ff_fail(err, FFCNN_EINVAL, "classes: %d is out of range 2..%d", c->classes,
+                       FFCNN_MAX_CLASSES);
+    if ((rc = ff_labels_check(c->label_kind, c->classes, c->channels, c->height, c->width, err)))
+        return rc;
     if (!(c->label_k > 0.0f && c->label_k < 1.0f))
         return ff_fail(err, FFCNN_EINVAL, "--label-k: %g must be in (0, 1)", (double)c->label_k);
     if (c->train_from < 1 || c->train_from > ffcnn_config_conv_layers(c))

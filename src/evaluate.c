@@ -1,4 +1,4 @@
-/* Inference (docs/method.md §6): goodness over all ten labels, and the linear head on the neutral
+/* Inference (docs/method.md §6): goodness over all K labels, and the linear head on the neutral
  * image; accuracy and confusion matrices, or each image's scores. */
 #include <math.h>
 #include <string.h>
@@ -11,6 +11,13 @@
 
 #define EVAL_CHUNK_SAMPLES                                                                         \
     80 /* samples per forward pass: small enough that a 32-channel layer's spectra stay in L3 */
+
+/* Images per chunk: EVAL_CHUNK_SAMPLES samples, but at least one image, whose K + 1 copies
+ * (K labels and the neutral one) exceed it when K is large (up to FFCNN_MAX_CLASSES). */
+static int eval_chunk_images(int per_image) {
+    const int m = EVAL_CHUNK_SAMPLES / per_image;
+    return m > 0 ? m : 1;
+}
 
 /* Goodness summed over the trained layers for each label (g[classes]); returns the best, the
  * first on ties. */
@@ -64,7 +71,7 @@ int ff_eval_check_mode(const ffcnn_net *net, enum ffcnn_eval_mode *mode, char *e
 int ff_eval_run(ffcnn_net *net, const ffcnn_dataset *ds, ff_eval_pass *p, char *err) {
     const int goodness = p->goodness, linear = p->linear;
     const int K = net->cfg.classes, per_image = goodness * K + linear;
-    const int chunk = EVAL_CHUNK_SAMPLES / per_image;
+    const int chunk = eval_chunk_images(per_image);
     int rc = ff_net_reserve(net, chunk * per_image, err);
     if (rc) return rc;
     if (goodness && (rc = ff_net_label_convolutions(net, err))) return rc;
@@ -91,7 +98,7 @@ typedef struct tally {
 static void tally_chunk(ff_eval_pass *p, const ffcnn_net *net, int32_t start, int m) {
     tally *t = p->user;
     const int K = net->cfg.classes;
-    double g[FFCNN_CLASSES];
+    double g[FFCNN_MAX_CLASSES];
     for (int i = 0; i < m; i++) {
         const int y = t->ds->labels[start + i];
         if (p->goodness) {
@@ -100,7 +107,7 @@ static void tally_chunk(ff_eval_pass *p, const ffcnn_net *net, int32_t start, in
             t->hit_g += pred == y;
         }
         if (p->linear) {
-            const int pred = ff_classifier_argmax(net->ws.logits + (size_t)i * K);
+            const int pred = ff_classifier_argmax(net->ws.logits + (size_t)i * K, K);
             t->res->confusion_linear[y][pred]++;
             t->hit_l += pred == y;
         }
@@ -110,6 +117,7 @@ static void tally_chunk(ff_eval_pass *p, const ffcnn_net *net, int32_t start, in
 static int evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode mode,
                     ffcnn_eval_result *res, char *err) {
     memset(res, 0, sizeof *res);
+    res->classes = net->cfg.classes;
     res->accuracy_goodness = res->accuracy_linear = -1.0;
     int rc = ff_eval_check_mode(net, &mode, err);
     if (!rc) rc = ff_check_dataset(net, ds, "evaluation set", err);
@@ -137,7 +145,7 @@ int ffcnn_evaluate(ffcnn_net *net, const ffcnn_dataset *ds, enum ffcnn_eval_mode
 
 /* Softmax of K logits into p, in double. */
 static void softmax(double *p, const float *z, int K) {
-    const double max = z[ff_classifier_argmax(z)];
+    const double max = z[ff_classifier_argmax(z, K)];
     double sum = 0.0;
     for (int c = 0; c < K; c++) sum += p[c] = exp((double)z[c] - max);
     for (int c = 0; c < K; c++) p[c] /= sum;

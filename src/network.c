@@ -92,8 +92,8 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
     net->adam_m = ff_calloc(n, sizeof(float));
     net->adam_v = ff_calloc(n, sizeof(float));
     if (!net->params || !net->grads || !net->adam_m || !net->adam_v ||
-        ff_labels_make(&net->labels, cfg->label_kind, cfg->label_k, cfg->channels, cfg->height,
-                       cfg->width) != FFCNN_OK) {
+        ff_labels_make(&net->labels, cfg->label_kind, cfg->label_k, cfg->classes, cfg->channels,
+                       cfg->height, cfg->width) != FFCNN_OK) {
         ffcnn_net_free(net);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory allocating %zu parameters", n);
     }
@@ -344,9 +344,10 @@ int ff_net_backprop(ffcnn_net *net, int m, char *err) {
     const int last = net->n_layers - 1;
     const size_t len = net->layer[last].out_len;
     const float *feat = ff_net_head_features(net, last);
-    ff_classifier_weight_grad(net->cls_dw, ws->dlogits, feat, m, len, net->cls_in, net->threads);
+    const int K = net->cfg.classes;
+    ff_classifier_weight_grad(net->cls_dw, ws->dlogits, feat, m, K, len, net->cls_in, net->threads);
     float *g = ws->grad[last & 1];
-    ff_classifier_input_grad(g, ws->dlogits, net->cls_w, m, len, net->cls_in, net->threads);
+    ff_classifier_input_grad(g, ws->dlogits, net->cls_w, m, K, len, net->cls_in, net->threads);
 #pragma omp parallel for schedule(static) num_threads(net->threads)
     for (int s = 0; s < m; s++) /* the head reads rmsnorm(out): docs/method.md §12 */
         ff_rmsnorm_backward(g + (size_t)s * len, g + (size_t)s * len,
@@ -478,7 +479,7 @@ void ff_net_classifier_logits(ffcnn_net *net, int first, int n) {
         const size_t len = net->layer[i].out_len;
         ff_classifier_logits_accumulate(ws->logits, ws->head_partial,
                                         ff_net_head_features(net, i) + (size_t)first * len,
-                                        net->cls_w + col, n, len, net->cls_in, net->threads);
+                                        net->cls_w + col, n, K, len, net->cls_in, net->threads);
         col += len;
     }
 }

@@ -59,6 +59,8 @@ struct ffcnn_net {
     double last_val_linear; /* validation accuracy after the last epoch, -1 if none */
     ffcnn_data_identity data;
     int check_data_on_resume; /* loaded from a file: the next epoch must see the same images */
+    int32_t n_class_names;    /* 0 (none) or cfg.classes */
+    char class_names[FFCNN_MAX_CLASSES][64]; /* zero-padded (model files store them so) */
     ff_labels labels;
     int n_layers; /* entries of layer[] (cfg.n_layers) */
     ff_layer layer[FFCNN_MAX_LAYERS];
@@ -153,6 +155,10 @@ int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err);
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n);
 /* The head's input features of FF layer i (normalised output), for samples from 0. */
 const float *ff_net_head_features(const ffcnn_net *net, int i);
+
+/* FFCNN_EINVAL unless names[0..n) are class names as ffcnn_net_set_class_names takes them, the
+ * class and the problem in err (e.g. "class name 3 is empty"). */
+int ff_class_names_check(const char (*names)[64], int n, char *err);
 
 /* Fails unless ds holds images of the network's input shape with labels below the class count. */
 int ff_check_dataset(const ffcnn_net *net, const ffcnn_dataset *ds, const char *what, char *err);

@@ -34,8 +34,9 @@ static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
 static int classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err) {
     ff_workspace *ws = &net->ws;
     ff_net_classifier_logits(net, 2 * B, B);
+    const int K = net->cfg.classes;
     double loss = ff_classifier_cross_entropy_part(ws->dlogits, ws->logits, ws->labels, B, batch_B,
-                                                   &m->classifier_correct);
+                                                   K, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "classifier loss is %g at step %lld", loss,
                        (long long)net->adam_t + 1);
@@ -46,7 +47,7 @@ static int classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *
         if (!ff_layer_trained(net, i)) continue;
         const size_t len = net->layer[i].out_len;
         ff_classifier_weight_grad(net->cls_dw + col, ws->dlogits,
-                                  ff_net_head_features(net, i) + (size_t)2 * B * len, B, len,
+                                  ff_net_head_features(net, i) + (size_t)2 * B * len, B, K, len,
                                   net->cls_in, net->threads);
         col += len;
     }
@@ -116,8 +117,8 @@ int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows
     for (int i = 0; i < net->n_layers && !rc; i++) rc = ff_net_forward_range(net, i, 0, B, err);
     if (rc) return rc;
     ff_net_classifier_logits(net, 0, B);
-    const double loss =
-        ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B, &m->classifier_correct);
+    const double loss = ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B,
+                                                    net->cfg.classes, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "loss is %g at step %lld", loss,
                        (long long)net->adam_t + 1);

@@ -13,6 +13,7 @@ expect_error 2 "--lr: 'nan' is not finite" -- train --lr nan
 expect_error 2 "--lr: -1 is out of range" -- train --lr -1
 expect_error 2 "--label-k: 1.5 is out of range" -- train --label-k 1.5
 expect_error 2 "--label-set: 3 is out of range" -- train --label-set 3
+expect_error 2 "--label-set: 'bogus' is not 1, 2, fourier or onehot" -- train --label-set bogus
 expect_error 2 "--train-from: 5 must be in 1..3" -- train --train-from 5
 expect_error 2 "--batch: 'x' is not an integer" -- train --batch x
 expect_error 2 "--seed: '-3' is not a non-negative integer" -- train --seed -3

@@ -1,5 +1,6 @@
 /* Label patterns against values computed by hand from docs/method.md §2, and negative labels. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "labels.h"
@@ -14,7 +15,7 @@ static const int SET2[10][2] = {{0, 6}, {6, 0},  {3, -3}, {3, 3},  {4, -2},
                                 {4, 2}, {2, -4}, {2, 4},  {5, -1}, {5, 1}};
 
 static float at(const ff_labels *lb, int c, int i, int j) {
-    return lb->patterns[(size_t)c * lb->len + (size_t)i * lb->width + j];
+    return ff_label_pattern(lb, c)[(size_t)i * lb->width + j];
 }
 
 static void test_modes(void) {
@@ -29,7 +30,7 @@ static void test_modes(void) {
 
 static void test_fourier_values(void) {
     ff_labels lb;
-    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 1, 28, 28) == 0, "make set 1");
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 10, 1, 28, 28) == 0, "make set 1");
     /* class 0 = (0,6): 1 at j=0; cos(2 pi 42/28) = cos(3 pi) = -1 at j=7 -> 0 */
     CHECK_CLOSE(at(&lb, 0, 5, 0), 1.0, 1e-6, "L0[5][0]");
     CHECK_CLOSE(at(&lb, 0, 5, 7), 0.0, 1e-6, "L0[5][7]");
@@ -59,7 +60,7 @@ static void test_fourier_values(void) {
 
 static void test_onehot_and_rgb(void) {
     ff_labels lb;
-    CHECK(ff_labels_make(&lb, FFCNN_LABEL_ONEHOT, 0.35f, 1, 28, 28) == 0, "make one-hot");
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_ONEHOT, 0.35f, 10, 1, 28, 28) == 0, "make one-hot");
     float img[784], out[784];
     for (int i = 0; i < 784; i++) img[i] = 0.5f;
     ff_label_overlay(out, img, &lb, 3);
@@ -69,7 +70,7 @@ static void test_onehot_and_rgb(void) {
     ff_label_overlay(out, img, &lb, FF_NEUTRAL_LABEL);
     CHECK_CLOSE(out[4], 0.1, 1e-6, "one-hot neutral is 0.1 everywhere in the first 10");
     ff_labels_free(&lb);
-    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER2, 0.5f, 3, 32, 32) == 0, "make RGB set 2");
+    CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER2, 0.5f, 10, 3, 32, 32) == 0, "make RGB set 2");
     CHECK(lb.len == 3 * 32 * 32, "RGB length");
     CHECK(lb.patterns[5 * lb.len + 100] == lb.patterns[5 * lb.len + 1024 + 100],
           "same pattern in every colour channel");
@@ -115,7 +116,8 @@ static void test_any_size(void) {
     for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
         const int H = sizes[t][0], W = sizes[t][1];
         ff_labels lb;
-        CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 1, H, W) == 0, "make %dx%d", H, W);
+        CHECK(ff_labels_make(&lb, FFCNN_LABEL_FOURIER1, 0.35f, 10, 1, H, W) == 0, "make %dx%d", H,
+              W);
         const float *c0 = lb.patterns, *c4 = lb.patterns + 4 * lb.len;
         CHECK(count_maxima(c0 + 3 * W, W, 1) == 6 && count_maxima(c4 + 5, H, W) == 6,
               "%dx%d: six cycles per side (row %d, column %d maxima)", H, W,
@@ -125,7 +127,128 @@ static void test_any_size(void) {
     }
 }
 
+/* The auto Fourier set (src/labels.c): distinct non-conjugate modes below Nyquist, in order of
+ * |k|^2, then ky, then kx; K is bounded by the modes an image has. */
+static void test_auto_modes(void) {
+    int m[FFCNN_MAX_CLASSES][2];
+    CHECK(ff_label_auto_modes(6, 28, 28, m) == 0, "six modes on 28x28");
+    const int want[6][2] = {{0, 1}, {1, 0}, {1, -1}, {1, 1}, {0, 2}, {2, 0}};
+    int same = 1;
+    for (int c = 0; c < 6; c++) same &= m[c][0] == want[c][0] && m[c][1] == want[c][1];
+    CHECK(same, "the lowest modes first: (0,1) (1,0) (1,-1) (1,1) (0,2) (2,0)");
+    CHECK(
+        ff_label_auto_mode_count(28, 28) == 364 && ff_label_auto_mode_count(32, 32) == 480 &&
+            ff_label_auto_mode_count(1, 9) == 4 && ff_label_auto_mode_count(2, 2) == 0,
+        "mode counts: (27 * 27 - 1) / 2 on 28x28, (31 * 31 - 1) / 2 on 32x32, 4 on 1x9, 0 on 2x2");
+    CHECK(ff_label_auto_modes(100, 32, 32, m) == 0, "100 modes on 32x32");
+    int ok = 1;
+    for (int c = 0; c < 100; c++) {
+        const int ky = m[c][0], kx = m[c][1];
+        ok &= (ky > 0 || (ky == 0 && kx > 0)) && ky < 16 && kx > -16 && kx < 16;
+        for (int d = 0; d < c; d++) ok &= m[d][0] != ky || m[d][1] != kx;
+        if (c) ok &= m[c - 1][0] * m[c - 1][0] + m[c - 1][1] * m[c - 1][1] <= ky * ky + kx * kx;
+    }
+    CHECK(ok, "100 distinct canonical modes below Nyquist, by increasing |k|^2");
+    CHECK(ff_label_auto_modes(5, 1, 9, m) == FFCNN_EINVAL, "a 1x9 image has 4 modes, not 5");
+    CHECK(ff_label_auto_modes(4, 1, 9, m) == 0 && m[3][0] == 0 && m[3][1] == 4, "1x9: kx 1..4");
+}
+
+static ffcnn_config label_config(int kind, int classes, int c, int h, int w) {
+    ffcnn_config cfg;
+    ffcnn_config_preset(&cfg, "tiny", NULL);
+    cfg.label_kind = kind, cfg.classes = classes;
+    cfg.channels = c, cfg.height = h, cfg.width = w;
+    return cfg;
+}
+
+/* Every pair of auto patterns is sqrt(C H W / 4) apart (orthogonal cosines); the paper's sets
+ * on 28x28 and one-hot are measured. */
+static void test_label_distances(void) {
+    int a = -1, b = -1;
+    ffcnn_config cfg = label_config(FFCNN_LABEL_FOURIER_AUTO, 100, 3, 32, 32);
+    double d = ffcnn_label_min_distance(&cfg, &a, &b);
+    const double want = sqrt(3.0 * 32 * 32 / 4);
+    CHECK(fabs(d - want) <= 1e-6 * want && a >= 0 && a < b && b < 100,
+          "auto set, 100 classes on 3x32x32: min distance %.9g = sqrt(3*32*32/4) = %.9g "
+          "(classes %d, %d)",
+          d, want, a, b);
+    cfg = label_config(FFCNN_LABEL_FOURIER_AUTO, 37, 1, 12, 12);
+    d = ffcnn_label_min_distance(&cfg, NULL, NULL);
+    CHECK(fabs(d - 6.0) <= 1e-6 * 6.0, "auto set, 37 classes on 12x12: %.9g = sqrt(144/4)", d);
+    for (int set = FFCNN_LABEL_FOURIER1; set <= FFCNN_LABEL_FOURIER2; set++) {
+        cfg = label_config(set, 10, 1, 28, 28);
+        d = ffcnn_label_min_distance(&cfg, &a, &b);
+        printf("paper's set %d on 1x28x28: min distance %.9g between classes %d and %d\n", set, d,
+               a, b);
+        CHECK(d > 0 && fabs(d - 14.0) < 1e-4,
+              "set %d on 28x28: distinct, %.9g (its modes are "
+              "distinct cosines too: sqrt(784/4) = 14)",
+              set, d);
+    }
+    cfg = label_config(FFCNN_LABEL_ONEHOT, 37, 1, 12, 12);
+    d = ffcnn_label_min_distance(&cfg, NULL, NULL);
+    CHECK(fabs(d - sqrt(2.0)) < 1e-9, "one-hot: sqrt(2) apart (%.9g)", d);
+    cfg = label_config(FFCNN_LABEL_FOURIER1, 37, 1, 12, 12);
+    CHECK(ffcnn_label_min_distance(&cfg, NULL, NULL) == -1.0, "a refused configuration: -1");
+}
+
+/* Which label sets take which class counts, and the messages. */
+static void test_label_limits(void) {
+    char err[FFCNN_ERR_LEN];
+    ffcnn_config cfg = label_config(FFCNN_LABEL_FOURIER1, 37, 1, 12, 12);
+    CHECK(ffcnn_config_validate(&cfg, err) == FFCNN_EINVAL && strstr(err, "--label-set 1") &&
+              strstr(err, "10 classes, not 37"),
+          "set 1 refused for 37 classes: %s", err);
+    cfg.label_kind = FFCNN_LABEL_FOURIER2;
+    CHECK(ffcnn_config_validate(&cfg, err) == FFCNN_EINVAL && strstr(err, "--label-set 2"),
+          "set 2 refused for 37 classes: %s", err);
+    cfg = label_config(FFCNN_LABEL_FOURIER_AUTO, 61, 1, 12, 12);
+    CHECK(ffcnn_config_validate(&cfg, err) == FFCNN_EINVAL && strstr(err, "60 Fourier modes") &&
+              strstr(err, "61 classes"),
+          "fourier: more classes than the 60 modes of 12x12 refused: %s", err);
+    cfg.classes = 60;
+    CHECK(ffcnn_config_validate(&cfg, err) == 0, "fourier: 60 classes on 12x12: %s", err);
+    cfg = label_config(FFCNN_LABEL_ONEHOT, 10, 1, 3, 3);
+    CHECK(ffcnn_config_validate(&cfg, err) == FFCNN_EINVAL && strstr(err, "onehot"),
+          "one-hot: 10 classes on 9 pixels refused: %s", err);
+    CHECK(ff_labels_check(FFCNN_LABEL_ONEHOT, 18, 2, 3, 3, err) == 0 &&
+              ff_labels_check(FFCNN_LABEL_ONEHOT, 19, 2, 3, 3, err) == FFCNN_EINVAL,
+          "one-hot: up to 2x3x3 = 18 classes on a 2x3x3 image: %s", err);
+    for (int k = 0; k < 4; k++) {
+        const int classes[4] = {1, 101, 2, 100};
+        cfg = label_config(FFCNN_LABEL_FOURIER_AUTO, classes[k], 1, 28, 28);
+        const int rc = ffcnn_config_validate(&cfg, err);
+        CHECK(k < 2 ? rc == FFCNN_EINVAL && strstr(err, "out of range 2..100") : rc == 0,
+              "%d classes %s: %s", classes[k], k < 2 ? "refused" : "accepted", rc ? err : "");
+    }
+}
+
+/* A negative label is uniform over the K - 1 wrong ones for any K. */
+static void test_negative_labels_k(int K) {
+    ff_rng rng;
+    ff_rng_seed(&rng, 11);
+    int count[FFCNN_MAX_CLASSES] = {0}, ok = 1;
+    const int y = K / 2, draws = 200 * (K - 1);
+    for (int t = 0; t < draws; t++) {
+        const int neg = ff_draw_negative_label(&rng, y, K);
+        ok &= neg != y && neg >= 0 && neg < K;
+        if (ok) count[neg]++;
+    }
+    int lo = draws, hi = 0;
+    for (int c = 0; c < K; c++)
+        if (c != y) lo = count[c] < lo ? count[c] : lo, hi = count[c] > hi ? count[c] : hi;
+    CHECK(ok && lo > 140 && hi < 260,
+          "%d classes: negatives uniform over the %d wrong ones "
+          "(min %d max %d of 200 expected)",
+          K, K - 1, lo, hi);
+}
+
 int main(void) {
+    test_auto_modes();
+    test_label_distances();
+    test_label_limits();
+    test_negative_labels_k(3);
+    test_negative_labels_k(100);
     test_any_size();
     test_modes();
     test_fourier_values();
