@@ -13,50 +13,6 @@
 #define IDX_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: far above any MNIST-like file */
 #define IDX_MAX_DIM 100000000u
 
-/* Reads the whole (decompressed) file; the buffer grows with what is really there, so a
- * forged header cannot make us allocate more than the file holds. */
-static int read_all(const char *path, uint8_t **out, size_t *len, char *err) {
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return ff_fail(err, FFCNN_EIO, "%s: cannot open (%s)", path,
-                       errno ? strerror(errno) : "not readable");
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    int rc = FFCNN_OK;
-    while (buf) {
-        if (n == cap) {
-            if (cap >= IDX_MAX_BYTES) {
-                rc = ff_fail(err, FFCNN_EFORMAT, "%s: larger than %zu bytes", path, IDX_MAX_BYTES);
-                break;
-            }
-            uint8_t *grown = realloc(buf, cap * 2);
-            if (!grown) break;
-            buf = grown, cap *= 2;
-        }
-        int got = gzread(f, buf + n, (unsigned)(cap - n));
-        if (got < 0) {
-            int zerr;
-            const char *msg = gzerror(f, &zerr);
-            rc = ff_fail(err, FFCNN_EFORMAT, "%s: read error (%s)", path, msg);
-            break;
-        }
-        if (got == 0) break;
-        n += (size_t)got;
-    }
-    /* zlib reports a stream cut short (a missing trailer: no CRC check) only at close */
-    if (gzclose(f) != Z_OK && rc == FFCNN_OK)
-        rc = ff_fail(err, FFCNN_EFORMAT, "%s: truncated or corrupt gzip stream", path);
-    if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory reading it", path);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return FFCNN_OK;
-}
-
 static uint32_t be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
@@ -98,12 +54,12 @@ int ffcnn_dataset_load_idx(ffcnn_dataset *ds, const char *images_path, const cha
     size_t img_len = 0, lab_len = 0;
     uint32_t idims[3], ldims[1];
     const uint8_t *ipay = NULL, *lpay = NULL;
-    int rc = read_all(images_path, &img, &img_len, err);
+    int rc = ff_read_file(images_path, IDX_MAX_BYTES, &img, &img_len, err);
     if (!rc) rc = parse_idx(images_path, img, img_len, 3, idims, &ipay, err);
     if (!rc && (idims[1] > 4096 || idims[2] > 4096))
         rc = ff_fail(err, FFCNN_EFORMAT, "%s: images of %ux%u are larger than 4096x4096",
                      images_path, idims[1], idims[2]);
-    if (!rc) rc = read_all(labels_path, &lab, &lab_len, err);
+    if (!rc) rc = ff_read_file(labels_path, IDX_MAX_BYTES, &lab, &lab_len, err);
     if (!rc) rc = parse_idx(labels_path, lab, lab_len, 1, ldims, &lpay, err);
     if (!rc && ldims[0] != idims[0])
         rc = ff_fail(err, FFCNN_EFORMAT, "%s: %u labels for %u images in %s", labels_path, ldims[0],

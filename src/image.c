@@ -28,46 +28,15 @@
 
 /* ---- reading the file ---- */
 
-/* The whole file into a buffer that grows with what is really there. */
+/* The whole file (gzip'd images are decompressed, an unusual but harmless convenience). */
 static int read_whole_file(const char *path, uint8_t **out, size_t *len, char *err) {
-    errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ff_fail(err, FFCNN_EIO, "%s: cannot open (%s)", path,
-                       errno ? strerror(errno) : "not readable");
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    int rc = FFCNN_OK;
-    while (buf) {
-        if (n == cap) {
-            if (cap >= MAX_FILE_BYTES) {
-                rc = ff_fail(err, FFCNN_EFORMAT, "%s: larger than 1 GiB, too large for an image",
-                             path);
-                break;
-            }
-            uint8_t *grown = realloc(buf, cap * 2);
-            if (!grown) break;
-            buf = grown, cap *= 2;
-        }
-        const size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = ff_fail(err, FFCNN_EIO, "%s: read error (%s)", path,
-                             errno ? strerror(errno) : "unknown");
-            break;
-        }
+    int rc = ff_read_file(path, MAX_FILE_BYTES, out, len, err);
+    if (!rc && *len == 0) {
+        free(*out);
+        *out = NULL;
+        rc = ff_fail(err, FFCNN_EFORMAT, "%s: empty file", path);
     }
-    fclose(f);
-    if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory reading it", path);
-    if (!rc && n == 0) rc = ff_fail(err, FFCNN_EFORMAT, "%s: empty file", path);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return FFCNN_OK;
+    return rc;
 }
 
 /* Zero sizes are malformed; the limits keep a forged header from asking for gigabytes. */

@@ -2,11 +2,13 @@
 #define _DEFAULT_SOURCE
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -81,3 +83,50 @@ void ff_flush_denormals_end(unsigned saved, int threads) {
     (void)saved, (void)threads;
 }
 #endif
+
+int ff_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len, char *err) {
+    errno = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return ff_fail(err, FFCNN_EIO, "%s: cannot open (%s)", path,
+                       errno ? strerror(errno) : "not readable");
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    int rc = FFCNN_OK;
+    while (buf) {
+        if (n == cap) {
+            if (cap >= max_bytes) {
+                rc = ff_fail(err, FFCNN_EFORMAT, "%s: larger than %zu bytes", path, max_bytes);
+                break;
+            }
+            uint8_t *grown = realloc(buf, cap * 2);
+            if (!grown) break;
+            buf = grown, cap *= 2;
+        }
+        int got = gzread(f, buf + n, (unsigned)(cap - n));
+        if (got < 0) {
+            int zerr;
+            const int errnum = errno;
+            const char *msg = gzerror(f, &zerr);
+            const size_t skip = strlen(path); /* zlib's message starts "PATH: " */
+            if (!strncmp(msg, path, skip) && !strncmp(msg + skip, ": ", 2)) msg += skip + 2;
+            rc = zerr == Z_ERRNO
+                     ? ff_fail(err, FFCNN_EIO, "%s: read error (%s)", path, strerror(errnum))
+                     : ff_fail(err, FFCNN_EFORMAT, "%s: corrupt gzip data (%s)", path, msg);
+            break;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    /* zlib reports a stream cut short (a missing trailer: no CRC check) only at close */
+    if (gzclose(f) != Z_OK && rc == FFCNN_OK)
+        rc = ff_fail(err, FFCNN_EFORMAT, "%s: truncated or corrupt gzip stream", path);
+    if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory reading it", path);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return FFCNN_OK;
+}

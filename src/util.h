@@ -21,6 +21,12 @@ static inline int ff_mul_ok(size_t a, size_t b, size_t *out) {
 
 double ff_now_seconds(void);
 
+/* Reads a whole file into *out (malloc'd, *len bytes), gzip'd files decompressed (zlib reads
+ * plain ones as they are). The buffer grows with what is really there, so a forged header
+ * cannot make a reader allocate more than the file holds. FFCNN_EIO when it cannot be opened
+ * or read, FFCNN_EFORMAT past max_bytes or for a corrupt gzip stream, FFCNN_ENOMEM. */
+int ff_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len, char *err);
+
 /* Denormal floats flushed to zero (x86 MXCSR FTZ and DAZ) on the calling thread and the
  * `threads` OpenMP workers, for the span of a training epoch or an evaluation. Late in
  * training the FF gradient coefficients saturate towards zero and their products are

@@ -12,6 +12,7 @@
 #include <jpeglib.h>
 
 #include "ffcnn.h"
+#include "image_files.h"
 #include "test_util.h"
 
 static char dir[] = "/tmp/ffcnn_test_image_XXXXXX";
@@ -81,34 +82,6 @@ static int write_png(const char *path, const png_spec *s, const uint8_t *data) {
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     free(rows);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-/* A JPEG at quality 100 without chroma subsampling, from interleaved samples. */
-static int write_jpeg(const char *path, int width, int height, int components, J_COLOR_SPACE space,
-                      const uint8_t *px) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)width;
-    c.image_height = (JDIMENSION)height;
-    c.input_components = components;
-    c.in_color_space = space;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 100, TRUE);
-    for (int i = 0; i < c.num_components; i++)
-        c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = (JSAMPROW)px + (size_t)c.next_scanline * width * components;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
     return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -295,13 +268,13 @@ static void test_jpeg(void) {
             rgb[3 * (y * W + x) + 2] = (uint8_t)(60 + 2 * x + 3 * y);
         }
     ffcnn_image img;
-    write_jpeg(at("grey.jpg"), W, H, 1, JCS_GRAYSCALE, grey);
+    test_write_jpeg(at("grey.jpg"), W, H, 1, JCS_GRAYSCALE, grey);
     if (load_ok(&img, at("grey.jpg"), 1, H, W)) {
         int d = max_difference(&img, grey);
         CHECK(d <= 2, "grey JPEG at quality 100: off by %d", d);
         ffcnn_image_free(&img);
     }
-    write_jpeg(at("rgb.jpg"), W, H, 3, JCS_RGB, rgb);
+    test_write_jpeg(at("rgb.jpg"), W, H, 3, JCS_RGB, rgb);
     if (load_ok(&img, at("rgb.jpg"), 3, H, W)) {
         int d = max_difference(&img, rgb);
         CHECK(d <= 4, "RGB JPEG at quality 100: off by %d", d);
@@ -312,7 +285,7 @@ static void test_jpeg(void) {
     uint8_t cmyk[8 * 8 * 4];
     for (int i = 0; i < 64; i++)
         cmyk[4 * i] = 255, cmyk[4 * i + 1] = 128, cmyk[4 * i + 2] = 255, cmyk[4 * i + 3] = 255;
-    write_jpeg(at("cmyk.jpg"), 8, 8, 4, JCS_CMYK, cmyk);
+    test_write_jpeg(at("cmyk.jpg"), 8, 8, 4, JCS_CMYK, cmyk);
     if (load_ok(&img, at("cmyk.jpg"), 3, 8, 8)) {
         CHECK(abs(px_at(&img, 0, 3, 3) - 255) <= 2 && abs(px_at(&img, 1, 3, 3) - 128) <= 2 &&
                   abs(px_at(&img, 2, 3, 3) - 255) <= 2,
@@ -394,7 +367,7 @@ static void test_malformed_jpeg(void) {
     uint8_t px[32 * 32 * 3];
     uint32_t s = 99;
     for (size_t i = 0; i < sizeof px; i++) s = s * 1103515245u + 12345u, px[i] = (uint8_t)(s >> 16);
-    write_jpeg(at("noise.jpg"), 32, 32, 3, JCS_RGB, px);
+    test_write_jpeg(at("noise.jpg"), 32, 32, 3, JCS_RGB, px);
     size_t len = 0;
     uint8_t *jpg = read_bytes(at("noise.jpg"), &len);
     size_t sos = 0, sof = 0;

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "ffcnn.h"
+#include "image_files.h"
 #include "test_util.h"
 
 static char root[] = "/tmp/ffcnn_test_readers_XXXXXX";
@@ -285,39 +286,13 @@ static void test_cifar_errors(void) {
 
 /* ---- image folders ---- */
 
-/* A JPEG at quality 100 without chroma subsampling, from interleaved RGB or grey samples. */
-static int write_jpeg(const char *path, int width, int height, int components, const uint8_t *px) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)width;
-    c.image_height = (JDIMENSION)height;
-    c.input_components = components;
-    c.in_color_space = components == 3 ? JCS_RGB : JCS_GRAYSCALE;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 100, TRUE);
-    for (int i = 0; i < c.num_components; i++)
-        c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = (JSAMPROW)px + (size_t)c.next_scanline * width * components;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
 /* A solid JPEG of colour (r, g, b). */
 static void solid_jpeg(const char *path, int width, int height, int r, int g, int b) {
     uint8_t *px = malloc((size_t)width * height * 3);
     for (int i = 0; i < width * height; i++)
         px[3 * i] = (uint8_t)r, px[3 * i + 1] = (uint8_t)g, px[3 * i + 2] = (uint8_t)b;
-    if (write_jpeg(path, width, height, 3, px)) fprintf(stderr, "could not write %s\n", path);
+    if (test_write_jpeg(path, width, height, 3, JCS_RGB, px))
+        fprintf(stderr, "could not write %s\n", path);
     free(px);
 }
 
