@@ -44,6 +44,8 @@ static void check_common(const cli_opts *o) {
     for (int i = 0; i < o->conv_n; i++)
         FZ_CHECK(o->conv[i] >= FFCNN_CONV_AUTO && o->conv[i] <= FFCNN_CONV_FFT);
     FZ_CHECK(o->json == 0 || o->json == 1);
+    FZ_CHECK(o->label_set_given == 0 || o->label_set_given == 1);
+    if (!(o->cmd & (CMD_TRAIN | CMD_BENCH | CMD_LABELS))) FZ_CHECK(!o->label_set_given);
     FZ_CHECK(
         o->split == FFCNN_SPLIT_VAL || o->split == FFCNN_SPLIT_TEST ||
         (o->split == CLI_SPLIT_ALL && (o->cmd & (CMD_EVAL | CMD_PREDICT | CMD_CAM | CMD_LABELS))));
@@ -86,7 +88,7 @@ static void check_picture(const cli_opts *o, unsigned cmd) {
     if (cmd == CMD_LABELS) {
         FZ_CHECK(o->out != NULL && o->n_inputs == 0);
         FZ_CHECK(o->cfg.label_kind >= FFCNN_LABEL_FOURIER1 &&
-                 o->cfg.label_kind <= FFCNN_LABEL_ONEHOT);
+                 o->cfg.label_kind <= FFCNN_LABEL_FOURIER_AUTO); /* 1, 2, onehot, fourier */
         FZ_CHECK(o->cfg.label_k > 0.0f && o->cfg.label_k < 1.0f);
     }
 }

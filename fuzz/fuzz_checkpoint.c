@@ -7,15 +7,21 @@
  *   rest     the model file
  *
  * Checks the contract: on failure a message and no network; on success a valid configuration
- * (algorithm ff or bp; ff for every file older than version 4), and ffcnn_save() writes a
- * version-4 file that loads back to the same network (configuration and algorithm, layer list,
- * weights, training position, conv paths, data identity). A version-4 file comes back byte for
- * byte (the reader refuses non-zero entries past the list's length, a non-zero reserved field
- * and a data set name without its NUL, so every file it accepts is canonical). A version-3 file
- * comes back as version 4 with the same header fields, algorithm ff, and the same parameter
- * count and payload; a version-1 or version-2 file as version 4 with the same parameters and
- * Adam moments and no data identity. Evaluating a bp network reports no goodness accuracy, and
- * goodness inference of one is refused. */
+ * (algorithm ff or bp; ff for every file older than version 4) and class names as the file
+ * holds them (version 5 with a count of K: K names of 1..63 bytes of UTF-8 without control
+ * characters, no two equal, zero-padded in the file; none otherwise). ffcnn_save() writes a
+ * version-5 file for a model with names, else a version-4 one, that loads back to the same
+ * network (configuration and algorithm, layer list, weights, training position, conv paths,
+ * data identity, class names). A version-4 file, and a version-5 file with names, comes back
+ * byte for byte (the reader refuses non-zero entries past the list's length, a non-zero
+ * reserved field, a data set name without its NUL and a class name not zero-padded, so every
+ * file it accepts is canonical); a version-5 file with a count of 0 comes back as version 4
+ * without the count. A version-3 file comes back as version 4 with the same header fields,
+ * algorithm ff, and the same parameter count and payload; a version-1 or version-2 file as
+ * version 4 with the same parameters and Adam moments and no data identity. The names a file
+ * held are accepted again by ffcnn_net_set_class_names() (the same bytes saved), and removing
+ * them gives the version-4 file. Evaluating a bp network reports no goodness accuracy, and
+ * goodness inference of one is refused; a label past the class count is refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +38,9 @@
 #define EVAL_MAX_ACTS 8192.0
 
 /* Header lengths of versions 1 to 4, and where version 4 differs from version 3
- * (docs/checkpoint-format.md): the algorithm and a reserved field at 408, P at 416. */
+ * (docs/checkpoint-format.md): the algorithm and a reserved field at 408, P at 416. Version 5
+ * has version 4's header and, after the payload (at 424 + 12 P), a count N (0 or the class
+ * count) and N names of 64 bytes each. */
 #define V1_HEADER 104u
 #define V2_HEADER 120u
 #define V3_HEADER 416u
@@ -41,6 +49,26 @@
 #define V4_ALGO 408u
 #define V4_RESERVED 412u
 #define V4_P 416u
+#define NAME_BYTES 64u
+
+/* A confusion matrix of n images ([true][predicted], FFCNN_MAX_CLASSES square): n counts in
+ * the classes x classes corner, in the rows of the images' labels; 0 elsewhere. */
+static void check_confusion(const int32_t m[FFCNN_MAX_CLASSES][FFCNN_MAX_CLASSES], int classes,
+                            int n, const uint8_t *labels) {
+    int64_t total = 0, in_rows = 0;
+    for (int y = 0; y < FFCNN_MAX_CLASSES; y++)
+        for (int p = 0; p < FFCNN_MAX_CLASSES; p++) {
+            FZ_CHECK(m[y][p] >= 0);
+            if (y >= classes || p >= classes) FZ_CHECK(m[y][p] == 0);
+            total += m[y][p];
+        }
+    FZ_CHECK(total == n);
+    for (int p = 0; n && p < classes; p++) {
+        in_rows += m[labels[0]][p];
+        if (labels[1] != labels[0]) in_rows += m[labels[1]][p];
+    }
+    FZ_CHECK(in_rows == n);
+}
 
 static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path) {
     const ffcnn_config *c = ffcnn_net_config(net);
@@ -74,20 +102,22 @@ static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path)
     ds.labels = malloc(2);
     FZ_CHECK(ds.pixels && ds.labels);
     for (size_t i = 0; i < 2 * len; i++) ds.pixels[i] = data[i % size];
-    ds.labels[0] = data[0] % FFCNN_CLASSES;
-    ds.labels[1] = data[size - 1] % FFCNN_CLASSES;
+    ds.labels[0] = (uint8_t)(data[0] % c->classes);
+    ds.labels[1] = (uint8_t)(data[size - 1] % c->classes);
     ffcnn_eval_result res;
     const int bp = c->algo == FFCNN_ALGO_BP;
     err[0] = '\0';
     int rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_BOTH, &res, err);
     fz_report("ffcnn_evaluate", rc, err);
     if (rc == FFCNN_OK) {
-        FZ_CHECK(res.n == 2);
+        FZ_CHECK(res.n == 2 && res.classes == c->classes);
         if (bp) /* no goodness: "both" is the linear head alone */
             FZ_CHECK(res.accuracy_goodness == -1.0);
         else
             FZ_CHECK(res.accuracy_goodness >= 0.0 && res.accuracy_goodness <= 1.0);
         FZ_CHECK(res.accuracy_linear >= 0.0 && res.accuracy_linear <= 1.0);
+        check_confusion(res.confusion_linear, c->classes, 2, ds.labels);
+        check_confusion(res.confusion_goodness, c->classes, bp ? 0 : 2, ds.labels);
     } else {
         FZ_CHECK(err[0] != '\0');
     }
@@ -96,6 +126,13 @@ static void evaluate(ffcnn_net *net, const uint8_t *data, size_t size, int path)
         rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_GOODNESS, &res, err);
         fz_report("ffcnn_evaluate (goodness, bp)", rc, err);
         FZ_CHECK(rc == FFCNN_EINVAL && strstr(err, "no goodness") != NULL);
+    }
+    if (c->classes < 256) { /* a label past the class count: refused, with a message */
+        ds.labels[1] = (uint8_t)c->classes;
+        err[0] = '\0';
+        rc = ffcnn_evaluate(net, &ds, FFCNN_EVAL_LINEAR, &res, err);
+        fz_report("ffcnn_evaluate (label out of range)", rc, err);
+        FZ_CHECK(rc == FFCNN_EFORMAT && strstr(err, "label") != NULL);
     }
     ffcnn_dataset_free(&ds);
 }
@@ -140,9 +177,75 @@ static void check_same_net(const ffcnn_net *x, const ffcnn_net *y) {
     const ffcnn_data_identity *a = ffcnn_net_data_identity(x), *b = ffcnn_net_data_identity(y);
     FZ_CHECK(memchr(a->name, '\0', sizeof a->name) != NULL && strcmp(a->name, b->name) == 0);
     FZ_CHECK(SAME(train_limit) && SAME(val_limit) && SAME(fingerprint));
+    const int K = ffcnn_net_config(x)->classes;
+    for (int k = -1; k <= K; k++) {
+        const char *nx = ffcnn_net_class_name(x, k), *ny = ffcnn_net_class_name(y, k);
+        FZ_CHECK((nx == NULL) == (ny == NULL));
+        FZ_CHECK(!nx || strcmp(nx, ny) == 0);
+    }
 }
 
 #undef SAME
+
+/* The code point at s (UTF-8, RFC 3629), its length in *n; -1 when not well-formed. Decodes
+ * rather than matching byte ranges (the library's way), so that the two can disagree. */
+static long utf8_decode(const unsigned char *s, int *n) {
+    static const long min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    const unsigned c = s[0];
+    *n = c < 0x80             ? 1
+         : (c & 0xe0) == 0xc0 ? 2
+         : (c & 0xf0) == 0xe0 ? 3
+         : (c & 0xf8) == 0xf0 ? 4
+                              : 0;
+    if (!*n) return -1;
+    long cp = *n == 1 ? (long)c : (long)(c & (0x7fu >> *n));
+    for (int i = 1; i < *n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return -1;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min[*n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+    return cp;
+}
+
+/* The class names of a loaded network: all K or none; as the file holds them (version 5 with a
+ * count of K), each 1..63 bytes of UTF-8 without C0 controls or DEL, zero-padded in the file, no
+ * two equal; none for a file older than version 5 or with a count of 0. */
+static void check_loaded_names(const ffcnn_net *net, const uint8_t *file, size_t size,
+                               uint32_t version) {
+    const int K = ffcnn_net_config(net)->classes;
+    FZ_CHECK(ffcnn_net_class_name(net, -1) == NULL && ffcnn_net_class_name(net, K) == NULL);
+    FZ_CHECK(ffcnn_net_class_name(net, INT32_MIN) == NULL);
+    FZ_CHECK(ffcnn_net_class_name(net, INT32_MAX) == NULL);
+    const int named = ffcnn_net_class_name(net, 0) != NULL;
+    for (int k = 0; k < K; k++) FZ_CHECK((ffcnn_net_class_name(net, k) != NULL) == named);
+    if (version < 5) {
+        FZ_CHECK(!named);
+        return;
+    }
+    uint64_t P;
+    memcpy(&P, file + V4_P, 8);
+    FZ_CHECK(P <= size / 12);
+    const size_t at = V4_HEADER + 12 * (size_t)P; /* the count */
+    FZ_CHECK(at + 8 <= size);
+    int32_t n;
+    memcpy(&n, file + at, 4);
+    FZ_CHECK(n == (named ? K : 0));
+    FZ_CHECK(size == at + 4 + (size_t)n * NAME_BYTES + 4);
+    for (int k = 0; k < n; k++) {
+        const char *name = ffcnn_net_class_name(net, k);
+        const uint8_t *raw = file + at + 4 + (size_t)k * NAME_BYTES;
+        const size_t len = strlen(name);
+        FZ_CHECK(len >= 1 && len < NAME_BYTES && memcmp(raw, name, len + 1) == 0);
+        for (size_t i = len; i < NAME_BYTES; i++) FZ_CHECK(raw[i] == 0);
+        for (const unsigned char *q = (const unsigned char *)name; *q;) {
+            int step;
+            const long cp = utf8_decode(q, &step);
+            FZ_CHECK(cp >= 0x20 && cp != 0x7f);
+            q += step;
+        }
+        for (int j = 0; j < k; j++) FZ_CHECK(strcmp(ffcnn_net_class_name(net, j), name) != 0);
+    }
+}
 
 /* Saves the loaded network, checks the bytes against the file it came from, and loads them
  * back. */
@@ -156,19 +259,46 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
     size_t back_len = 0;
     uint8_t *back = fz_read_file(copy, &back_len);
     FZ_CHECK(back != NULL);
-    FZ_CHECK(back_len >= V4_HEADER + 4 && (back_len - V4_HEADER - 4) % 12 == 0);
-    uint32_t back_version, back_header, version;
+    /* Version 5 with the names block when the network has names, else version 4. */
+    const int K = ffcnn_net_config(net)->classes, named = ffcnn_net_class_name(net, 0) != NULL;
+    const size_t names = named ? 4 + (size_t)K * NAME_BYTES : 0;
+    FZ_CHECK(back_len >= V4_HEADER + names + 4 && (back_len - V4_HEADER - names - 4) % 12 == 0);
+    uint32_t back_version, back_header, back_crc, version;
     int32_t back_algo, back_reserved;
+    uint64_t back_p;
     memcpy(&back_version, back + 8, 4);
     memcpy(&back_header, back + 12, 4);
     memcpy(&back_algo, back + V4_ALGO, 4);
     memcpy(&back_reserved, back + V4_RESERVED, 4);
-    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == 4 && back_header == V4_HEADER);
+    memcpy(&back_p, back + V4_P, 8);
+    memcpy(&back_crc, back + back_len - 4, 4);
+    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == (named ? 5u : 4u) &&
+             back_header == V4_HEADER);
     FZ_CHECK(back_algo == ffcnn_net_config(net)->algo && back_reserved == 0);
-    const size_t payload = back_len - V4_HEADER - 4;
+    FZ_CHECK(back_crc == (uint32_t)crc32_z(0L, back + 8, back_len - 12));
+    const size_t payload = back_len - V4_HEADER - names - 4;
+    FZ_CHECK(back_p == payload / 12);
+    if (named) {
+        int32_t n;
+        memcpy(&n, back + V4_HEADER + payload, 4);
+        FZ_CHECK(n == K);
+        for (int k = 0; k < K; k++) {
+            char want[NAME_BYTES] = {0};
+            strncpy(want, ffcnn_net_class_name(net, k), sizeof want - 1);
+            FZ_CHECK(memcmp(back + V4_HEADER + payload + 4 + (size_t)k * NAME_BYTES, want,
+                            NAME_BYTES) == 0);
+        }
+    }
     memcpy(&version, file + 8, 4);
-    if (version == 4) {
+    if (version == 4 || (version == 5 && named)) {
         FZ_CHECK(back_len == size && memcmp(back, file, size) == 0); /* byte for byte */
+    } else if (version == 5) {
+        /* A count of 0: version 4, the same bytes without the count (and another CRC). */
+        int32_t n;
+        FZ_CHECK(size == back_len + 4);
+        memcpy(&n, file + back_len - 4, 4);
+        FZ_CHECK(n == 0);
+        FZ_CHECK(memcmp(back, file, 8) == 0 && memcmp(back + 12, file + 12, back_len - 16) == 0);
     } else if (version == 3) {
         /* Version 3: version 4 without the 8 bytes at 408 (algorithm, reserved): every field
          * before them where it was, P and the payload 8 bytes later. */
@@ -202,6 +332,52 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
     ffcnn_net_free(again);
 }
 
+/* A network loaded with names: ffcnn_net_set_class_names() takes them back (the file's bytes
+ * saved again), refuses a count other than 0 or K and keeps them, and with 0 removes them (a
+ * version-4 file: the version-5 one without its names block). */
+static void check_set_names(ffcnn_net *net, const uint8_t *file, size_t size, const char *copy) {
+    const int K = ffcnn_net_config(net)->classes;
+    static char names[FFCNN_MAX_CLASSES][NAME_BYTES];
+    memset(names, 0, sizeof names);
+    for (int k = 0; k < K; k++) strncpy(names[k], ffcnn_net_class_name(net, k), NAME_BYTES - 1);
+    char err[FFCNN_ERR_LEN];
+    err[0] = '\0';
+    int rc = ffcnn_net_set_class_names(net, (const char(*)[NAME_BYTES])names, K, err);
+    fz_report("ffcnn_net_set_class_names (the loaded names)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    err[0] = '\0';
+    rc = ffcnn_net_set_class_names(net, (const char(*)[NAME_BYTES])names, K - 1, err);
+    fz_report("ffcnn_net_set_class_names (K - 1)", rc, err);
+    FZ_CHECK(rc == FFCNN_EINVAL && err[0] != '\0');
+    for (int k = 0; k < K; k++) FZ_CHECK(strcmp(ffcnn_net_class_name(net, k), names[k]) == 0);
+    err[0] = '\0';
+    rc = ffcnn_save(net, copy, err);
+    fz_report("ffcnn_save (names set again)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    size_t back_len = 0;
+    uint8_t *back = fz_read_file(copy, &back_len);
+    FZ_CHECK(back != NULL && back_len == size && memcmp(back, file, size) == 0);
+    free(back);
+
+    err[0] = '\0';
+    rc = ffcnn_net_set_class_names(net, NULL, 0, err);
+    fz_report("ffcnn_net_set_class_names (none)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    for (int k = -1; k <= K; k++) FZ_CHECK(ffcnn_net_class_name(net, k) == NULL);
+    err[0] = '\0';
+    rc = ffcnn_save(net, copy, err);
+    fz_report("ffcnn_save (names removed)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    back = fz_read_file(copy, &back_len);
+    const size_t block = 4 + (size_t)K * NAME_BYTES;
+    FZ_CHECK(back != NULL && back_len + block == size);
+    uint32_t back_version;
+    memcpy(&back_version, back + 8, 4);
+    FZ_CHECK(back_version == 4 && memcmp(back, file, 8) == 0);
+    FZ_CHECK(memcmp(back + 12, file + 12, back_len - 16) == 0);
+    free(back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     const uint8_t flags = data[0];
@@ -231,7 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FZ_CHECK(c->algo == FFCNN_ALGO_FF || c->algo == FFCNN_ALGO_BP);
         uint32_t version;
         memcpy(&version, file + 8, 4);
-        FZ_CHECK(version >= 1 && version <= 4);
+        FZ_CHECK(version >= 1 && version <= 5);
         if (version < 4) FZ_CHECK(c->algo == FFCNN_ALGO_FF); /* older files are ff models */
         FZ_CHECK(ffcnn_net_epochs_done(net) >= 0 && ffcnn_net_step_in_epoch(net) >= 0);
         const int L = ffcnn_config_conv_layers(c);
@@ -243,7 +419,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ffcnn_cost cost;
         ffcnn_net_cost(net, &cost);
         FZ_CHECK(cost.train_direct_flops > 0 && cost.infer_direct_flops > 0);
+        check_loaded_names(net, file, size, version);
         check_round_trip(net, file, size, copy);
+        if (ffcnn_net_class_name(net, 0)) check_set_names(net, file, size, copy);
         if (flags & 2) evaluate(net, data, size, (flags >> 2) & 3);
         ffcnn_net_free(net);
     } else {

@@ -1,6 +1,7 @@
 /* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint, DIR/image and
  * DIR/args: small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format
- * version 4, ff and bp, and ff ones converted to versions 1, 2 and 3; PNG, JPEG and PGM/PPM
+ * version 4, ff and bp, and ff ones converted to versions 1, 2 and 3; models with class names
+ * in version 5, and a version-5 file without names; 3 and 37 classes; PNG, JPEG and PGM/PPM
  * files of each kind the decoder handles, written with ffcnn_image_save_png, libpng and
  * libjpeg) and malformed ones. The committed fuzz/corpus was made as fuzz/README.md says: build
  * the fuzz_gen_corpus target in build-fuzz, empty the four folders, run
@@ -141,15 +142,19 @@ static void fail(const char *what, const char *err) {
 }
 
 /* A fresh network of cfg, saved: conv paths forced when paths is non-NULL (n_paths entries),
- * data identity set when id is non-NULL. */
-static uint8_t *model_bytes(const ffcnn_config *cfg, const enum ffcnn_conv_path *paths, int n_paths,
-                            const ffcnn_data_identity *id, size_t *len) {
+ * data identity set when id is non-NULL, cfg->classes class names when names is non-NULL
+ * (format version 5). */
+static uint8_t *named_model_bytes(const ffcnn_config *cfg, const enum ffcnn_conv_path *paths,
+                                  int n_paths, const ffcnn_data_identity *id,
+                                  const char (*names)[64], size_t *len) {
     ffcnn_net *net = NULL;
     char err[FFCNN_ERR_LEN], path[4096];
     if (ffcnn_net_create(&net, cfg, 1, err)) fail("ffcnn_net_create", err);
     if (paths && ffcnn_net_set_conv_paths(net, paths, n_paths, err))
         fail("ffcnn_net_set_conv_paths", err);
     if (id) ffcnn_net_set_data_identity(net, id);
+    if (names && ffcnn_net_set_class_names(net, names, cfg->classes, err))
+        fail("ffcnn_net_set_class_names", err);
     fz_temp_path(path, sizeof path, "seed.ffm");
     if (ffcnn_save(net, path, err)) fail("ffcnn_save", err);
     ffcnn_net_free(net);
@@ -157,6 +162,11 @@ static uint8_t *model_bytes(const ffcnn_config *cfg, const enum ffcnn_conv_path 
     remove(path);
     if (!buf) exit(1);
     return buf;
+}
+
+static uint8_t *model_bytes(const ffcnn_config *cfg, const enum ffcnn_conv_path *paths, int n_paths,
+                            const ffcnn_data_identity *id, size_t *len) {
+    return named_model_bytes(cfg, paths, n_paths, id, NULL, len);
 }
 
 static void fix_crc(uint8_t *p, size_t n) {
@@ -237,6 +247,9 @@ static uint8_t *old_version(const uint8_t *v4, size_t n, int version, size_t *ou
     return p;
 }
 
+/* ffcnn_load()'s message for the last seed ckpt_seed() found refused. */
+static char ckpt_err[FFCNN_ERR_LEN];
+
 /* Writes a seed and checks that ffcnn_load() treats it as intended (the harness's CRC patch
  * applied), so that a change to the format shows up here rather than as silently dead seeds. */
 static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t n, int valid) {
@@ -251,6 +264,7 @@ static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t 
     ffcnn_net *net = NULL;
     const int rc = ffcnn_load(&net, path, 1, err);
     remove(path);
+    snprintf(ckpt_err, sizeof ckpt_err, "%s", rc ? err : "");
     if ((rc == FFCNN_OK) != valid) {
         fprintf(stderr, "gen_corpus: checkpoint seed %s: ffcnn_load %s (%s)\n", name,
                 rc ? "fails" : "succeeds", rc ? err : "expected a failure");
@@ -273,6 +287,17 @@ static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t 
         fprintf(stderr, "gen_corpus: %s: paths or data identity not where expected\n", name);
         exit(1);
     }
+    if (net && (strstr(name, "_names_") != NULL) != (ffcnn_net_class_name(net, 0) != NULL)) {
+        fprintf(stderr, "gen_corpus: %s: loads %s class names\n", name,
+                ffcnn_net_class_name(net, 0) ? "with" : "without");
+        exit(1);
+    }
+    if (net && strstr(name, "_37_classes_fourier") &&
+        (ffcnn_net_config(net)->classes != 37 ||
+         ffcnn_net_config(net)->label_kind != FFCNN_LABEL_FOURIER_AUTO)) {
+        fprintf(stderr, "gen_corpus: %s: not 37 classes with the auto Fourier labels\n", name);
+        exit(1);
+    }
     ffcnn_net_free(net);
     free(buf);
 }
@@ -285,6 +310,189 @@ static ffcnn_config seed_config(const char *net, int channels, int height, int w
     if (ffcnn_config_parse_net(&c, net, err)) fail(net, err);
     c.channels = channels, c.height = height, c.width = width, c.train_from = train_from;
     return c;
+}
+
+/* ---- version 5: the class names after the payload ---- */
+
+#define NAME_BYTES 64
+
+/* Where a saved model's names block starts (its count), at 424 + 12 P, checked against the
+ * documented layout of version 5 with K names: version 5, a 424-byte header, count K, and the
+ * CRC-32 right after the K names. */
+static size_t names_at(const uint8_t *p, size_t n, int K) {
+    uint64_t P;
+    memcpy(&P, p + V4_P, 8);
+    const size_t at = V4_HEADER + 12 * (size_t)P;
+    if (get_i32(p, 8) != 5 || get_i32(p, 12) != V4_HEADER || get_i32(p, V4_RESERVED) != 0 ||
+        P > n / 12 || n != at + 4 + (size_t)K * NAME_BYTES + 4 || get_i32(p, (size_t)at) != K) {
+        fprintf(stderr, "gen_corpus: a model with %d class names is not version 5 as documented\n",
+                K);
+        exit(1);
+    }
+    return at;
+}
+
+/* A malformed names block: the file's CRC made right (the stored seed loads to the names check
+ * as it is, and with the harness's patch), the refusal checked to be the intended one. */
+static void names_seed(const char *name, uint8_t *p, size_t n, const char *why) {
+    fix_crc(p, n);
+    ckpt_seed(name, 0x01, p, n, 0);
+    if (!strstr(ckpt_err, why)) {
+        fprintf(stderr,
+                "gen_corpus: checkpoint seed %s: refused for another reason (%s), not '%s'\n", name,
+                ckpt_err, why);
+        exit(1);
+    }
+}
+
+/* A refused configuration (checked by its message), the CRC patched by the harness. */
+static void config_seed(const char *name, const uint8_t *p, size_t n, const char *why) {
+    ckpt_seed(name, 0x01, p, n, 0);
+    if (!strstr(ckpt_err, why)) {
+        fprintf(stderr,
+                "gen_corpus: checkpoint seed %s: refused for another reason (%s), not '%s'\n", name,
+                ckpt_err, why);
+        exit(1);
+    }
+}
+
+static void checkpoint_v5_seeds(void) {
+    /* Three classes, named (version 5): ASCII, a two-byte and three-byte UTF-8 name; labels from
+     * the auto Fourier set (the paper's sets are for 10 classes only). */
+    ffcnn_config t = seed_config("c2k3 p2 c3k3", 1, 8, 8, 1);
+    t.classes = 3, t.label_kind = FFCNN_LABEL_FOURIER_AUTO;
+    static const char three[3][64] = {"cat", "d\xc3\xb6g", "\xe9\xa3\x9b\xe8\xa1\x8c\xe6\xa9\x9f"};
+    size_t n3;
+    uint8_t *m3 = named_model_bytes(&t, NULL, 0, NULL, three, &n3);
+    const size_t at = names_at(m3, n3, 3), name0 = at + 4;
+    ckpt_seed("valid_v5_names_3_classes_c2k3_p2_c3k3_8x8_eval", 0x02, m3, n3, 1);
+    ckpt_seed("valid_v5_names_3_classes_c2k3_p2_c3k3_8x8_eval_fft", 0x0b, m3, n3, 1);
+
+    /* Two classes, names at the limits: 63 bytes (a four-byte character first), and U+10FFFF,
+     * the last code point; settled paths and a data identity too. */
+    ffcnn_config two = seed_config("c2k3", 3, 4, 5, 1);
+    two.classes = 2, two.label_kind = FFCNN_LABEL_ONEHOT;
+    char edge[2][64] = {"\xf0\x9f\x90\xb1", "\xf4\x8f\xbf\xbf"};
+    memset(edge[0] + 4, 'a', 59);
+    const enum ffcnn_conv_path fft = FFCNN_CONV_FFT;
+    const ffcnn_data_identity id = {.name = "folder", .train_limit = -1, .val_limit = 7};
+    size_t n2;
+    uint8_t *m2 = named_model_bytes(&two, &fft, 1, &id, (const char(*)[64])edge, &n2);
+    names_at(m2, n2, 2);
+    ckpt_seed("valid_v5_names_2_classes_63_bytes_onehot_3x4x5_eval_im2col", 0x07, m2, n2, 1);
+
+    /* A bp model with names: ten of them. */
+    ffcnn_config bp = seed_config("c2k3 p2 c3k3", 1, 8, 8, 1);
+    bp.algo = FFCNN_ALGO_BP;
+    char ten[10][64];
+    for (int k = 0; k < 10; k++) snprintf(ten[k], sizeof ten[k], "class %d", k);
+    size_t nbp;
+    uint8_t *mbp = named_model_bytes(&bp, NULL, 0, NULL, (const char(*)[64])ten, &nbp);
+    names_at(mbp, nbp, 10);
+    ckpt_seed("valid_v5_bp_names_10_classes_c2k3_p2_c3k3_8x8_eval", 0x02, mbp, nbp, 1);
+
+    /* Version 5 with a count of 0 (no names): loads, saves back as version 4. */
+    ffcnn_config a = seed_config("c8k3", 1, 8, 8, 2);
+    char err[FFCNN_ERR_LEN];
+    if (ffcnn_config_set_uniform(&a, 2, 2, 3, err)) fail("a", err); /* 2 x c2k3 */
+    size_t na;
+    uint8_t *ma = model_bytes(&a, NULL, 0, NULL, &na);
+    check_header_bytes(ma, na);
+    uint8_t *z = calloc(1, na + 4);
+    if (!z) exit(1);
+    memcpy(z, ma, na - 4); /* the CRC's place becomes the count, 0 */
+    put_i32(z, 8, 5);
+    fix_crc(z, na + 4);
+    ckpt_seed("valid_v5_count0_2x2k3_8x8_eval", 0x02, z, na + 4, 1);
+    put_i32(z, na - 4, 10); /* a count of 10 and no names */
+    names_seed("bad_v5_count10_without_names", z, na + 4, "promises");
+
+    /* 37 classes (CIFAR-100's fine ones would be 100) with the auto Fourier labels: a 10x10
+     * image has 40 modes below the Nyquist limit. */
+    ffcnn_config f = seed_config("c2k3", 1, 10, 10, 1);
+    f.classes = 37, f.label_kind = FFCNN_LABEL_FOURIER_AUTO;
+    size_t nf;
+    uint8_t *mf = model_bytes(&f, NULL, 0, NULL, &nf);
+    check_header_bytes(mf, nf);
+    ckpt_seed("valid_37_classes_fourier_c2k3_10x10_eval", 0x02, mf, nf, 1);
+    ckpt_seed("valid_37_classes_fourier_c2k3_10x10_eval_fft", 0x0b, mf, nf, 1);
+    uint8_t *m = malloc(nf > n3 + NAME_BYTES ? nf : n3 + NAME_BYTES);
+    if (!m) exit(1);
+    memcpy(m, mf, nf);
+    put_i32(m, V4_SHAPE + 4, 8), put_i32(m, V4_SHAPE + 8, 8); /* 8x8: 24 modes */
+    config_seed("bad_fourier_37_classes_8x8", m, nf, "Fourier modes");
+    memcpy(m, mf, nf);
+    put_i32(m, V4_SHAPE + 12, 101);
+    config_seed("bad_classes_101", m, nf, "out of range");
+    memcpy(m, mf, nf);
+    put_i32(m, V4_SHAPE + 12, 1);
+    config_seed("bad_classes_1", m, nf, "out of range");
+    memcpy(m, mf, nf);
+    put_i32(m, V4_LABEL, 5);
+    config_seed("bad_label_kind_5", m, nf, "--label-set");
+    memcpy(m, mf, nf);
+    put_i32(m, V4_LABEL, FFCNN_LABEL_FOURIER1); /* the paper's set 1 for 37 classes */
+    config_seed("bad_label_set_1_37_classes", m, nf, "10 classes");
+
+    /* The names block, malformed (from the three-class model): the count, each name, the
+     * length. */
+    memcpy(m, m3, n3);
+    put_i32(m, at, 2);
+    names_seed("bad_names_count_2_of_3", m, n3, "2 class names for 3 classes");
+    memcpy(m, m3, n3);
+    put_i32(m, at, -1);
+    names_seed("bad_names_count_negative", m, n3, "class names for 3 classes");
+    memcpy(m, m3, n3);
+    put_i32(m, at, 0); /* a count of 0 with the names behind it */
+    names_seed("bad_names_count0_with_names", m, n3, "promises");
+    memcpy(m, m3, n3);
+    m[name0 + 10] = 'x'; /* after "cat" and its NUL */
+    names_seed("bad_name_not_zero_padded", m, n3, "not zero-padded");
+    memcpy(m, m3, n3);
+    m[name0 + NAME_BYTES - 1] = 1; /* the last byte of the padding */
+    names_seed("bad_name_padding_last_byte", m, n3, "not zero-padded");
+    memcpy(m, m3, n3);
+    memset(m + name0 + NAME_BYTES, 'a', NAME_BYTES);
+    names_seed("bad_name_not_nul_terminated", m, n3, "not NUL-terminated");
+    memcpy(m, m3, n3);
+    memset(m + name0 + 2 * NAME_BYTES, 0, NAME_BYTES);
+    names_seed("bad_name_empty", m, n3, "is empty");
+    static const struct {
+        const char *name, *bytes, *why;
+    } bad[] = {
+        {"bad_name_utf8_truncated", "d\xc3", "not valid UTF-8"},
+        {"bad_name_utf8_continuation_first",
+         "\x80"
+         "abc",
+         "not valid UTF-8"},
+        {"bad_name_utf8_overlong", "\xe0\x80\xaf", "not valid UTF-8"},
+        {"bad_name_utf8_surrogate", "\xed\xa0\x80", "not valid UTF-8"},
+        {"bad_name_utf8_past_10ffff", "\xf4\x90\x80\x80", "not valid UTF-8"},
+        {"bad_name_utf8_latin1", "caf\xe9", "not valid UTF-8"},
+        {"bad_name_control_escape", "red\x1b[31m", "control character"},
+        {"bad_name_control_newline", "two\nlines", "control character"},
+        {"bad_name_control_del", "del\x7f", "control character"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        memcpy(m, m3, n3);
+        memset(m + name0 + NAME_BYTES, 0, NAME_BYTES);
+        memcpy(m + name0 + NAME_BYTES, bad[i].bytes, strlen(bad[i].bytes));
+        names_seed(bad[i].name, m, n3, bad[i].why);
+    }
+    memcpy(m, m3, n3);
+    memcpy(m + name0 + 2 * NAME_BYTES, m + name0, NAME_BYTES);
+    names_seed("bad_names_duplicate", m, n3, "are both 'cat'");
+    /* The length: a name short (the count says 3, two are there), a byte too many. */
+    memcpy(m, m3, n3);
+    names_seed("bad_names_length_short", m, n3 - NAME_BYTES, "promises");
+    memcpy(m, m3, n3);
+    memmove(m + n3 - 3, m + n3 - 4, 4);
+    names_seed("bad_names_length_one_byte_long", m, n3 + 1, "promises");
+    /* A version-4 file with a names block after its payload. */
+    memcpy(m, m3, n3);
+    put_i32(m, 8, 4);
+    names_seed("bad_v4_with_names_block", m, n3, "promises");
+    free(m), free(m3), free(m2), free(mbp), free(ma), free(z), free(mf);
 }
 
 static void checkpoint_seeds(void) {
@@ -455,6 +663,7 @@ static void checkpoint_seeds(void) {
     free(m);
     free(ma), free(mb), free(mc), free(md), free(me), free(ms), free(msa), free(v1), free(v2);
     free(mbp), free(mbp2), free(msbp), free(v3), free(v3e);
+    checkpoint_v5_seeds();
 }
 
 /* ---- image: the image file itself ---- */
@@ -860,6 +1069,14 @@ static void args_seeds(void) {
     args_seed("bad_data_folder_no_dir", 2, A("--model", "m.ffm", "--data", "folder"));
     args_seed("bad_image_size", 0, A("--image-size", "2x28x28"));
     args_seed("bad_train_split_all", 0, A("--split", "all"));
+    /* the auto Fourier labels (any class count), a folder of colour images */
+    args_seed("train_label_set_fourier", 0, A("--label-set", "fourier", "--preset", "tiny"));
+    args_seed("labels_label_set_fourier", 7,
+              A("--label-set", "fourier", "--data", "folder:/x", "--out", "l.png"));
+    args_seed("train_folder_image_size_3x32x32", 0,
+              A("--data", "folder:/x", "--image-size", "3x32x32"));
+    args_seed("bad_label_set_fourier_bp", 0, A("--algo", "bp", "--label-set", "fourier"));
+    args_seed("bad_label_set_word", 0, A("--label-set", "fourier2"));
 #undef A
 }
 
