@@ -208,8 +208,8 @@ static long utf8_decode(const unsigned char *s, int *n) {
 }
 
 /* The class names of a loaded network: all K or none; as the file holds them (version 5 with a
- * count of K), each 1..63 bytes of UTF-8 without C0 controls or DEL, zero-padded in the file, no
- * two equal; none for a file older than version 5 or with a count of 0. */
+ * count of K), each 1..63 bytes of UTF-8 without C0 or C1 controls or DEL, zero-padded in the file,
+ * no two equal; none for a file older than version 5 or with a count of 0. */
 static void check_loaded_names(const ffcnn_net *net, const uint8_t *file, size_t size,
                                uint32_t version) {
     const int K = ffcnn_net_config(net)->classes;
@@ -240,7 +240,7 @@ static void check_loaded_names(const ffcnn_net *net, const uint8_t *file, size_t
         for (const unsigned char *q = (const unsigned char *)name; *q;) {
             int step;
             const long cp = utf8_decode(q, &step);
-            FZ_CHECK(cp >= 0x20 && cp != 0x7f);
+            FZ_CHECK(cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f)); /* no C0, C1, DEL */
             q += step;
         }
         for (int j = 0; j < k; j++) FZ_CHECK(strcmp(ffcnn_net_class_name(net, j), name) != 0);

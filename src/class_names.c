@@ -31,7 +31,9 @@ static const char *name_problem(const char name[64]) {
     for (const unsigned char *s = (const unsigned char *)name; *s;) {
         const int n = utf8_length(s);
         if (!n) return "is not valid UTF-8";
-        if (n == 1 && (*s < 0x20 || *s == 0x7f)) return "holds a control character";
+        /* C0 and DEL, and C1 (U+0080..U+009F: a terminal reads some as escapes) */
+        if ((n == 1 && (*s < 0x20 || *s == 0x7f)) || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0))
+            return "holds a control character";
         s += n;
     }
     return NULL;

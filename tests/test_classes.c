@@ -285,6 +285,8 @@ static void test_bad_name_blocks(void) {
     expect_refused(buf, n, "class name 5 is not NUL-terminated", "no NUL");
     memcpy(buf, good, (size_t)n), buf[name5 + 2] = '\n';
     expect_refused(buf, n, "class name 5 holds a control character", "a newline");
+    memcpy(buf, good, (size_t)n), buf[name5 + 1] = (char)0xc2, buf[name5 + 2] = (char)0x9b;
+    expect_refused(buf, n, "class name 5 holds a control character", "U+009B (C1, CSI)");
     memcpy(buf, good, (size_t)n), buf[name5 + 2] = (char)0xc3;
     expect_refused(buf, n, "class name 5 is not valid UTF-8", "a broken UTF-8 sequence");
     memcpy(buf, good, (size_t)n), memset(buf + name5, 0, 64);
