@@ -50,6 +50,9 @@ static void print_json(const cli_opts *o, const ffcnn_net *net, const char *net_
     json_int("batch", o->cfg.batch);
     json_int("threads", o->threads);
     json_int("steps", o->steps);
+    char aug[24];
+    ffcnn_augment_format(&o->cfg, aug, sizeof aug);
+    json_str("augment", aug);
     json_key("conv");
     for (int l = 0; l < L; l++) {
         fputs(l ? "," : "[", stdout);
@@ -98,10 +101,11 @@ static int run_bench(const cli_opts *o, ffcnn_net *net, ffcnn_dataset *ds, char 
     const double train_ips = o->steps * B / st.seconds, infer_ips = res.images_per_s;
     const double peak = ffcnn_sgemm_peak_gflops(o->threads), rss = peak_rss_mb();
     const double cg_gflops = cg_s > 0 ? cg_f / cg_s * 1e-9 : -1;
-    char net_text[256];
+    char net_text[256], aug[24];
     ffcnn_config_format_net(&o->cfg, net_text, sizeof net_text);
-    printf("network: %s, %s, batch %d, %d thread%s\n", net_text,
-           bp ? "backprop" : "Forward-Forward", B, o->threads, plural(o->threads));
+    ffcnn_augment_format(&o->cfg, aug, sizeof aug);
+    printf("network: %s, %s, batch %d, augment %s, %d thread%s\n", net_text,
+           bp ? "backprop" : "Forward-Forward", B, aug, o->threads, plural(o->threads));
     printf("kernels: %s; OpenBLAS %s kernels\n", ffcnn_kernels(), ffcnn_blas_core());
     printf("training:  %.2f images/s  (%d step%s, %.2f s), direct %.1f GFLOP/s, executed %.1f "
            "GFLOP/s\n",

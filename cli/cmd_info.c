@@ -57,6 +57,10 @@ static void print_text(const char *model, const ffcnn_net *net, const char *net_
                c->epochs, plural(c->epochs), (double)c->lr, (double)c->classifier_lr,
                c->classifier_lr > 0 ? "" : " (= lr)", (unsigned long long)c->seed);
     }
+    char aug[24];
+    ffcnn_augment_format(c, aug, sizeof aug);
+    printf("augmentation: %s%s\n", aug,
+           c->augment_pad || c->augment_flip ? " (training images only)" : "");
     if (id->name[0])
         printf("data: %.63s, train limit %s, val limit %s, fingerprint %s\n", id->name, train_limit,
                val_limit, fp[0] ? fp : "unknown");
@@ -109,6 +113,11 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_opt_num("classifier_lr", ff ? c->classifier_lr : -1);
     json_key("seed");
     printf("%llu", (unsigned long long)c->seed);
+    char aug[24];
+    ffcnn_augment_format(c, aug, sizeof aug);
+    json_str("augment", aug);
+    json_int("augment_pad", c->augment_pad);
+    json_int("augment_flip", c->augment_flip);
     json_key("data");
     fputs("{\"name\":", stdout);
     json_string(stdout, id->name[0] ? id->name : NULL);

@@ -132,8 +132,10 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
                          : c->label_kind == FFCNN_LABEL_FOURIER2     ? "fourier set 2"
                          : c->label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier (lowest modes)"
                                                                      : "fourier set 1";
-    char net[256], trained[64], head[64] = "", method[160];
+    char net[256], trained[64], head[64] = "", method[160], augment[48] = "", aug[24];
     ffcnn_config_format_net(c, net, sizeof net);
+    ffcnn_augment_format(c, aug, sizeof aug);
+    if (c->augment_pad || c->augment_flip) snprintf(augment, sizeof augment, ", augment %s", aug);
     trained_layers(c, trained, sizeof trained);
     if (c->algo == FFCNN_ALGO_BP)
         snprintf(method, sizeof method,
@@ -147,10 +149,11 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
     fprintf(stderr,
             "ffcnn %s: %s (%d train / %d val images of %d classes from %s)\n"
             "network: %s on %dx%dx%d, %s\n"
-            "schedule: batch %d, %d epoch%s, Adam lr %g%s, seed %llu, %d thread%s\n",
+            "schedule: batch %d, %d epoch%s, Adam lr %g%s, seed %llu%s, %d thread%s\n",
             FFCNN_VERSION, o->data_name, train->n, val->n, c->classes, o->data_dir, net,
             c->channels, c->height, c->width, method, c->batch, c->epochs, plural(c->epochs),
-            (double)c->lr, head, (unsigned long long)c->seed, o->threads, plural(o->threads));
+            (double)c->lr, head, (unsigned long long)c->seed, augment, o->threads,
+            plural(o->threads));
 }
 
 /* SIGINT / SIGTERM ask training to stop after the current step; the model is then saved. */

@@ -31,6 +31,7 @@ enum flag_id {
     F_LR,
     F_CLASSIFIER_LR,
     F_SEED,
+    F_AUGMENT,
     F_MODEL,
     F_DATA,
     F_SPLIT,
@@ -133,6 +134,12 @@ static const flag_def FLAGS[] = {
      "the linear head's rate (0: --lr's, the paper's choice)"},
     {F_SEED, "--seed", "S", NET, 1, NUM(V_U64, 0, 0, cfg.seed),
      "seed of the init, the shuffling and the negative labels"},
+    {F_AUGMENT, "--augment", "A", NET, 1, TEXT,
+     "training images: none | shift[:P] (padded by P zero\n"
+     "pixels, a random window of the image's size cut out:\n"
+     "shifts of -P..P, P 1..8, 4 if not given) | flip\n"
+     "(mirrored left-right half the time) | shift-flip[:P]\n"
+     "(both); evaluation never augments"},
     {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT,
      "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion |\n"
      "cifar10 | cifar100 | cifar100-coarse (the binary\n"
@@ -427,6 +434,8 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
         return parse_label_set(v, &o->cfg.label_kind, err);
     case F_ALGO:
         return ffcnn_algo_parse(v, &o->cfg.algo, err);
+    case F_AUGMENT:
+        return ffcnn_augment_parse(&o->cfg, v, err);
     case F_MODEL:
         o->model = v;
         return FFCNN_OK;
@@ -667,6 +676,9 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_ALGO:
         snprintf(buf, cap, "%s", ffcnn_algo_name(d->cfg.algo));
+        break;
+    case F_AUGMENT:
+        ffcnn_augment_format(&d->cfg, buf, cap);
         break;
     case F_LABEL_SET:
         snprintf(buf, cap, "%s",

@@ -78,6 +78,13 @@ typedef struct ffcnn_config {
     uint64_t seed;       /* seeds init, shuffling and negative labels */
     float classifier_lr; /* the linear head's rate (same cool-down); 0 = lr, as in the paper */
     int32_t algo;        /* enum ffcnn_algo */
+    /* Augmentation of training images (docs/method.md §5); evaluation never augments. Each
+     * training image is padded with augment_pad zero pixels on every side and a random
+     * height x width window is cut out of it (a shift of -pad..pad rows and columns, zeros
+     * filling in), then, with augment_flip, mirrored left-right with probability 1/2. The
+     * draws depend on (seed, epoch, step, position in the batch) alone. Both 0: none. */
+    int32_t augment_pad;  /* 0..FFCNN_MAX_AUGMENT_PAD */
+    int32_t augment_flip; /* 0 or 1 */
 } ffcnn_config;
 
 /* The uniform stack: `layers` conv layers of `filters` filters k x k, no pooling (the
@@ -99,6 +106,13 @@ void ffcnn_config_default(ffcnn_config *cfg);
 int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err);
 /* Checks every field; FFCNN_EINVAL with a message naming the first bad one. */
 int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
+/* --augment's text: "none", "flip", "shift:P" or "shift-flip:P" (P = augment_pad; "shift" and
+ * "shift-flip" alone take P = FFCNN_DEFAULT_AUGMENT_PAD), into cfg's augment_pad and
+ * augment_flip, and back (always with its P). FFCNN_EINVAL naming --augment for another text. */
+#define FFCNN_MAX_AUGMENT_PAD 8
+#define FFCNN_DEFAULT_AUGMENT_PAD 4
+int ffcnn_augment_parse(ffcnn_config *cfg, const char *text, char *err);
+void ffcnn_augment_format(const ffcnn_config *cfg, char *buf, size_t len);
 /* "ff" or "bp"; and back (FFCNN_EINVAL for another name). */
 const char *ffcnn_algo_name(int algo);
 int ffcnn_algo_parse(const char *name, int *algo, char *err);
@@ -408,9 +422,10 @@ const char *ffcnn_blas_core(void);
 const char *ffcnn_blas_better_core(void);
 /* ---- model files (docs/checkpoint-format.md) ---- */
 
-/* A model with class names is written in format version 5 (version 4 and the names); one
- * without, in version 4, byte for byte as earlier builds wrote it, so that they still read it.
- * ffcnn_load reads versions 1 to 5. */
+/* A model with class names or augmentation is written in format version 5 (version 4 with the
+ * augmentation in its reserved field, and the names); one with neither, in version 4, byte for
+ * byte as earlier builds wrote it, so that they still read it. ffcnn_load reads versions 1 to
+ * 5. */
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err);
 int ffcnn_load(ffcnn_net **out, const char *path, int threads, char *err);
 

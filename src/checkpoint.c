@@ -25,9 +25,10 @@
  * version 3 holds the layer list, the input shape and class count, and the training data's
  * identity; version 4 (docs/checkpoint-format.md) adds the training algorithm; version 5 has
  * version 4's header and, between the Adam moments and the checksum, the class names: a count
- * (int32, 0 or the class count) and that many 64-byte names, NUL-terminated and zero-padded.
- * A model without class names is written as version 4, byte for byte as before, so that
- * earlier builds still read it. */
+ * (int32, 0 or the class count) and that many 64-byte names, NUL-terminated and zero-padded,
+ * and gives version 4's reserved field (offset 412) to the augmentation: augment_pad in bits
+ * 0-7, augment_flip in bits 8-15, the rest 0. A model with neither names nor augmentation is
+ * written as version 4, byte for byte as before, so that earlier builds still read it. */
 #define CKPT_NAME_BYTES 64u
 #define CKPT_HEADER_BYTES_V1 104u
 #define CKPT_HEADER_BYTES_V2 120u
@@ -62,9 +63,21 @@ static int32_t get_i32(reader *r) {
     return v;
 }
 
+/* Version 5's field at offset 412 (0 = none); augment_pad and augment_flip are validated, so
+ * each fits its byte. */
+static int32_t augment_field(const ffcnn_config *c) {
+    return (int32_t)((uint32_t)c->augment_pad | (uint32_t)c->augment_flip << 8);
+}
+
+/* Version 5 only when something needs it, so that every other model stays readable by the
+ * builds that know version 4 alone. */
+static int needs_v5(const ffcnn_net *net) {
+    return net->n_class_names > 0 || augment_field(&net->cfg) != 0;
+}
+
 static void put_header(writer *w, const ffcnn_net *net) {
     const ffcnn_config *c = &net->cfg;
-    const uint32_t version = net->n_class_names ? CKPT_VERSION : 4u, header = CKPT_HEADER_BYTES;
+    const uint32_t version = needs_v5(net) ? CKPT_VERSION : 4u, header = CKPT_HEADER_BYTES;
     put(w, CKPT_MAGIC, 8);
     put(w, &version, 4), put(w, &header, 4);
     put_i32(w, c->n_layers);
@@ -85,7 +98,7 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put(w, net->data.name, sizeof net->data.name);
     put_i32(w, net->data.train_limit), put_i32(w, net->data.val_limit);
     put(w, net->data.fingerprint, sizeof net->data.fingerprint);
-    put_i32(w, c->algo), put_i32(w, 0); /* the algorithm; reserved */
+    put_i32(w, c->algo), put_i32(w, augment_field(c)); /* version 4: reserved, 0 */
     const uint64_t n = net->n_params;
     put(w, &n, 8);
 }
@@ -163,9 +176,10 @@ static int write_model_file(const char *path, const uint8_t *buf, size_t n, char
     return FFCNN_OK;
 }
 
-/* Version 5's names block (none for a model without names: version 4). */
+/* Version 5's names block (a count of 0 for a model with augmentation and no names; none in
+ * version 4). */
 static size_t names_bytes(const ffcnn_net *net) {
-    return net->n_class_names ? 4 + (size_t)net->n_class_names * CKPT_NAME_BYTES : 0;
+    return needs_v5(net) ? 4 + (size_t)net->n_class_names * CKPT_NAME_BYTES : 0;
 }
 
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
@@ -178,7 +192,7 @@ int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     put(&w, net->params, tensor);
     put(&w, net->adam_m, tensor);
     put(&w, net->adam_v, tensor);
-    if (net->n_class_names) {
+    if (needs_v5(net)) {
         put_i32(&w, net->n_class_names);
         put(&w, net->class_names, (size_t)net->n_class_names * CKPT_NAME_BYTES);
     }
@@ -252,6 +266,19 @@ static void get_config_v3(reader *r, ffcnn_config *c) {
     c->classes = get_i32(r);
 }
 
+/* Offset 412: version 4's reserved field, 0; version 5's augmentation, whose values
+ * ffcnn_config_validate checks (no bits past the two bytes). */
+static int get_augment(reader *r, uint32_t version, ffcnn_config *c, const char *path, char *err) {
+    const uint32_t v = (uint32_t)get_i32(r);
+    if (version == 4 && v != 0)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: reserved header field is not zero", path);
+    if (v >> 16)
+        return ff_fail(err, FFCNN_EFORMAT, "%s: augmentation field 0x%08x has unknown bits", path,
+                       v);
+    c->augment_pad = (int32_t)(v & 0xffu), c->augment_flip = (int32_t)(v >> 8);
+    return FFCNN_OK;
+}
+
 static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c, header_fields *h,
                         char *err) {
     char magic[8];
@@ -302,8 +329,8 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
     }
     if (h->version >= 4) { /* earlier versions are FF models (algo 0) */
         c->algo = get_i32(r);
-        if (get_i32(r) != 0)
-            return ff_fail(err, FFCNN_EFORMAT, "%s: reserved header field is not zero", path);
+        const int rc = get_augment(r, h->version, c, path, err);
+        if (rc) return rc;
     }
     get(r, &h->n_params, 8);
     char why[FFCNN_ERR_LEN];

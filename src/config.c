@@ -201,7 +201,49 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
                        (double)c->classifier_lr);
     if (c->algo != FFCNN_ALGO_FF && c->algo != FFCNN_ALGO_BP)
         return ff_fail(err, FFCNN_EINVAL, "--algo: %d is not ff (0) or bp (1)", c->algo);
+    if (c->augment_pad < 0 || c->augment_pad > FFCNN_MAX_AUGMENT_PAD)
+        return ff_fail(err, FFCNN_EINVAL, "--augment: shift %d is out of range 0..%d",
+                       c->augment_pad, FFCNN_MAX_AUGMENT_PAD);
+    if (c->augment_flip != 0 && c->augment_flip != 1)
+        return ff_fail(err, FFCNN_EINVAL, "--augment: flip %d is not 0 or 1", c->augment_flip);
     return FFCNN_OK;
+}
+
+/* "shift" or "shift-flip", then nothing (the default P) or ":P" with P in 1..max. */
+static int parse_shift(const char *text, const char *p, int32_t *pad, char *err) {
+    if (*p == '\0') return *pad = FFCNN_DEFAULT_AUGMENT_PAD, FFCNN_OK;
+    char *end = NULL;
+    const long v = *p == ':' && p[1] >= '0' && p[1] <= '9' ? strtol(p + 1, &end, 10) : -1;
+    if (v >= 1 && v <= FFCNN_MAX_AUGMENT_PAD && end && *end == '\0')
+        return *pad = (int32_t)v, FFCNN_OK;
+    return ff_fail(err, FFCNN_EINVAL,
+                   "--augment: '%.200s' needs a shift P of 1..%d pixels after the colon (e.g. "
+                   "shift-flip:%d)",
+                   text, FFCNN_MAX_AUGMENT_PAD, FFCNN_DEFAULT_AUGMENT_PAD);
+}
+
+int ffcnn_augment_parse(ffcnn_config *c, const char *text, char *err) {
+    const int flip = !strncmp(text, "shift-flip", 10) || !strcmp(text, "flip");
+    const char *rest = !strncmp(text, "shift-flip", 10) ? text + 10
+                       : !strncmp(text, "shift", 5)     ? text + 5
+                                                        : NULL;
+    int32_t pad = 0;
+    if (rest && (*rest == '\0' || *rest == ':')) {
+        const int rc = parse_shift(text, rest, &pad, err);
+        if (rc) return rc;
+    } else if (strcmp(text, "none") && strcmp(text, "flip")) {
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--augment: '%.200s' is not none, shift[:P], shift-flip[:P] or flip", text);
+    }
+    c->augment_pad = pad, c->augment_flip = flip;
+    return FFCNN_OK;
+}
+
+void ffcnn_augment_format(const ffcnn_config *c, char *buf, size_t len) {
+    if (c->augment_pad > 0)
+        snprintf(buf, len, "%s:%d", c->augment_flip ? "shift-flip" : "shift", c->augment_pad);
+    else
+        snprintf(buf, len, "%s", c->augment_flip ? "flip" : "none");
 }
 
 const char *ffcnn_algo_name(int algo) {

@@ -39,12 +39,13 @@ static void build_eval_chunk(ffcnn_net *net, const ffcnn_dataset *ds, int32_t st
     ff_workspace *ws = &net->ws;
     const size_t len = net->labels.len;
     const int K = net->cfg.classes, neutral0 = goodness ? K * m : 0;
+    /* Evaluation never augments (NULL): it scores the images as they are. */
     if (net->cfg.algo == FFCNN_ALGO_BP) { /* no label in a BP network's input */
-        for (int i = 0; i < m; i++) ff_net_load_plain_input(net, ds, start + i, i);
+        for (int i = 0; i < m; i++) ff_net_load_plain_input(net, ds, start + i, i, NULL);
         return;
     }
     for (int i = 0; i < m; i++) {
-        ff_net_load_image(net, ds, start + i, i);
+        ff_net_load_image(net, ds, start + i, i, NULL);
         const float *img = ws->image + (size_t)i * len;
         for (int c = 0; goodness && c < K; c++)
             ff_label_overlay(ws->input + (size_t)(K * i + c) * len, img, &net->labels, c);

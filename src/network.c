@@ -125,6 +125,7 @@ int ffcnn_net_create(ffcnn_net **out, const ffcnn_config *cfg, int threads, char
 static void workspace_free(ff_workspace *ws) {
     ff_free(ws->image);
     ff_free(ws->input);
+    ff_free(ws->aug_src);
     for (int l = 0; l < FFCNN_MAX_LAYERS; l++) {
         const int saved_own = !ws->in_place || l == 0, norm_own = !ws->in_place;
         ff_free(ws->out[l]);
@@ -210,8 +211,10 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
     memset(&need, 0, sizeof need);
     size_t head_chunks = 0;
     ws->in_place = !bp;
+    const int augment = net->cfg.augment_pad > 0 || net->cfg.augment_flip;
     int ok = (ws->image = ff_calloc(N, img * sizeof(float))) &&
-             (ws->input = ff_calloc(N, img * sizeof(float)));
+             (ws->input = ff_calloc(N, img * sizeof(float))) &&
+             (!augment || (ws->aug_src = ff_calloc(img, sizeof(float))));
     for (int i = 0; ok && i < net->n_layers; i++) {
         const ff_layer *l = &net->layer[i];
         ok = alloc_layer_buffers(net, i, N);
@@ -264,6 +267,7 @@ void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *s
                    nd->grad_out * f + N * nd->channel_sums * d +
                    (size_t)T * (nd->per_thread + nd->partial) * f;
     if (ws->label_conv) other += ((size_t)K + N / (size_t)K) * net->layer[0].out_len * f;
+    if (ws->aug_src) other += net->labels.len * f;
     *activations = ws->capacity ? act : 0;
     *scratch = ws->capacity ? other : 0;
 }
@@ -273,14 +277,28 @@ static void load_pixels(float *dst, const ffcnn_dataset *ds, int32_t row, size_t
     for (size_t i = 0; i < len; i++) dst[i] = (float)px[i] / 255.0f;
 }
 
-void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot) {
-    const size_t len = net->labels.len;
-    load_pixels(net->ws.image + (size_t)slot * len, ds, row, len);
+/* The image is augmented before any label is written over it, so that its positive, negative
+ * and neutral copies all show the same augmented image. */
+static void load_augmented(ffcnn_net *net, float *dst, const ffcnn_dataset *ds, int32_t row,
+                           const ff_augment *aug) {
+    const ffcnn_config *c = &net->cfg;
+    if (!aug) {
+        load_pixels(dst, ds, row, net->labels.len);
+        return;
+    }
+    load_pixels(net->ws.aug_src, ds, row, net->labels.len);
+    ff_augment_shift_flip(dst, net->ws.aug_src, c->channels, c->height, c->width, aug->dy, aug->dx,
+                          aug->flip);
 }
 
-void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot) {
-    const size_t len = net->labels.len;
-    load_pixels(net->ws.input + (size_t)slot * len, ds, row, len);
+void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot,
+                       const ff_augment *aug) {
+    load_augmented(net, net->ws.image + (size_t)slot * net->labels.len, ds, row, aug);
+}
+
+void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot,
+                             const ff_augment *aug) {
+    load_augmented(net, net->ws.input + (size_t)slot * net->labels.len, ds, row, aug);
 }
 
 /* The scratch as layer i sees it: input spectra alternate by parity, so that a layer's survive

@@ -14,11 +14,18 @@
 #include "layers/layer.h"
 #include "rng.h"
 
+/* One training image's augmentation (ffcnn_config's augment_pad and augment_flip): the window's
+ * offset in rows and columns, each in -pad..pad, and whether it is mirrored left-right. */
+typedef struct ff_augment {
+    int8_t dy, dx, flip;
+} ff_augment;
+
 /* Buffers for one pass over `capacity` samples (the FF batch or an evaluation chunk). */
 typedef struct ff_workspace {
     int capacity, threads;
     float *image;                      /* capacity x image len: pixels as floats */
     float *input;                      /* capacity x image len: images with labels */
+    float *aug_src;                    /* one image to augment from (NULL: no augmentation) */
     float *out[FFCNN_MAX_LAYERS];      /* each layer's output (a conv layer's ReLU output) */
     double *sumsq[FFCNN_MAX_LAYERS];   /* per sample, sum of squares of out (conv: goodness) */
     float *saved[FFCNN_MAX_LAYERS];    /* what each layer's gradient needs (conv: normalised
@@ -113,10 +120,14 @@ int ff_net_alloc(ffcnn_net **out, const ffcnn_config *cfg, int threads, char *er
 void ff_net_init_weights(ffcnn_net *net);
 /* Makes the workspace hold at least n samples: every buffer a pass needs, reserved at once. */
 int ff_net_reserve(ffcnn_net *net, int n, char *err);
-/* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`. */
-void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
+/* Image of dataset row `row` as floats in [0,1] into ws.image slot `slot`, shifted and mirrored
+ * as aug says when it is non-NULL (training with augmentation: the network must have been
+ * made with it, for ws.aug_src); NULL, as it is (evaluation). */
+void ff_net_load_image(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot,
+                       const ff_augment *aug);
 /* The same into ws.input slot `slot`, with no label: a BP network's input. */
-void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot);
+void ff_net_load_plain_input(ffcnn_net *net, const ffcnn_dataset *ds, int32_t row, int slot,
+                             const ff_augment *aug);
 
 /* Runs layer i on samples [first, first + n) of the workspace (the labelled inputs, or the
  * previous layer's output). */

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /* Purposes of the random streams (ff_rng_stream). */
-enum { FF_STREAM_INIT = 1, FF_STREAM_SHUFFLE = 2, FF_STREAM_NEGATIVES = 3 };
+enum { FF_STREAM_INIT = 1, FF_STREAM_SHUFFLE = 2, FF_STREAM_NEGATIVES = 3, FF_STREAM_AUGMENT = 4 };
 
 typedef struct ff_rng {
     uint64_t s[4];

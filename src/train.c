@@ -12,13 +12,14 @@ uint8_t ff_draw_negative_label(ff_rng *rng, int y, int classes) {
     return (uint8_t)((y + 1 + (int)ff_rng_below(rng, (uint32_t)(classes - 1))) % classes);
 }
 
-/* Slots [0,B) positives, [B,2B) negatives, [2B,3B) neutral, all from the same B images. */
+/* Slots [0,B) positives, [B,2B) negatives, [2B,3B) neutral, all from the same B images (each
+ * augmented once, as aug says, when aug is non-NULL). */
 static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
-                           const uint8_t *neg, int B) {
+                           const uint8_t *neg, const ff_augment *aug, int B) {
     ff_workspace *ws = &net->ws;
     const size_t len = net->labels.len;
     for (int s = 0; s < B; s++) {
-        ff_net_load_image(net, ds, rows[s], s);
+        ff_net_load_image(net, ds, rows[s], s, aug ? &aug[s] : NULL);
         const float *img = ws->image + (size_t)s * len;
         const int y = ds->labels[rows[s]];
         ws->labels[s] = (uint8_t)y;
@@ -70,11 +71,11 @@ static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_ch
 
 /* The gradients of images [c0, c0 + c) of a batch of B: every trained layer's and the head's. */
 static int chunk_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
-                           const uint8_t *neg_labels, int c0, int c, int B, ff_step_metrics *m,
-                           char *err) {
+                           const uint8_t *neg_labels, const ff_augment *aug, int c0, int c, int B,
+                           ff_step_metrics *m, char *err) {
     int rc = ff_net_reserve(net, 3 * c, err);
     if (rc) return rc;
-    build_ff_batch(net, ds, rows + c0, neg_labels + c0, c);
+    build_ff_batch(net, ds, rows + c0, neg_labels + c0, aug ? aug + c0 : NULL, c);
     for (int i = 0; i < net->n_layers && !rc; i++) {
         rc = ff_net_forward(net, i, 3 * c, err);
         /* layers before train_from keep their init: docs/method.md §4 */
@@ -84,13 +85,14 @@ static int chunk_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
 }
 
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
-                  const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err) {
+                  const uint8_t *neg_labels, const ff_augment *aug, int B, float lr,
+                  ff_step_metrics *m, char *err) {
     /* Chunks of at most net->chunk images; their gradients add up (ffcnn_net_set_chunk). */
     const int C = B <= net->chunk ? B : net->chunk;
     int rc = FFCNN_OK;
     for (int c0 = 0; c0 < B && !rc; c0 += C) {
         const int c = B - c0 < C ? B - c0 : C;
-        rc = chunk_gradients(net, ds, rows, neg_labels, c0, c, B, m, err);
+        rc = chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, m, err);
         if (!rc && C < B) rc = ff_net_accumulate_grads(net, c0 == 0, err);
     }
     if (!rc && C < B) ff_net_take_accumulated(net);
@@ -105,13 +107,13 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
 
 /* The BP baseline's forward pass and gradients on the B plain images ds rows[0..B) (docs/method.md
  * §12): every layer's activations are kept for the backward pass. */
-int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows, int B,
-                    ff_step_metrics *m, char *err) {
+int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                    const ff_augment *aug, int B, ff_step_metrics *m, char *err) {
     int rc = ff_net_reserve(net, B, err);
     if (rc) return rc;
     ff_workspace *ws = &net->ws;
     for (int s = 0; s < B; s++) {
-        ff_net_load_plain_input(net, ds, rows[s], s);
+        ff_net_load_plain_input(net, ds, rows[s], s, aug ? &aug[s] : NULL);
         ws->labels[s] = ds->labels[rows[s]];
     }
     for (int i = 0; i < net->n_layers && !rc; i++) rc = ff_net_forward_range(net, i, 0, B, err);
@@ -129,9 +131,9 @@ int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows
 }
 
 /* One backprop step: the whole network, head included, at the one rate lr. */
-static int bp_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows, int B,
-                         float lr, ff_step_metrics *m, char *err) {
-    int rc = ff_bp_gradients(net, ds, rows, B, m, err);
+static int bp_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                         const ff_augment *aug, int B, float lr, ff_step_metrics *m, char *err) {
+    int rc = ff_bp_gradients(net, ds, rows, aug, B, m, err);
     if (!rc) rc = ff_net_update(net, lr, lr, err);
     if (!rc) m->steps++;
     return rc;
@@ -165,6 +167,21 @@ static void step_negatives(const ffcnn_net *net, uint8_t *neg, const ffcnn_datas
     ff_rng_stream(&rng, net->cfg.seed, FF_STREAM_NEGATIVES, (uint64_t)epoch, (uint64_t)step);
     for (int s = 0; s < B; s++)
         neg[s] = ff_draw_negative_label(&rng, ds->labels[rows[s]], net->cfg.classes);
+}
+
+int ff_step_augment(const ffcnn_config *c, int epoch, int64_t step, int B, ff_augment *aug) {
+    const int P = c->augment_pad;
+    if (P == 0 && !c->augment_flip) return 0;
+    /* One stream per step, drawn in batch order like the negatives: a resumed run redraws
+     * exactly these, and chunking and threads never see the generator. */
+    ff_rng rng;
+    ff_rng_stream(&rng, c->seed, FF_STREAM_AUGMENT, (uint64_t)epoch, (uint64_t)step);
+    for (int s = 0; s < B; s++) {
+        aug[s].dy = (int8_t)(P ? (int)ff_rng_below(&rng, (uint32_t)(2 * P + 1)) - P : 0);
+        aug[s].dx = (int8_t)(P ? (int)ff_rng_below(&rng, (uint32_t)(2 * P + 1)) - P : 0);
+        aug[s].flip = (int8_t)(c->augment_flip ? ff_rng_below(&rng, 2) : 0);
+    }
+    return 1;
 }
 
 static int finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_train_hooks *hooks,
@@ -247,9 +264,10 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
     const float lr = ffcnn_lr_at_epoch(&net->cfg, epoch);
     int32_t *order = malloc(sizeof(int32_t) * (size_t)train->n);
     uint8_t *neg = malloc((size_t)B0);
+    ff_augment *augs = malloc(sizeof *augs * (size_t)B0);
     ff_step_metrics *m = calloc(1, sizeof *m);
-    if (!order || !neg || !m) {
-        free(order), free(neg), free(m);
+    if (!order || !neg || !augs || !m) {
+        free(order), free(neg), free(augs), free(m);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for the epoch's order");
     }
     epoch_order(net, order, train->n, epoch);
@@ -263,11 +281,12 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
         }
         const int32_t *rows = order + b * B0;
         const int B = (int)(b + 1 < batches ? B0 : train->n - b * B0);
+        const ff_augment *aug = ff_step_augment(&net->cfg, epoch, b, B, augs) ? augs : NULL;
         if (net->cfg.algo == FFCNN_ALGO_BP) {
-            rc = bp_train_step(net, train, rows, B, lr, m, err);
+            rc = bp_train_step(net, train, rows, aug, B, lr, m, err);
         } else {
             step_negatives(net, neg, train, rows, B, epoch, b);
-            rc = ff_train_step(net, train, rows, neg, B, lr, m, err);
+            rc = ff_train_step(net, train, rows, neg, aug, B, lr, m, err);
         }
         if (rc) break;
         net->step_in_epoch = (int32_t)(b + 1);
@@ -281,6 +300,6 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
     }
     if (rc == FFCNN_OK)
         rc = finish_epoch(net, val, hooks, m, ff_now_seconds() - t0, images, stats, err);
-    free(order), free(neg), free(m);
+    free(order), free(neg), free(augs), free(m);
     return rc;
 }

@@ -14,14 +14,22 @@ typedef struct ff_step_metrics {
 
 /* One optimiser step on the B images ds rows[0..B): positives with their labels, negatives with
  * neg_labels (each != the true label), neutral copies for the classifier, all in one batch of
- * 3B samples. Every layer's forward uses the weights from before this step. */
+ * 3B samples. Image s is augmented by aug[s] (all three copies alike), or not when aug is
+ * NULL. Every layer's forward uses the weights from before this step. */
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
-                  const uint8_t *neg_labels, int B, float lr, ff_step_metrics *m, char *err);
+                  const uint8_t *neg_labels, const ff_augment *aug, int B, float lr,
+                  ff_step_metrics *m, char *err);
 
 /* The backprop baseline's gradients (every layer and the head) for the B images ds rows[0..B),
- * without an optimiser step (docs/method.md §12). */
-int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows, int B,
-                    ff_step_metrics *m, char *err);
+ * each augmented by aug[s] unless aug is NULL, without an optimiser step (docs/method.md §12). */
+int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                    const ff_augment *aug, int B, ff_step_metrics *m, char *err);
+
+/* The augmentation of the B images of step `step` of epoch `epoch` (0-based) into aug[0..B), a
+ * function of (seed, epoch, step, position in the batch) alone: dy and dx uniform in
+ * -augment_pad..augment_pad, flip 1 with probability 1/2 under augment_flip. Returns 0, drawing
+ * nothing, when c has no augmentation. */
+int ff_step_augment(const ffcnn_config *c, int epoch, int64_t step, int B, ff_augment *aug);
 
 /* A wrong label for true label y, uniform over the other classes - 1 (docs/method.md §2). */
 uint8_t ff_draw_negative_label(ff_rng *rng, int y, int classes);

@@ -55,7 +55,7 @@ static double loss_and_grads(ffcnn_net *net, const ffcnn_dataset *ds, const int3
     ff_step_metrics m;
     memset(&m, 0, sizeof m);
     char err[FFCNN_ERR_LEN];
-    const int rc = ff_bp_gradients(net, ds, rows, B, &m, err);
+    const int rc = ff_bp_gradients(net, ds, rows, NULL, B, &m, err);
     CHECK(rc == FFCNN_OK, "ff_bp_gradients: %s", err);
     return rc ? NAN : m.last_loss;
 }

@@ -62,6 +62,15 @@ for flag in "--train-from 2" "--label-k 0.5" "--classifier-lr 0.01" "--label-set
 done
 expect_error 2 "--algo: cannot be changed with --resume" -- train --resume x.ffm --algo bp
 expect_error 2 "--algo: unknown option for eval" -- eval --model x --algo bp
+# --augment: none | shift[:P] | shift-flip[:P] | flip, P 1..8; a configuration flag
+expect_error 2 "--augment: 'bogus' is not none, shift[:P], shift-flip[:P] or flip" -- train --augment bogus
+expect_error 2 "--augment: 'shift:9' needs a shift P of 1..8" -- train --augment shift:9
+expect_error 2 "--augment: 'shift:0' needs a shift P of 1..8" -- bench --augment=shift:0
+expect_error 2 "--augment: 'shift-flip:x' needs a shift P of 1..8" -- train --augment shift-flip:x
+expect_error 2 "--augment: 'flip:2' is not none" -- train --augment flip:2
+expect_error 2 "--augment: needs a value" -- train --augment
+expect_error 2 "--augment: cannot be changed with --resume" -- train --resume x.ffm --augment flip
+expect_error 2 "--augment: unknown option for eval" -- eval --model x --augment flip
 FFCNN_KERNELS=avx1024 expect_error 2 "FFCNN_KERNELS: kernels 'avx1024'" -- version
 check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FFCNN_KERNELS=generic is honoured and reported"
 check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
@@ -93,6 +102,8 @@ check 'grep -q "^\* --net SPEC" "$tmp/help" && grep -q "(default c16k5 c16k5 c16
 check 'grep -q "^\* --classifier-lr X .*(default 0.0001)$" "$tmp/help"' "train --help: --classifier-lr marked as configuration"
 check 'grep -q "^  --train-limit N .*(default all)$" "$tmp/help"' "train --help: --train-limit"
 check '! "$FFCNN" bench --help | grep -q -- "--resume"' "bench --help has no --resume"
+check 'grep -q "^\* --augment A " "$tmp/help" && grep -q "evaluation never augments (default none)$" "$tmp/help"' "train --help: --augment, default none"
+check '"$FFCNN" bench --help | grep -q "^  --augment A "' "bench --help: --augment"
 
 # --net with pooling and growing widths trains; @FILE gives the same list, comments and all.
 "$FFCNN" train --net "c8k3 p2 c16k3" --data "mnist:$DATA" --train-limit 200 --val-limit 100 \
@@ -131,6 +142,13 @@ for key in '"net":"c8k3 c8k3"' '"algo":"ff"' '"classes":10' '"classifier_lr":0.0
            '"data":{"name":"mnist","train_limit":2000,"val_limit":1000,"fingerprint":"' '"conv":["'; do
   if [[ "$json" == *"$key"* ]]; then ok; else bad "info JSON lacks $key: $json"; fi
 done
+check 'grep -qx "augmentation: none" "$tmp/info" && [[ "$json" == *"\"augment\":\"none\",\"augment_pad\":0,\"augment_flip\":0,"* ]]' "info: no augmentation"
+# --augment: shown by train, saved, shown by info (text and JSON)
+"$FFCNN" train --preset tiny --augment shift-flip:2 --data "mnist:$DATA" --train-limit 200 --val-limit 100 \
+  --epochs 1 --threads 2 --out "$tmp/aug.ffm" >/dev/null 2>"$tmp/aug.log"; status=$?
+check '[ $status = 0 ] && grep -q "^schedule: .*, seed 1, augment shift-flip:2, 2 threads$" "$tmp/aug.log"' "train --augment shift-flip:2: $(tail -n 1 "$tmp/aug.log")"
+check '"$FFCNN" info --model "$tmp/aug.ffm" | grep -qx "augmentation: shift-flip:2 (training images only)"' "info: the augmentation"
+check '"$FFCNN" info --model "$tmp/aug.ffm" --json | tail -n 1 | grep -qF "\"augment\":\"shift-flip:2\",\"augment_pad\":2,\"augment_flip\":1,"' "info --json: the augmentation"
 cp "$tmp/m.ffm" "$tmp/q\"b\\s.ffm"
 check '"$FFCNN" info --model "$tmp/q\"b\\s.ffm" --json | tail -n 1 | grep -qF "q\\\"b\\\\s.ffm\","' "JSON strings are escaped"
 

@@ -57,7 +57,7 @@ static void forward_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t
     ff_workspace *ws = &net->ws;
     const size_t len = net->labels.len;
     for (int s = 0; s < B; s++) {
-        ff_net_load_image(net, ds, rows[s], s);
+        ff_net_load_image(net, ds, rows[s], s, NULL);
         const float *img = ws->image + (size_t)s * len;
         ff_label_overlay(ws->input + (size_t)s * len, img, &net->labels, ds->labels[rows[s]]);
         ff_label_overlay(ws->input + (size_t)(B + s) * len, img, &net->labels, neg[s]);
@@ -94,7 +94,7 @@ static void check_inference(const char *p, ffcnn_net *net, const ffcnn_dataset *
     double scores[B * FFCNN_CLASSES];
     for (int c = 0; c < FFCNN_CLASSES; c++) {
         for (int s = 0; s < B; s++) {
-            ff_net_load_image(net, ds, s, s);
+            ff_net_load_image(net, ds, s, s, NULL);
             ff_label_overlay(ws->input + (size_t)s * len, ws->image + (size_t)s * len, &net->labels,
                              c);
         }
@@ -234,7 +234,7 @@ static void run_case(const char *p, int classifier, int threads, enum ffcnn_conv
     /* Step 1: losses, every gradient (left in dw/db/cls_dw), the updated weights. */
     ff_step_metrics m1;
     memset(&m1, 0, sizeof m1);
-    rc = ff_train_step(net, &ds, rows, neg, B, 1e-3f, &m1, err);
+    rc = ff_train_step(net, &ds, rows, neg, NULL, B, 1e-3f, &m1, err);
     CHECK(rc == FFCNN_OK, "ff_train_step 1: %s", err);
     if (rc) goto done;
     for (int l = 1; l < 3; l++) {
@@ -267,7 +267,7 @@ static void run_case(const char *p, int classifier, int threads, enum ffcnn_conv
     /* Step 2 on the same batch and negatives: checks Adam's first and second moments and t. */
     ff_step_metrics m2;
     memset(&m2, 0, sizeof m2);
-    rc = ff_train_step(net, &ds, rows, neg, B, 1e-3f, &m2, err);
+    rc = ff_train_step(net, &ds, rows, neg, NULL, B, 1e-3f, &m2, err);
     CHECK(rc == FFCNN_OK, "ff_train_step 2: %s", err);
     if (rc) goto done;
     check_weights_after(p, net, 2, w0[0], b0[0], classifier);

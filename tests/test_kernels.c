@@ -416,6 +416,54 @@ static void test_maxpool_layer(void) {
     free(x), free(y);
 }
 
+/* The image padded by `pad` zeros on every side, [c][h + 2 pad][w + 2 pad]: the augmentation's
+ * definition, built directly, so that its windows check the kernel's index arithmetic. */
+static void pad_image(float *out, const float *in, int channels, int h, int w, int pad) {
+    const int ph = h + 2 * pad, pw = w + 2 * pad;
+    memset(out, 0, sizeof(float) * (size_t)channels * ph * pw);
+    for (int c = 0; c < channels; c++)
+        for (int i = 0; i < h; i++)
+            memcpy(out + ((size_t)c * ph + i + pad) * pw + pad, in + ((size_t)c * h + i) * w,
+                   sizeof(float) * (size_t)w);
+}
+
+/* Shift and flip of a 2 x 3 x 4 image of distinct values (1..24): two hand-written cases, then
+ * every dy, dx in -2..2 with and without the flip against a window of the padded image reversed
+ * row by row. Values are copied, never computed, so the comparison is exact. */
+static void test_augment_shift_flip(void) {
+    enum { C = 2, H = 3, W = 4, P = 2, PH = H + 2 * P, PW = W + 2 * P };
+    float src[C * H * W], dst[C * H * W], padded[C * PH * PW];
+    for (int i = 0; i < C * H * W; i++) src[i] = (float)(i + 1);
+    /* Channel 0 is 1 2 3 4 / 5 6 7 8 / 9 10 11 12. dy = 1, dx = -1: row i shows row i + 1,
+     * column j column j - 1. */
+    const float down_right[C * H * W] = {0, 5,  6,  7,  0, 9,  10, 11, 0, 0, 0, 0,
+                                         0, 17, 18, 19, 0, 21, 22, 23, 0, 0, 0, 0};
+    ff_augment_shift_flip(dst, src, C, H, W, 1, -1, 0);
+    CHECK(!memcmp(dst, down_right, sizeof dst), "augment: dy 1, dx -1 by hand");
+    /* The same window mirrored: each row read right to left. */
+    const float mirrored[C * H * W] = {7,  6,  5,  0, 11, 10, 9,  0, 0, 0, 0, 0,
+                                       19, 18, 17, 0, 23, 22, 21, 0, 0, 0, 0, 0};
+    ff_augment_shift_flip(dst, src, C, H, W, 1, -1, 1);
+    CHECK(!memcmp(dst, mirrored, sizeof dst), "augment: dy 1, dx -1, flipped, by hand");
+    ff_augment_shift_flip(dst, src, C, H, W, 0, 0, 0);
+    CHECK(!memcmp(dst, src, sizeof dst), "augment: no shift, no flip is a copy");
+    pad_image(padded, src, C, H, W, P);
+    int bad = 0;
+    for (int dy = -P; dy <= P; dy++)
+        for (int dx = -P; dx <= P; dx++)
+            for (int flip = 0; flip <= 1; flip++) {
+                ff_augment_shift_flip(dst, src, C, H, W, dy, dx, flip);
+                for (int c = 0; c < C; c++)
+                    for (int i = 0; i < H; i++)
+                        for (int j = 0; j < W; j++) {
+                            const int jj = flip ? W - 1 - j : j;
+                            const float want = padded[(c * PH + i + dy + P) * PW + jj + dx + P];
+                            bad += dst[(c * H + i) * W + j] != want;
+                        }
+            }
+    CHECK(bad == 0, "augment: %d pixels differ from the padded image's windows", bad);
+}
+
 int main(void) {
     ff_blas_single_thread();
     printf("kernels in use: %s\n", ff_isa_name(ff_isa_active()));
@@ -424,6 +472,7 @@ int main(void) {
     test_rmsnorm_relu();
     test_maxpool_against_naive();
     test_maxpool_layer();
+    test_augment_shift_flip();
     test_layer_gradient_finite_differences(FFCNN_CONV_IM2COL);
     test_layer_gradient_finite_differences(FFCNN_CONV_FFT);
     test_fft_matches_im2col();

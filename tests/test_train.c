@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "ffcnn.h"
+#include "kernels/kernels.h"
 #include "network.h"
 #include "train.h"
 #include "test_util.h"
@@ -251,7 +252,7 @@ static void test_label_reuse(int label_kind, int path) {
     ff_workspace *ws = &net->ws;
     const size_t len = net->labels.len, out = net->layer[0].out_len;
     for (int i = 0; i < m; i++) {
-        ff_net_load_image(net, &ds, i, i);
+        ff_net_load_image(net, &ds, i, i, NULL);
         for (int k = 0; k < FFCNN_CLASSES; k++)
             ff_label_overlay(ws->input + (i * FFCNN_CLASSES + k) * len, ws->image + i * len,
                              &net->labels, k);
@@ -289,7 +290,7 @@ static void check_paths_agree(const ffcnn_config *c, const ffcnn_dataset *ds) {
         memset(&m, 0, sizeof m);
         CHECK(ffcnn_net_create(&net[p], c, 1, err) == 0 &&
                   ffcnn_net_set_conv_paths(net[p], &paths[p], 1, err) == 0 &&
-                  ff_train_step(net[p], ds, rows, neg, 8, 1e-3f, &m, err) == 0,
+                  ff_train_step(net[p], ds, rows, neg, NULL, 8, 1e-3f, &m, err) == 0,
               "one step: %s", err);
     }
     if (!net[0] || !net[1]) return;
@@ -411,8 +412,10 @@ static void test_chunked_batch(int path) {
     ff_step_metrics mw, mp;
     memset(&mw, 0, sizeof mw);
     memset(&mp, 0, sizeof mp);
-    CHECK(ff_train_step(whole, &ds, rows, neg, 10, 1e-3f, &mw, err) == FFCNN_OK, "whole: %s", err);
-    CHECK(ff_train_step(parts, &ds, rows, neg, 10, 1e-3f, &mp, err) == FFCNN_OK, "chunks: %s", err);
+    CHECK(ff_train_step(whole, &ds, rows, neg, NULL, 10, 1e-3f, &mw, err) == FFCNN_OK, "whole: %s",
+          err);
+    CHECK(ff_train_step(parts, &ds, rows, neg, NULL, 10, 1e-3f, &mp, err) == FFCNN_OK, "chunks: %s",
+          err);
     double gmax = 0.0, worst = 0.0;
     for (size_t k = 0; k < whole->n_params; k++) {
         gmax = fmax(gmax, fabs(whole->grads[k]));
@@ -437,6 +440,360 @@ static void test_chunked_batch(int path) {
     ffcnn_dataset_free(&ds);
 }
 
+/* ---- augmentation (ffcnn_config's augment_pad and augment_flip) ---- */
+
+static ffcnn_config augment_config(int algo, int pad, int flip) {
+    ffcnn_config c = tiny_config();
+    c.algo = algo;
+    c.augment_pad = pad, c.augment_flip = flip;
+    return c;
+}
+
+/* should_stop that stops before step `at` of the epoch it is given to. */
+typedef struct stop_at {
+    int calls, at;
+} stop_at;
+
+static int stop_now(void *user) {
+    stop_at *s = user;
+    return s->calls++ >= s->at;
+}
+
+/* With augmentation, a run interrupted mid-epoch, saved, loaded and finished gives the bits of
+ * the uninterrupted run; and augmentation changes what is learnt. */
+static void test_augment_resume(int algo) {
+    const char *name = algo == FFCNN_ALGO_BP ? "bp" : "ff";
+    ffcnn_dataset ds = make_data(44); /* 6 steps an epoch, the last of 4 images */
+    ffcnn_config c = augment_config(algo, 2, 1), plain = augment_config(algo, 0, 0);
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *a = train(&c, &ds, 2, 2), *off = train(&plain, &ds, 2, 2), *b = train(&c, &ds, 1, 2);
+    ffcnn_net *resumed = NULL;
+    stop_at stop = {0, 3};
+    const ffcnn_train_hooks hooks = {NULL, NULL, stop_now, &stop};
+    CHECK(b && ffcnn_train_epoch(b, &ds, NULL, &hooks, NULL, err) == FFCNN_EINTERRUPTED &&
+              ffcnn_net_step_in_epoch(b) == 3,
+          "%s: interrupted at step 3 of epoch 2: %s", name, err);
+    CHECK(b && ffcnn_save(b, MODEL, err) == 0 && ffcnn_load(&resumed, MODEL, 2, err) == 0,
+          "%s: save and load mid-epoch: %s", name, err);
+    CHECK(resumed && ffcnn_net_config(resumed)->augment_pad == 2 &&
+              ffcnn_net_config(resumed)->augment_flip == 1 &&
+              ffcnn_train_epoch(resumed, &ds, NULL, NULL, NULL, err) == 0,
+          "%s: the loaded model resumes with its augmentation: %s", name, err);
+    CHECK(a && resumed && same_state(a, resumed),
+          "%s: augmented run interrupted at step 3 and resumed == uninterrupted", name);
+    CHECK(a && off && memcmp(a->params, off->params, a->n_params * sizeof(float)) != 0,
+          "%s: augmentation changes the weights", name);
+    for (size_t k = 0; a && k < a->n_params; k++)
+        if (!isfinite(a->params[k])) {
+            CHECK(0, "%s: weight %zu is %g after augmented training", name, k, a->params[k]);
+            break;
+        }
+    ffcnn_net_free(a), ffcnn_net_free(off), ffcnn_net_free(b), ffcnn_net_free(resumed);
+    ffcnn_dataset_free(&ds);
+}
+
+/* Image s of the batch as the augmentation should make it: its pixels / 255, shifted and
+ * flipped as aug says. */
+static void expected_image(float *out, const ffcnn_dataset *ds, int32_t row, const ff_augment *a) {
+    const size_t len = (size_t)ds->channels * ds->height * ds->width;
+    float *px = malloc(sizeof(float) * len);
+    for (size_t i = 0; i < len; i++) px[i] = (float)ds->pixels[(size_t)row * len + i] / 255.0f;
+    ff_augment_shift_flip(out, px, ds->channels, ds->height, ds->width, a->dy, a->dx, a->flip);
+    free(px);
+}
+
+/* An FF step's three copies of each image (positive, negative, neutral) carry the same
+ * augmented image, its label written over it; and the batch built is the same bits on 1 and 2
+ * threads. */
+static void test_augment_batch_ff(void) {
+    enum { B = 8 };
+    ffcnn_config c = augment_config(FFCNN_ALGO_FF, 3, 1);
+    ffcnn_dataset ds = make_data(10);
+    const int32_t rows[B] = {9, 2, 7, 0, 5, 3, 8, 1};
+    const uint8_t neg[B] = {1, 3, 8, 4, 0, 6, 2, 9};
+    ff_augment aug[B];
+    CHECK(ff_step_augment(&c, 1, 4, B, aug) == 1, "augmentation drawn");
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *net[2] = {NULL, NULL};
+    for (int t = 0; t < 2; t++) {
+        ff_step_metrics m;
+        memset(&m, 0, sizeof m);
+        CHECK(ffcnn_net_create(&net[t], &c, t + 1, err) == 0 &&
+                  ff_train_step(net[t], &ds, rows, neg, aug, B, 1e-3f, &m, err) == 0,
+              "one augmented step on %d thread(s): %s", t + 1, err);
+    }
+    if (!net[0] || !net[1]) return;
+    const size_t len = net[0]->labels.len;
+    CHECK(!memcmp(net[0]->ws.image, net[1]->ws.image, sizeof(float) * B * len) &&
+              !memcmp(net[0]->ws.input, net[1]->ws.input, sizeof(float) * 3 * B * len),
+          "the augmented batch is the same bits on 1 and 2 threads");
+    float *want = malloc(sizeof(float) * len), *lab = malloc(sizeof(float) * len);
+    int bad_image = 0, bad_copy = 0, shifted = 0;
+    const ff_workspace *ws = &net[0]->ws;
+    for (int s = 0; s < B; s++) {
+        expected_image(want, &ds, rows[s], &aug[s]);
+        bad_image += memcmp(ws->image + s * len, want, sizeof(float) * len) != 0;
+        const int labels[3] = {ds.labels[rows[s]], neg[s], FF_NEUTRAL_LABEL};
+        for (int k = 0; k < 3; k++) {
+            ff_label_overlay(lab, want, &net[0]->labels, labels[k]);
+            bad_copy += memcmp(ws->input + (k * B + s) * len, lab, sizeof(float) * len) != 0;
+        }
+        shifted += aug[s].dy != 0 || aug[s].dx != 0 || aug[s].flip;
+    }
+    CHECK(shifted > 0 && bad_image == 0, "%d of %d images not augmented as drawn", bad_image, B);
+    CHECK(bad_copy == 0, "%d positive/negative/neutral copies not of the augmented image",
+          bad_copy);
+    free(want), free(lab);
+    ffcnn_net_free(net[0]), ffcnn_net_free(net[1]);
+    ffcnn_dataset_free(&ds);
+}
+
+/* A batch in chunks takes each image's own draw: the gradient of 10 augmented images in chunks
+ * of 4 + 4 + 2 is the whole batch's (a draw applied to the wrong image would change it). */
+static void test_augment_chunks(void) {
+    ffcnn_config c = augment_config(FFCNN_ALGO_FF, 4, 1);
+    ffcnn_config_parse_net(&c, "c4k3 c5k3", NULL);
+    c.batch = 10;
+    ffcnn_dataset ds = make_data(10);
+    const int32_t rows[10] = {3, 1, 4, 0, 5, 9, 2, 6, 8, 7};
+    const uint8_t neg[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0};
+    ff_augment aug[10];
+    ff_step_augment(&c, 0, 0, 10, aug);
+    ffcnn_net *whole = NULL, *parts = NULL;
+    char err[FFCNN_ERR_LEN] = "";
+    ff_step_metrics mw, mp;
+    memset(&mw, 0, sizeof mw), memset(&mp, 0, sizeof mp);
+    CHECK(ffcnn_net_create(&whole, &c, 2, err) == 0 && ffcnn_net_create(&parts, &c, 2, err) == 0 &&
+              ffcnn_net_set_chunk(parts, 4, err) == 0 &&
+              ff_train_step(whole, &ds, rows, neg, aug, 10, 1e-3f, &mw, err) == 0 &&
+              ff_train_step(parts, &ds, rows, neg, aug, 10, 1e-3f, &mp, err) == 0,
+          "augmented steps: %s", err);
+    double gmax = 0.0, worst = 0.0;
+    for (size_t k = 0; whole && parts && k < whole->n_params; k++) {
+        gmax = fmax(gmax, fabs(whole->grads[k]));
+        worst = fmax(worst, fabs(whole->grads[k] - parts->grads[k]));
+    }
+    CHECK(gmax > 0 && worst <= 1e-5 * gmax, "augmented, chunked gradient differs by %.3g of %.3g",
+          worst, gmax);
+    ffcnn_net_free(whole), ffcnn_net_free(parts);
+    ffcnn_dataset_free(&ds);
+}
+
+/* BP: the plain input is the augmented image, the same bits on 1 and 2 threads. */
+static void test_augment_batch_bp(void) {
+    enum { B = 6 };
+    ffcnn_config c = augment_config(FFCNN_ALGO_BP, 2, 1);
+    ffcnn_dataset ds = make_data(8);
+    const int32_t rows[B] = {7, 1, 4, 2, 0, 6};
+    ff_augment aug[B];
+    ff_step_augment(&c, 3, 2, B, aug);
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *net[2] = {NULL, NULL};
+    for (int t = 0; t < 2; t++) {
+        ff_step_metrics m;
+        memset(&m, 0, sizeof m);
+        CHECK(ffcnn_net_create(&net[t], &c, t + 1, err) == 0 &&
+                  ff_bp_gradients(net[t], &ds, rows, aug, B, &m, err) == 0,
+              "bp gradients of augmented images on %d thread(s): %s", t + 1, err);
+    }
+    if (!net[0] || !net[1]) return;
+    const size_t len = net[0]->labels.len;
+    float *want = malloc(sizeof(float) * len);
+    int bad = 0;
+    for (int s = 0; s < B; s++) {
+        expected_image(want, &ds, rows[s], &aug[s]);
+        bad += memcmp(net[0]->ws.input + s * len, want, sizeof(float) * len) != 0;
+    }
+    CHECK(bad == 0 && !memcmp(net[0]->ws.input, net[1]->ws.input, sizeof(float) * B * len),
+          "bp: %d inputs not the augmented image, or 1 and 2 threads differ", bad);
+    free(want);
+    ffcnn_net_free(net[0]), ffcnn_net_free(net[1]);
+    ffcnn_dataset_free(&ds);
+}
+
+/* Counts over many draws of ff_step_augment: every shift of -pad..pad, and flips about half;
+ * the draws a function of (seed, epoch, step, position) only. */
+static void test_augment_draws(void) {
+    enum { STEPS = 2000, B = 50, P = 4, N = STEPS * B };
+    ffcnn_config c = augment_config(FFCNN_ALGO_FF, P, 1), none = augment_config(0, 0, 0);
+    ff_augment aug[B], again[B], small[8];
+    CHECK(ff_step_augment(&none, 0, 0, B, aug) == 0, "no augmentation: nothing drawn");
+    long dy[2 * P + 1] = {0}, dx[2 * P + 1] = {0}, pair[2 * P + 1][2 * P + 1] = {{0}}, flips = 0;
+    int out_of_range = 0;
+    for (int step = 0; step < STEPS; step++) {
+        ff_step_augment(&c, step % 3, step, B, aug);
+        for (int s = 0; s < B; s++) {
+            const int y = aug[s].dy + P, x = aug[s].dx + P;
+            if (y < 0 || y > 2 * P || x < 0 || x > 2 * P || (aug[s].flip & ~1)) {
+                out_of_range++;
+                continue;
+            }
+            dy[y]++, dx[x]++, pair[y][x]++, flips += aug[s].flip;
+        }
+    }
+    CHECK(out_of_range == 0, "%d draws out of range", out_of_range);
+    const double each = (double)N / (2 * P + 1); /* 11111; its standard deviation is ~99 */
+    int uneven = 0, missing_pair = 0;
+    for (int k = 0; k <= 2 * P; k++) {
+        uneven += fabs(dy[k] - each) > 0.05 * each || fabs(dx[k] - each) > 0.05 * each;
+        for (int j = 0; j <= 2 * P; j++) missing_pair += pair[k][j] == 0;
+    }
+    CHECK(uneven == 0, "a shift of -%d..%d drawn more than 5%% off uniform", P, P);
+    CHECK(missing_pair == 0, "%d (dy, dx) pairs never drawn", missing_pair);
+    CHECK(fabs((double)flips / N - 0.5) < 0.01, "flips: %ld of %d", flips, N);
+    /* Same (seed, epoch, step): same draws; the first 8 positions do not depend on B. */
+    ff_step_augment(&c, 5, 17, B, aug);
+    ff_step_augment(&c, 5, 17, B, again);
+    ff_step_augment(&c, 5, 17, 8, small);
+    CHECK(!memcmp(aug, again, sizeof aug) && !memcmp(aug, small, sizeof small),
+          "the draws repeat, whatever the batch size");
+    ff_step_augment(&c, 6, 17, B, again);
+    CHECK(memcmp(aug, again, sizeof aug) != 0, "another epoch draws otherwise");
+    c.seed++;
+    ff_step_augment(&c, 5, 17, B, again);
+    CHECK(memcmp(aug, again, sizeof aug) != 0, "another seed draws otherwise");
+    /* flip alone never shifts; a shift alone never flips */
+    ffcnn_config flip_only = augment_config(FFCNN_ALGO_FF, 0, 1), shift_only = c;
+    shift_only.augment_flip = 0;
+    int shifts = 0, flipped = 0, flip_count = 0;
+    for (int step = 0; step < 40; step++) {
+        ff_step_augment(&flip_only, 0, step, B, aug);
+        ff_step_augment(&shift_only, 0, step, B, again);
+        for (int s = 0; s < B; s++) {
+            shifts += aug[s].dy != 0 || aug[s].dx != 0;
+            flip_count += aug[s].flip;
+            flipped += again[s].flip;
+        }
+    }
+    CHECK(shifts == 0 && flipped == 0 && flip_count > 800 && flip_count < 1200,
+          "flip only: no shift, %d of 2000 flipped; shift only: %d flipped", flip_count, flipped);
+}
+
+/* --augment's text both ways, and ffcnn_config_validate's limits. */
+static void test_augment_config(void) {
+    static const struct {
+        const char *text, *canonical;
+        int pad, flip;
+    } good[] = {{"none", "none", 0, 0},
+                {"flip", "flip", 0, 1},
+                {"shift", "shift:4", 4, 0},
+                {"shift:1", "shift:1", 1, 0},
+                {"shift-flip", "shift-flip:4", 4, 1},
+                {"shift-flip:8", "shift-flip:8", 8, 1}};
+    static const char *const bad[] = {
+        "",       "shift:0",       "shift:9", "shift:",      "shift:4x", "shiftx",
+        "flip:2", "shift-flip:-1", "Shift",   "shift-flipx", "shift:+4", "shift: 4"};
+    char err[FFCNN_ERR_LEN], text[32];
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        ffcnn_config c = tiny_config();
+        CHECK(ffcnn_augment_parse(&c, good[i].text, err) == 0 && c.augment_pad == good[i].pad &&
+                  c.augment_flip == good[i].flip && ffcnn_config_validate(&c, err) == 0,
+              "--augment %s: pad %d flip %d: %s", good[i].text, c.augment_pad, c.augment_flip, err);
+        ffcnn_augment_format(&c, text, sizeof text);
+        CHECK(!strcmp(text, good[i].canonical), "--augment %s written '%s'", good[i].text, text);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ffcnn_config c = augment_config(FFCNN_ALGO_FF, 1, 1);
+        err[0] = '\0';
+        CHECK(ffcnn_augment_parse(&c, bad[i], err) == FFCNN_EINVAL && c.augment_pad == 1 &&
+                  c.augment_flip == 1 && !strncmp(err, "--augment: ", 11) && !strchr(err, '\n'),
+              "--augment '%s' refused, config untouched: %s", bad[i], err);
+    }
+    const int limits[][2] = {{9, 0}, {-1, 0}, {0, 2}, {0, -1}};
+    for (int i = 0; i < 4; i++) {
+        ffcnn_config c = augment_config(FFCNN_ALGO_FF, limits[i][0], limits[i][1]);
+        CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--augment"),
+              "pad %d flip %d refused: %s", limits[i][0], limits[i][1], err);
+    }
+}
+
+static void rewrite_field_412(uint8_t *buf, long n, uint32_t value) {
+    memcpy(buf + 412, &value, 4);
+    const uint32_t crc = (uint32_t)crc32_z(0L, buf + 8, (size_t)n - 12);
+    memcpy(buf + n - 4, &crc, 4);
+    test_write_file(BAD, buf, (size_t)n);
+}
+
+static void expect_refused(uint8_t *buf, long n, uint32_t field, const char *needle) {
+    rewrite_field_412(buf, n, field);
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN] = "";
+    CHECK(ffcnn_load(&net, BAD, 1, err) == FFCNN_EFORMAT && !net && strstr(err, needle),
+          "field 412 = 0x%x refused with '%s': %s", field, needle, err);
+    ffcnn_net_free(net);
+}
+
+/* Model files: a model with augmentation is version 5 with (pad | flip << 8) at offset 412 and a
+ * name count of 0; it loads back and saves to the same bytes. A version-4 file must hold 0
+ * there, and version 5 only valid values. */
+static void test_augment_model_file(void) {
+    const int cases[][2] = {{3, 0}, {0, 1}, {8, 1}};
+    char err[FFCNN_ERR_LEN] = "";
+    for (int i = 0; i < 3; i++) {
+        ffcnn_config c = augment_config(FFCNN_ALGO_FF, cases[i][0], cases[i][1]);
+        ffcnn_net *net = NULL, *back = NULL;
+        CHECK(ffcnn_net_create(&net, &c, 1, err) == 0 && ffcnn_save(net, MODEL, err) == 0,
+              "save: %s", err);
+        long n;
+        uint8_t *buf = read_model(&n);
+        uint32_t version, field;
+        int32_t count;
+        memcpy(&version, buf + 8, 4), memcpy(&field, buf + 412, 4);
+        memcpy(&count, buf + 424 + 12 * net->n_params, 4);
+        CHECK(version == 5 && field == (uint32_t)(cases[i][0] | cases[i][1] << 8) && count == 0 &&
+                  n == (long)(424 + 12 * net->n_params + 8),
+              "pad %d flip %d: version %u, field 0x%x, %d names, %ld bytes", cases[i][0],
+              cases[i][1], version, field, count, n);
+        CHECK(ffcnn_load(&back, MODEL, 1, err) == 0 &&
+                  ffcnn_net_config(back)->augment_pad == cases[i][0] &&
+                  ffcnn_net_config(back)->augment_flip == cases[i][1] && same_state(net, back) &&
+                  !ffcnn_net_class_name(back, 0),
+              "pad %d flip %d load back: %s", cases[i][0], cases[i][1], err);
+        CHECK(back && ffcnn_save(back, BAD, err) == 0, "save again: %s", err);
+        long n2 = file_size(BAD);
+        uint8_t *buf2 = malloc((size_t)n);
+        FILE *f = fopen(BAD, "rb");
+        CHECK(f && n2 == n && fread(buf2, 1, (size_t)n, f) == (size_t)n && !memcmp(buf, buf2, n),
+              "saved again: the same bytes");
+        if (f) fclose(f);
+        if (i == 2) {
+            expect_refused(buf, n, 9 | 1 << 8, "--augment: shift 9");
+            expect_refused(buf, n, 4 | 2 << 8, "--augment: flip 2");
+            expect_refused(buf, n, 4 | 1 << 16, "unknown bits");
+        }
+        free(buf), free(buf2);
+        ffcnn_net_free(net), ffcnn_net_free(back);
+    }
+    /* with class names as well: one version-5 file holds both */
+    char names[10][64] = {"zero", "one", "two",   "three", "four",
+                          "five", "six", "seven", "eight", "nine"};
+    ffcnn_config c = augment_config(FFCNN_ALGO_FF, 2, 1);
+    ffcnn_net *net = NULL, *back = NULL;
+    CHECK(ffcnn_net_create(&net, &c, 1, err) == 0 &&
+              ffcnn_net_set_class_names(net, (const char(*)[64])names, 10, err) == 0 &&
+              ffcnn_save(net, MODEL, err) == 0 && ffcnn_load(&back, MODEL, 1, err) == 0,
+          "names and augmentation: %s", err);
+    CHECK(back && ffcnn_net_config(back)->augment_pad == 2 &&
+              ffcnn_net_config(back)->augment_flip == 1 && ffcnn_net_class_name(back, 9) &&
+              !strcmp(ffcnn_net_class_name(back, 9), "nine"),
+          "names and augmentation come back together");
+    ffcnn_net_free(net), ffcnn_net_free(back);
+    /* version 4 (no augmentation, no names): offset 412 must be 0 */
+    ffcnn_config plain = tiny_config();
+    net = NULL;
+    CHECK(ffcnn_net_create(&net, &plain, 1, err) == 0 && ffcnn_save(net, MODEL, err) == 0,
+          "save: %s", err);
+    long n;
+    uint8_t *buf = read_model(&n);
+    uint32_t version;
+    memcpy(&version, buf + 8, 4);
+    CHECK(version == 4, "no augmentation, no names: version 4");
+    expect_refused(buf, n, 4 | 1 << 8, "reserved header field is not zero");
+    expect_refused(buf, n, 1u << 31, "reserved header field is not zero");
+    free(buf);
+    ffcnn_net_free(net);
+}
+
 int main(void) {
     snprintf(MODEL, sizeof MODEL, "/tmp/ffcnn_test_model.%ld.ffm", (long)getpid());
     snprintf(BAD, sizeof BAD, "/tmp/ffcnn_test_bad.%ld.ffm", (long)getpid());
@@ -451,6 +808,14 @@ int main(void) {
     test_data_identity();
     test_chunked_batch(FFCNN_CONV_IM2COL);
     test_chunked_batch(FFCNN_CONV_FFT);
+    test_augment_config();
+    test_augment_draws();
+    test_augment_batch_ff();
+    test_augment_batch_bp();
+    test_augment_chunks();
+    test_augment_model_file();
+    test_augment_resume(FFCNN_ALGO_FF);
+    test_augment_resume(FFCNN_ALGO_BP);
     remove(MODEL), remove(BAD), remove(OLD);
     return test_summary();
 }

@@ -50,6 +50,13 @@ void ff_maxpool2d_forward(float *out, const float *in, int channels, int height,
 void ff_maxpool2d_backward(float *din, const float *dout, const float *in, int channels, int height,
                            int width, int size);
 
+/* dst = the h x w window at offset (dy, dx) of the image src zero-padded on every side, then
+ * mirrored left-right when flip: dst[c][i][j] = src[c][i + dy][j' + dx], j' = w - 1 - j with flip
+ * and j without, 0 where that pixel lies outside src. A random crop of the image padded by P is
+ * dy, dx in -P..P. dst and src must not overlap. */
+void ff_augment_shift_flip(float *dst, const float *src, int channels, int h, int w, int dy, int dx,
+                           int flip);
+
 /* 1 / (sqrt(mean(in^2)) + 1e-8), the RMS normalisation factor of n values; and the same from
  * their sum of squares, when it is known already (a layer's goodness is its output's). */
 float ff_rms_factor(const float *in, size_t n);
