@@ -61,9 +61,14 @@ static int resume_data(cli_opts *o, ffcnn_net *net, char *err) {
         char why[FFCNN_ERR_LEN];
         if (strchr(id->name, ':') ||
             parse_data(id->name, o->data_dir, sizeof o->data_dir, &o->data_name, why)) {
-            snprintf(err, FFCNN_ERR_LEN,
-                     "%s: trained on data set '%.63s', which ffcnn does not know: give --data",
-                     o->resume, id->name);
+            if (!strcmp(id->name, "folder")) /* the model records the kind, not the folder */
+                snprintf(err, FFCNN_ERR_LEN,
+                         "%s: trained on an image folder: give it again with --data folder:DIR",
+                         o->resume);
+            else
+                snprintf(err, FFCNN_ERR_LEN,
+                         "%s: trained on data set '%.63s', which ffcnn does not know: give --data",
+                         o->resume, id->name);
             return FFCNN_EINVAL;
         }
     } else if (strcmp(o->data_name, id->name) != 0) {
@@ -345,8 +350,12 @@ static void print_train_result(const cli_opts *o, const ffcnn_net *net,
         printf("validation accuracy (goodness): %.4f\n", res->accuracy_goodness);
     if (res->accuracy_linear >= 0)
         printf("validation accuracy (linear):   %.4f\n", res->accuracy_linear);
-    printf("model saved to %s (%d epoch%s, %.1f s training, %.1f img/s)\n", o->out, epochs,
-           plural(epochs), seconds, ips);
+    if (ips >= 0)
+        printf("model saved to %s (%d epoch%s, %.1f s training, %.1f img/s)\n", o->out, epochs,
+               plural(epochs), seconds, ips);
+    else /* nothing left to train (a finished model resumed, or --epochs 0) */
+        printf("model saved to %s (%d epoch%s, no training in this run)\n", o->out, epochs,
+               plural(epochs));
     if (!o->json) return;
     char net_text[256];
     ffcnn_config_format_net(ffcnn_net_config(net), net_text, sizeof net_text);

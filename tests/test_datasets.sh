@@ -99,4 +99,8 @@ expect_error 2 "$tmp/f/empty: no images" -- eval --model "$tmp/f.ffm" --data "fo
 rmdir "$tmp/f/empty"
 printf 'P5\n16 16\n255\nshort' > "$tmp/f/ant/bad.pgm"
 expect_error 2 "$tmp/f/ant/bad.pgm" -- eval --model "$tmp/f.ffm" --data "folder:$tmp/f" --split all
+rm "$tmp/f/ant/bad.pgm"
+expect_error 2 "trained on an image folder: give it again with --data folder:DIR" -- train --resume "$tmp/f.ffm"
+out=$("$FFCNN" train --resume "$tmp/f.ffm" --data "folder:$tmp/f" 2>/dev/null | tail -n 1)
+check '[[ "$out" == *"(1 epoch, no training in this run)" ]]' "a finished folder model resumed with its folder: nothing to train: $out"
 summary
