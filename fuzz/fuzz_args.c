@@ -10,10 +10,14 @@
  * DIR; --split all only where a command takes it; --val-split, --image-size), each command's
  * required flags given and the flags of other commands at their defaults; plot's METRICS files
  * and predict's and cam's images are arguments of argv that are not flags, predict and cam have
- * images or --index but not both, cam at most one image. One that fails leaves a message that
- * names what it is about ("WHAT: why"), on one line when no argument holds a line break. Inputs
- * naming a file under /dev or /proc (--net @FILE reads it) are skipped: a terminal or a pipe
- * would block. */
+ * images or --index but not both, cam at most one image; the augmentation (train and bench) a
+ * pad of 0..8 and a flip of 0 or 1 whose text (ffcnn_augment_format) parses back to the same
+ * fields, none for the other commands. One that fails leaves a message that names what it is
+ * about ("WHAT: why"), on one line when no argument holds a line break. A parse that succeeds is
+ * repeated with "--augment shift-flip:3" appended: for train and bench it then sets pad 3 and
+ * flip and nothing else, or, with --resume, is refused naming --augment; the other commands
+ * refuse the flag as unknown. Inputs naming a file under /dev or /proc (--net @FILE reads it)
+ * are skipped: a terminal or a pipe would block. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +138,69 @@ static void check_err(const char *err, int argc, char **argv) {
     if (!breaks) FZ_CHECK(strpbrk(err, "\n\r") == NULL);
 }
 
+/* --augment's fields: for train and bench a pad of 0..FFCNN_MAX_AUGMENT_PAD and a flip of 0 or
+ * 1, whose text parses back to them; the other commands do not know the flag: none. */
+static void check_augment(const cli_opts *o, unsigned cmd) {
+    const ffcnn_config *c = &o->cfg;
+    if (!(cmd & (CMD_TRAIN | CMD_BENCH))) {
+        FZ_CHECK(c->augment_pad == 0 && c->augment_flip == 0);
+        return;
+    }
+    FZ_CHECK(c->augment_pad >= 0 && c->augment_pad <= FFCNN_MAX_AUGMENT_PAD);
+    FZ_CHECK(c->augment_flip == 0 || c->augment_flip == 1);
+    if (o->resume) FZ_CHECK(c->augment_pad == 0 && c->augment_flip == 0); /* the model's own */
+    char text[64], err[FFCNN_ERR_LEN];
+    ffcnn_augment_format(c, text, sizeof text);
+    ffcnn_config back = *c;
+    back.augment_pad = back.augment_flip = -1;
+    err[0] = '\0';
+    const int rc = ffcnn_augment_parse(&back, text, err);
+    fz_report("ffcnn_augment_parse (formatted)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK && back.augment_pad == c->augment_pad &&
+             back.augment_flip == c->augment_flip);
+}
+
+/* Field by field (bitwise for the floats, so that struct padding never counts). */
+static int same_config_but_augment(const ffcnn_config *a, const ffcnn_config *b) {
+    ffcnn_config x = *a, y = *b;
+    x.augment_pad = y.augment_pad = x.augment_flip = y.augment_flip = 0;
+    char nx[512], ny[512];
+    ffcnn_config_format_net(&x, nx, sizeof nx);
+    ffcnn_config_format_net(&y, ny, sizeof ny);
+#define SAME(f) (memcmp(&x.f, &y.f, sizeof x.f) == 0)
+    return !strcmp(nx, ny) && SAME(n_layers) && SAME(channels) && SAME(height) && SAME(width) &&
+           SAME(classes) && SAME(label_kind) && SAME(label_k) && SAME(train_from) && SAME(batch) &&
+           SAME(epochs) && SAME(lr) && SAME(seed) && SAME(classifier_lr) && SAME(algo);
+#undef SAME
+}
+
+/* The parse of argv that succeeded into o, again with "--augment shift-flip:3" at the end:
+ * train and bench take it (pad 3, flip 1, the rest as it was) unless --resume was given, which
+ * refuses it by name; the other commands refuse it as unknown. */
+static void check_augment_appended(enum cli_command cmd, int argc, char **argv, const cli_opts *o) {
+    char **more = malloc(sizeof *more * (size_t)(argc + 3));
+    FZ_CHECK(more != NULL);
+    memcpy(more, argv, sizeof *more * (size_t)argc);
+    char flag[] = "--augment", value[] = "shift-flip:3";
+    more[argc] = flag, more[argc + 1] = value, more[argc + 2] = NULL;
+    cli_opts again;
+    char err[FFCNN_ERR_LEN];
+    err[0] = '\0';
+    const int rc = parse_args(cmd, argc + 2, more, &again, err);
+    fz_report("parse_args (--augment shift-flip:3 appended)", rc, err);
+    if (!(cmd & (CMD_TRAIN | CMD_BENCH))) {
+        FZ_CHECK(rc == FFCNN_EINVAL && strstr(err, "--augment: unknown option") == err);
+    } else if (o->resume) {
+        FZ_CHECK(rc == FFCNN_EINVAL && strstr(err, "--augment: ") == err &&
+                 strstr(err, "--resume") != NULL);
+    } else {
+        FZ_CHECK(rc == FFCNN_OK && !again.help);
+        FZ_CHECK(again.cfg.augment_pad == 3 && again.cfg.augment_flip == 1);
+        FZ_CHECK(same_config_but_augment(&o->cfg, &again.cfg));
+    }
+    free(more);
+}
+
 static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
     cli_opts o;
     char err[FFCNN_ERR_LEN], why[FFCNN_ERR_LEN];
@@ -151,6 +218,8 @@ static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
     check_inputs(&o, cmd, argc, argv);
     check_picture(&o, cmd);
     check_plot(&o, cmd);
+    check_augment(&o, cmd);
+    check_augment_appended(cmd, argc, argv, &o);
     if (cmd == CMD_TRAIN || cmd == CMD_BENCH) {
         FZ_CHECK(ffcnn_config_validate(&o.cfg, why) == FFCNN_OK);
         FZ_CHECK(ffcnn_config_conv_layers(&o.cfg) >= 1);

@@ -7,21 +7,25 @@
  *   rest     the model file
  *
  * Checks the contract: on failure a message and no network; on success a valid configuration
- * (algorithm ff or bp; ff for every file older than version 4) and class names as the file
- * holds them (version 5 with a count of K: K names of 1..63 bytes of UTF-8 without control
- * characters, no two equal, zero-padded in the file; none otherwise). ffcnn_save() writes a
- * version-5 file for a model with names, else a version-4 one, that loads back to the same
- * network (configuration and algorithm, layer list, weights, training position, conv paths,
- * data identity, class names). A version-4 file, and a version-5 file with names, comes back
- * byte for byte (the reader refuses non-zero entries past the list's length, a non-zero
- * reserved field, a data set name without its NUL and a class name not zero-padded, so every
- * file it accepts is canonical); a version-5 file with a count of 0 comes back as version 4
- * without the count. A version-3 file comes back as version 4 with the same header fields,
- * algorithm ff, and the same parameter count and payload; a version-1 or version-2 file as
- * version 4 with the same parameters and Adam moments and no data identity. The names a file
- * held are accepted again by ffcnn_net_set_class_names() (the same bytes saved), and removing
- * them gives the version-4 file. Evaluating a bp network reports no goodness accuracy, and
- * goodness inference of one is refused; a label past the class count is refused. */
+ * (algorithm ff or bp; ff for every file older than version 4), the augmentation as the file
+ * holds it (version 5: augment_pad | augment_flip << 8 at offset 412; none before version 5)
+ * and class names as the file holds them (version 5 with a count of K: K names of 1..63 bytes
+ * of UTF-8 without control characters, no two equal, zero-padded in the file; none otherwise).
+ * ffcnn_save() writes a version-5 file for a model with names or augmentation, else a version-4
+ * one, that loads back to the same network (configuration, algorithm and augmentation, layer
+ * list, weights, training position, conv paths, data identity, class names). A version-4 file,
+ * and a version-5 file with names or augmentation, comes back byte for byte (the reader refuses
+ * non-zero entries past the list's length, a non-zero reserved field, a data set name without
+ * its NUL and a class name not zero-padded, so every file it accepts is canonical); a version-5
+ * file with a count of 0 and no augmentation comes back as version 4 without the count. A
+ * version-3 file comes back as version 4 with the same header fields, algorithm ff, and the
+ * same parameter count and payload; a version-1 or version-2 file as version 4 with the same
+ * parameters and Adam moments and no data identity. The names a file held are accepted again
+ * by ffcnn_net_set_class_names() (the same bytes saved), and removing them gives the file
+ * without its names: version 4, or, with augmentation, version 5 with a count of 0. The
+ * augmentation's text (ffcnn_augment_format) parses back to the same fields. Evaluating a bp
+ * network reports no goodness accuracy, and goodness inference of one is refused; a label past
+ * the class count is refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +42,10 @@
 #define EVAL_MAX_ACTS 8192.0
 
 /* Header lengths of versions 1 to 4, and where version 4 differs from version 3
- * (docs/checkpoint-format.md): the algorithm and a reserved field at 408, P at 416. Version 5
- * has version 4's header and, after the payload (at 424 + 12 P), a count N (0 or the class
- * count) and N names of 64 bytes each. */
+ * (docs/checkpoint-format.md): the algorithm and a reserved field (0) at 408, P at 416. Version
+ * 5 has version 4's header, the augmentation in the reserved field (augment_pad in bits 0-7,
+ * augment_flip in bits 8-15, the rest 0) and, after the payload (at 424 + 12 P), a count N (0
+ * or the class count) and N names of 64 bytes each. */
 #define V1_HEADER 104u
 #define V2_HEADER 120u
 #define V3_HEADER 416u
@@ -150,6 +155,7 @@ static void check_same_config(const ffcnn_config *a, const ffcnn_config *b) {
     FZ_CHECK(SAME(channels) && SAME(height) && SAME(width) && SAME(classes));
     FZ_CHECK(SAME(label_kind) && SAME(label_k) && SAME(train_from) && SAME(batch));
     FZ_CHECK(SAME(epochs) && SAME(lr) && SAME(seed) && SAME(classifier_lr) && SAME(algo));
+    FZ_CHECK(SAME(augment_pad) && SAME(augment_flip));
     char na[512], nb[512];
     ffcnn_config_format_net(a, na, sizeof na);
     ffcnn_config_format_net(b, nb, sizeof nb);
@@ -186,6 +192,35 @@ static void check_same_net(const ffcnn_net *x, const ffcnn_net *y) {
 }
 
 #undef SAME
+
+/* Version 5's field at offset 412 for c: augment_pad | augment_flip << 8 (0: none). */
+static uint32_t augment_field(const ffcnn_config *c) {
+    return (uint32_t)c->augment_pad | (uint32_t)c->augment_flip << 8;
+}
+
+/* The augmentation of a loaded network: a pad of 0..8 and a flip of 0 or 1, the file's field at
+ * 412 in version 5; none in the earlier versions (version 4's field there is 0). Its text, from
+ * ffcnn_augment_format(), parses back to the same fields. */
+static void check_loaded_augment(const ffcnn_net *net, const uint8_t *file, uint32_t version) {
+    const ffcnn_config *c = ffcnn_net_config(net);
+    FZ_CHECK(c->augment_pad >= 0 && c->augment_pad <= FFCNN_MAX_AUGMENT_PAD);
+    FZ_CHECK(c->augment_flip == 0 || c->augment_flip == 1);
+    if (version >= 4) {
+        uint32_t raw;
+        memcpy(&raw, file + V4_RESERVED, 4);
+        FZ_CHECK(raw == augment_field(c));
+    }
+    if (version < 5) FZ_CHECK(augment_field(c) == 0);
+    char text[64], err[FFCNN_ERR_LEN];
+    ffcnn_augment_format(c, text, sizeof text);
+    ffcnn_config back = *c;
+    back.augment_pad = back.augment_flip = -1;
+    err[0] = '\0';
+    const int rc = ffcnn_augment_parse(&back, text, err);
+    fz_report("ffcnn_augment_parse (the model's augmentation)", rc, err);
+    FZ_CHECK(rc == FFCNN_OK);
+    FZ_CHECK(back.augment_pad == c->augment_pad && back.augment_flip == c->augment_flip);
+}
 
 /* The code point at s (UTF-8, RFC 3629), its length in *n; -1 when not well-formed. Decodes
  * rather than matching byte ranges (the library's way), so that the two can disagree. */
@@ -259,9 +294,12 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
     size_t back_len = 0;
     uint8_t *back = fz_read_file(copy, &back_len);
     FZ_CHECK(back != NULL);
-    /* Version 5 with the names block when the network has names, else version 4. */
+    /* Version 5 with the names block (a count of 0 without names) when the network has names
+     * or augmentation, else version 4. */
     const int K = ffcnn_net_config(net)->classes, named = ffcnn_net_class_name(net, 0) != NULL;
-    const size_t names = named ? 4 + (size_t)K * NAME_BYTES : 0;
+    const uint32_t augment = augment_field(ffcnn_net_config(net));
+    const int v5 = named || augment != 0;
+    const size_t names = v5 ? 4 + (named ? (size_t)K * NAME_BYTES : 0) : 0;
     FZ_CHECK(back_len >= V4_HEADER + names + 4 && (back_len - V4_HEADER - names - 4) % 12 == 0);
     uint32_t back_version, back_header, back_crc, version;
     int32_t back_algo, back_reserved;
@@ -272,16 +310,19 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
     memcpy(&back_reserved, back + V4_RESERVED, 4);
     memcpy(&back_p, back + V4_P, 8);
     memcpy(&back_crc, back + back_len - 4, 4);
-    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == (named ? 5u : 4u) &&
+    FZ_CHECK(memcmp(back, "FFCNNCKP", 8) == 0 && back_version == (v5 ? 5u : 4u) &&
              back_header == V4_HEADER);
-    FZ_CHECK(back_algo == ffcnn_net_config(net)->algo && back_reserved == 0);
+    /* The augmentation at 412 (version 4: 0 there, as there is none) */
+    FZ_CHECK(back_algo == ffcnn_net_config(net)->algo && (uint32_t)back_reserved == augment);
     FZ_CHECK(back_crc == (uint32_t)crc32_z(0L, back + 8, back_len - 12));
     const size_t payload = back_len - V4_HEADER - names - 4;
     FZ_CHECK(back_p == payload / 12);
-    if (named) {
+    if (v5) {
         int32_t n;
         memcpy(&n, back + V4_HEADER + payload, 4);
-        FZ_CHECK(n == K);
+        FZ_CHECK(n == (named ? K : 0));
+    }
+    if (named) {
         for (int k = 0; k < K; k++) {
             char want[NAME_BYTES] = {0};
             strncpy(want, ffcnn_net_class_name(net, k), sizeof want - 1);
@@ -290,10 +331,11 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
         }
     }
     memcpy(&version, file + 8, 4);
-    if (version == 4 || (version == 5 && named)) {
+    if (version == 4 || (version == 5 && v5)) {
         FZ_CHECK(back_len == size && memcmp(back, file, size) == 0); /* byte for byte */
     } else if (version == 5) {
-        /* A count of 0: version 4, the same bytes without the count (and another CRC). */
+        /* A count of 0 and no augmentation: version 4, the same bytes without the count (and
+         * another CRC). */
         int32_t n;
         FZ_CHECK(size == back_len + 4);
         memcpy(&n, file + back_len - 4, 4);
@@ -334,7 +376,8 @@ static void check_round_trip(const ffcnn_net *net, const uint8_t *file, size_t s
 
 /* A network loaded with names: ffcnn_net_set_class_names() takes them back (the file's bytes
  * saved again), refuses a count other than 0 or K and keeps them, and with 0 removes them (a
- * version-4 file: the version-5 one without its names block). */
+ * version-4 file: the version-5 one without its names block; with augmentation, version 5 with
+ * a count of 0: the file without its names). */
 static void check_set_names(ffcnn_net *net, const uint8_t *file, size_t size, const char *copy) {
     const int K = ffcnn_net_config(net)->classes;
     static char names[FFCNN_MAX_CLASSES][NAME_BYTES];
@@ -369,12 +412,22 @@ static void check_set_names(ffcnn_net *net, const uint8_t *file, size_t size, co
     fz_report("ffcnn_save (names removed)", rc, err);
     FZ_CHECK(rc == FFCNN_OK);
     back = fz_read_file(copy, &back_len);
-    const size_t block = 4 + (size_t)K * NAME_BYTES;
-    FZ_CHECK(back != NULL && back_len + block == size);
     uint32_t back_version;
-    memcpy(&back_version, back + 8, 4);
-    FZ_CHECK(back_version == 4 && memcmp(back, file, 8) == 0);
-    FZ_CHECK(memcmp(back + 12, file + 12, back_len - 16) == 0);
+    if (augment_field(ffcnn_net_config(net)) != 0) { /* version 5, a count of 0 */
+        const size_t block = (size_t)K * NAME_BYTES;
+        FZ_CHECK(back != NULL && back_len + block == size && back_len >= V4_HEADER + 8);
+        memcpy(&back_version, back + 8, 4);
+        FZ_CHECK(back_version == 5 && memcmp(back, file, back_len - 8) == 0);
+        int32_t n;
+        memcpy(&n, back + back_len - 8, 4);
+        FZ_CHECK(n == 0);
+    } else {
+        const size_t block = 4 + (size_t)K * NAME_BYTES;
+        FZ_CHECK(back != NULL && back_len + block == size);
+        memcpy(&back_version, back + 8, 4);
+        FZ_CHECK(back_version == 4 && memcmp(back, file, 8) == 0);
+        FZ_CHECK(memcmp(back + 12, file + 12, back_len - 16) == 0);
+    }
     free(back);
 }
 
@@ -419,6 +472,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ffcnn_cost cost;
         ffcnn_net_cost(net, &cost);
         FZ_CHECK(cost.train_direct_flops > 0 && cost.infer_direct_flops > 0);
+        check_loaded_augment(net, file, version);
         check_loaded_names(net, file, size, version);
         check_round_trip(net, file, size, copy);
         if (ffcnn_net_class_name(net, 0)) check_set_names(net, file, size, copy);

@@ -1,9 +1,9 @@
 /* Writes the seed corpora of the fuzz targets into DIR/idx, DIR/checkpoint, DIR/image and
  * DIR/args: small valid inputs (tiny models from ffcnn_net_create + ffcnn_save, in format
  * version 4, ff and bp, and ff ones converted to versions 1, 2 and 3; models with class names
- * in version 5, and a version-5 file without names; 3 and 37 classes; PNG, JPEG and PGM/PPM
- * files of each kind the decoder handles, written with ffcnn_image_save_png, libpng and
- * libjpeg) and malformed ones. The committed fuzz/corpus was made as fuzz/README.md says: build
+ * or augmentation in version 5, and a version-5 file with neither; 3 and 37 classes; PNG, JPEG
+ * and PGM/PPM files of each kind the decoder handles, written with ffcnn_image_save_png, libpng
+ * and libjpeg) and malformed ones. The committed fuzz/corpus was made as fuzz/README.md says: build
  * the fuzz_gen_corpus target in build-fuzz, empty the four folders, run
  * build-fuzz/fuzz/fuzz_gen_corpus fuzz/corpus. Input layouts: see the comment at the top of each
  * fuzz_*.c. */
@@ -292,6 +292,12 @@ static void ckpt_seed(const char *name, uint8_t flags, const uint8_t *p, size_t 
                 ffcnn_net_class_name(net, 0) ? "with" : "without");
         exit(1);
     }
+    if (net && (strstr(name, "_augment_") != NULL) !=
+                   (ffcnn_net_config(net)->augment_pad || ffcnn_net_config(net)->augment_flip)) {
+        fprintf(stderr, "gen_corpus: %s: loads %s augmentation\n", name,
+                strstr(name, "_augment_") ? "without" : "with");
+        exit(1);
+    }
     if (net && strstr(name, "_37_classes_fourier") &&
         (ffcnn_net_config(net)->classes != 37 ||
          ffcnn_net_config(net)->label_kind != FFCNN_LABEL_FOURIER_AUTO)) {
@@ -317,23 +323,30 @@ static ffcnn_config seed_config(const char *net, int channels, int height, int w
 #define NAME_BYTES 64
 
 /* Where a saved model's names block starts (its count), at 424 + 12 P, checked against the
- * documented layout of version 5 with K names: version 5, a 424-byte header, count K, and the
- * CRC-32 right after the K names. */
-static size_t names_at(const uint8_t *p, size_t n, int K) {
+ * documented layout of version 5 with K names (K = 0: a model with augmentation and no names)
+ * and the augmentation field augment (augment_pad | augment_flip << 8) at 412: version 5, a
+ * 424-byte header, count K, and the CRC-32 right after the K names. */
+static size_t v5_names_at(const uint8_t *p, size_t n, int K, int32_t augment) {
     uint64_t P;
     memcpy(&P, p + V4_P, 8);
     const size_t at = V4_HEADER + 12 * (size_t)P;
-    if (get_i32(p, 8) != 5 || get_i32(p, 12) != V4_HEADER || get_i32(p, V4_RESERVED) != 0 ||
+    if (get_i32(p, 8) != 5 || get_i32(p, 12) != V4_HEADER || get_i32(p, V4_RESERVED) != augment ||
         P > n / 12 || n != at + 4 + (size_t)K * NAME_BYTES + 4 || get_i32(p, (size_t)at) != K) {
-        fprintf(stderr, "gen_corpus: a model with %d class names is not version 5 as documented\n",
-                K);
+        fprintf(stderr,
+                "gen_corpus: a model with %d class names and augmentation 0x%x is not version 5 "
+                "as documented\n",
+                K, (unsigned)augment);
         exit(1);
     }
     return at;
 }
 
-/* A malformed names block: the file's CRC made right (the stored seed loads to the names check
- * as it is, and with the harness's patch), the refusal checked to be the intended one. */
+static size_t names_at(const uint8_t *p, size_t n, int K) {
+    return v5_names_at(p, n, K, 0);
+}
+
+/* A malformed file: its CRC made right (the stored seed loads to the check it is for as it is,
+ * and with the harness's patch), the refusal checked to be the intended one. */
 static void names_seed(const char *name, uint8_t *p, size_t n, const char *why) {
     fix_crc(p, n);
     ckpt_seed(name, 0x01, p, n, 0);
@@ -354,6 +367,85 @@ static void config_seed(const char *name, const uint8_t *p, size_t n, const char
                 ckpt_err, why);
         exit(1);
     }
+}
+
+/* ---- version 5: the augmentation at 412 ---- */
+
+/* augment_pad | augment_flip << 8, the field at 412 (docs/checkpoint-format.md). */
+static int32_t augment_field(int pad, int flip) {
+    return (int32_t)((uint32_t)pad | (uint32_t)flip << 8);
+}
+
+/* Models with augmentation: version 5, with a count of 0 and with names; and refused ones: the
+ * field in a version-4 file, a pad past 8, a flip of 2, a bit past 15. */
+static void checkpoint_augment_seeds(void) {
+    char err[FFCNN_ERR_LEN];
+    /* shift-flip:4, no names: version 5 with a count of 0 (comes back byte for byte) */
+    ffcnn_config a = seed_config("c8k3", 1, 8, 8, 2);
+    if (ffcnn_config_set_uniform(&a, 2, 2, 3, err)) fail("a", err); /* 2 x c2k3 */
+    a.augment_pad = 4, a.augment_flip = 1;
+    size_t na;
+    uint8_t *ma = model_bytes(&a, NULL, 0, NULL, &na);
+    v5_names_at(ma, na, 0, augment_field(4, 1));
+    ckpt_seed("valid_v5_augment_shift_flip_4_count0_2x2k3_8x8_eval", 0x02, ma, na, 1);
+    ckpt_seed("valid_v5_augment_shift_flip_4_count0_2x2k3_8x8_eval_fft", 0x0b, ma, na, 1);
+
+    /* shift:8 (the largest pad), a bp model with settled paths and a data identity */
+    ffcnn_config bp = seed_config("c2k3 p2 c3k3", 1, 8, 8, 1);
+    bp.algo = FFCNN_ALGO_BP, bp.augment_pad = 8;
+    const enum ffcnn_conv_path paths[2] = {FFCNN_CONV_FFT, FFCNN_CONV_IM2COL};
+    const ffcnn_data_identity id = {.name = "cifar10", .train_limit = 50, .val_limit = -1};
+    size_t nbp;
+    uint8_t *mbp = model_bytes(&bp, paths, 2, &id, &nbp);
+    v5_names_at(mbp, nbp, 0, augment_field(8, 0));
+    ckpt_seed("valid_v5_bp_augment_shift_8_count0_c2k3_p2_c3k3_8x8_eval", 0x02, mbp, nbp, 1);
+
+    /* flip only, with names (3 classes) */
+    ffcnn_config t = seed_config("c2k3 p2 c3k3", 1, 8, 8, 1);
+    t.classes = 3, t.label_kind = FFCNN_LABEL_FOURIER_AUTO, t.augment_flip = 1;
+    static const char three[3][64] = {"left", "right", "\xc3\xa0 droite"};
+    size_t n3;
+    uint8_t *m3 = named_model_bytes(&t, NULL, 0, NULL, three, &n3);
+    v5_names_at(m3, n3, 3, augment_field(0, 1));
+    ckpt_seed("valid_v5_names_augment_flip_3_classes_c2k3_p2_c3k3_8x8_eval", 0x02, m3, n3, 1);
+
+    /* shift-flip:2 with names (2 classes, one-hot) */
+    ffcnn_config two = seed_config("c2k3", 3, 4, 5, 1);
+    two.classes = 2, two.label_kind = FFCNN_LABEL_ONEHOT;
+    two.augment_pad = 2, two.augment_flip = 1;
+    static const char names2[2][64] = {"no", "yes"};
+    size_t n2;
+    uint8_t *m2 = named_model_bytes(&two, NULL, 0, NULL, names2, &n2);
+    v5_names_at(m2, n2, 2, augment_field(2, 1));
+    ckpt_seed("valid_v5_names_augment_shift_flip_2_2_classes_3x4x5_eval_im2col", 0x07, m2, n2, 1);
+
+    /* Refused: the field in a version-4 file (reserved there), a pad of 9, a flip of 2, bit 16
+     * set (to an otherwise valid shift-flip:4), each with a correct CRC. */
+    ffcnn_config plain = a;
+    plain.augment_pad = plain.augment_flip = 0;
+    size_t n4;
+    uint8_t *m4 = model_bytes(&plain, NULL, 0, NULL, &n4);
+    check_header_bytes(m4, n4);
+    put_i32(m4, V4_RESERVED, augment_field(4, 1));
+    names_seed("bad_v4_augment_field_shift_flip_4", m4, n4, "reserved header field is not zero");
+    uint8_t *m = malloc(na);
+    if (!m) exit(1);
+    static const struct {
+        const char *name;
+        int32_t field;
+        const char *why;
+    } bad[] = {
+        {"bad_v5_augment_pad_9", 9, "shift 9 is out of range"},
+        {"bad_v5_augment_flip_2", 2 << 8, "flip 2 is not 0 or 1"},
+        {"bad_v5_augment_bit_16", 1 << 16 | 1 << 8 | 4, "unknown bits"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        memcpy(m, ma, na);
+        put_i32(m, V4_RESERVED, bad[i].field);
+        names_seed(bad[i].name, m, na, bad[i].why);
+    }
+    free(m), free(m4);
+    free(ma), free(mbp), free(m3), free(m2);
 }
 
 static void checkpoint_v5_seeds(void) {
@@ -493,6 +585,7 @@ static void checkpoint_v5_seeds(void) {
     put_i32(m, 8, 4);
     names_seed("bad_v4_with_names_block", m, n3, "promises");
     free(m), free(m3), free(m2), free(mbp), free(ma), free(z), free(mf);
+    checkpoint_augment_seeds();
 }
 
 static void checkpoint_seeds(void) {
@@ -1077,6 +1170,19 @@ static void args_seeds(void) {
               A("--data", "folder:/x", "--image-size", "3x32x32"));
     args_seed("bad_label_set_fourier_bp", 0, A("--algo", "bp", "--label-set", "fourier"));
     args_seed("bad_label_set_word", 0, A("--label-set", "fourier2"));
+    /* --augment (train and bench; a configuration flag, so refused with --resume) */
+    args_seed("train_augment_shift_flip_4", 0,
+              A("--augment", "shift-flip:4", "--preset", "tiny", "--epochs", "1"));
+    args_seed("train_augment_flip", 0, A("--augment=flip"));
+    args_seed("train_augment_shift", 0, A("--augment", "shift", "--net", "c4k3 p2 c8k3"));
+    args_seed("train_augment_none_bp", 0, A("--algo", "bp", "--augment", "none"));
+    args_seed("bench_augment", 1,
+              A("--augment", "shift-flip:8", "--steps", "1", "--warmup", "0", "--preset", "tiny"));
+    args_seed("bad_augment_shift_9", 0, A("--augment", "shift:9"));
+    args_seed("bad_augment_shift_0", 0, A("--augment", "shift:0"));
+    args_seed("bad_augment_bogus", 0, A("--augment", "bogus"));
+    args_seed("bad_resume_with_augment", 0, A("--resume", "m.ffm", "--augment", "flip"));
+    args_seed("bad_eval_augment", 2, A("--model", "m.ffm", "--augment", "flip"));
 #undef A
 }
 
