@@ -16,7 +16,9 @@ static const char USAGE[] =
     "linear head), and for image --index of --data's --split its positive sample (its true\n"
     "label superimposed: (1 - K) x + K L, docs/method.md §2) and a negative sample (the next\n"
     "class's label). With --model, the set, K, image shape and classes are the model's; else\n"
-    "the classes are the data's.\n";
+    "the classes are the data's. --label-set morph has no pattern of its own: its label is a\n"
+    "transformation T_c of the image ((1 - K) x + K T_c(x)), so the figure shows T_c applied to\n"
+    "the example image for every class, and their mean for the neutral label.\n";
 
 /* The patterns: classes, then neutral; and the image, positive and negative samples. */
 typedef struct label_figure {
@@ -33,9 +35,16 @@ static int make_pictures(label_figure *f, const ffcnn_config *c, const ffcnn_dat
     if (!f->patterns || !f->samples)
         return snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM;
     int rc = FFCNN_OK;
-    for (int k = 0; !rc && k <= c->classes; k++)
-        rc = ffcnn_label_image(c, k, NULL, f->patterns + len * k, err);
     const uint8_t *image = ds->pixels + len * index;
+    const int morph = c->label_kind == FFCNN_LABEL_MORPH;
+    for (int k = 0; !rc && k <= c->classes; k++)
+        rc = ffcnn_label_image(c, k, morph ? image : NULL, f->patterns + len * k, err);
+    /* morph: T_c(x) = (x_c - (1 - K) x) / K, the example image under class c's transformation */
+    for (size_t i = 0; morph && !rc && i < len * (c->classes + 1); i++) {
+        const float x = image[i % len] / 255.0f;
+        const float t = (f->patterns[i] - (1.0f - c->label_k) * x) / c->label_k;
+        f->patterns[i] = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+    }
     f->label = ds->labels[index];
     f->negative = (f->label + 1) % c->classes;
     for (size_t i = 0; i < len; i++) f->samples[i] = image[i] / 255.0f;
@@ -51,9 +60,10 @@ static int draw(const label_figure *f, const ffcnn_config *c, const cli_opts *o,
     for (int k = 0; k < c->classes; k++)
         pats[k] = (figure_picture){NULL, f->patterns + len * k, c->channels, c->height, c->width};
     char title[256], pos[64], neg[64], why[FIGURE_ERR_LEN];
-    snprintf(title, sizeof title, "Label set %s, K = %.3g: patterns and samples of %s %s #%d",
-             label_set_name(c->label_kind), (double)c->label_k, o->data_name,
-             cli_split_name(o->split), o->index < 0 ? 0 : o->index);
+    snprintf(title, sizeof title, "Label set %s, K = %.3g: %s and samples of %s %s #%d",
+             label_set_name(c->label_kind), (double)c->label_k,
+             c->label_kind == FFCNN_LABEL_MORPH ? "each class's transformation" : "patterns",
+             o->data_name, cli_split_name(o->split), o->index < 0 ? 0 : o->index);
     snprintf(pos, sizeof pos, "positive (label %d)", f->label);
     snprintf(neg, sizeof neg, "negative (label %d)", f->negative);
     figure_labels_spec spec = {0};

@@ -136,6 +136,7 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
     const char *labels = c->label_kind == FFCNN_LABEL_ONEHOT         ? "onehot"
                          : c->label_kind == FFCNN_LABEL_FOURIER2     ? "fourier set 2"
                          : c->label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier (lowest modes)"
+                         : c->label_kind == FFCNN_LABEL_MORPH        ? "morph (line morphology)"
                                                                      : "fourier set 1";
     char net[256], trained[64], head[64] = "", method[160], augment[48] = "", aug[24];
     ffcnn_config_format_net(c, net, sizeof net);

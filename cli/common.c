@@ -21,6 +21,7 @@ const char *label_set_name(int kind) {
     return kind == FFCNN_LABEL_ONEHOT         ? "onehot"
            : kind == FFCNN_LABEL_FOURIER2     ? "2"
            : kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier"
+           : kind == FFCNN_LABEL_MORPH        ? "morph"
                                               : "1";
 }
 

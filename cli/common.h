@@ -36,7 +36,7 @@ void add_data_hint(const char *data_name, const char *data_dir, int rc, char *er
 
 /* "s" unless n is 1: "%d epoch%s". */
 const char *plural(long n);
-/* --label-set's value for a label kind: "1", "2", "onehot", "fourier". */
+/* --label-set's value for a label kind: "1", "2", "onehot", "fourier", "morph". */
 const char *label_set_name(int kind);
 /* The model's class names, the first 10 joined by ", " and then ", …" when there are more;
  * "" when it has none. */

@@ -120,7 +120,8 @@ static const flag_def FLAGS[] = {
      "1 | 2 (the paper's Fourier sets, 10 classes) | fourier\n"
      "(the K lowest Fourier modes, any class count K; the\n"
      "default for data of other than 10 classes) | onehot\n"
-     "(Hinton's baseline)"},
+     "(Hinton's baseline) | morph (a dilation or erosion of\n"
+     "the image by a line of the class's angle and length)"},
     {F_LABEL_K, "--label-k", "K", NET | CMD_LABELS, 1, NUM(V_FLOAT, 1e-6, 0.999999, cfg.label_k),
      "label intensity in (0,1)"},
     {F_TRAIN_FROM, "--train-from", "L", NET, 1, NUM(V_INT, 1, FFCNN_MAX_LAYERS, cfg.train_from),
@@ -268,10 +269,12 @@ static int parse_choice(const char *flag, const char *text, const char *const *n
 static int parse_label_set(const char *text, int32_t *kind, char *err) {
     if (strcmp(text, "onehot") == 0) return *kind = FFCNN_LABEL_ONEHOT, FFCNN_OK;
     if (strcmp(text, "fourier") == 0) return *kind = FFCNN_LABEL_FOURIER_AUTO, FFCNN_OK;
+    if (strcmp(text, "morph") == 0) return *kind = FFCNN_LABEL_MORPH, FFCNN_OK;
     char why[FFCNN_ERR_LEN];
     const int rc = parse_int("--label-set", text, 1, 2, kind, why);
     if (rc && strstr(why, "is not an integer"))
-        snprintf(err, FFCNN_ERR_LEN, "--label-set: '%.200s' is not 1, 2, fourier or onehot", text);
+        snprintf(err, FFCNN_ERR_LEN, "--label-set: '%.200s' is not 1, 2, fourier, onehot or morph",
+                 text);
     else if (rc)
         snprintf(err, FFCNN_ERR_LEN, "%s", why);
     return rc;
@@ -685,6 +688,7 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
                  d->cfg.label_kind == FFCNN_LABEL_ONEHOT         ? "onehot"
                  : d->cfg.label_kind == FFCNN_LABEL_FOURIER2     ? "2"
                  : d->cfg.label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier"
+                 : d->cfg.label_kind == FFCNN_LABEL_MORPH        ? "morph"
                                                                  : "1");
         break;
     case F_DATA:

@@ -92,7 +92,7 @@ static void check_picture(const cli_opts *o, unsigned cmd) {
     if (cmd == CMD_LABELS) {
         FZ_CHECK(o->out != NULL && o->n_inputs == 0);
         FZ_CHECK(o->cfg.label_kind >= FFCNN_LABEL_FOURIER1 &&
-                 o->cfg.label_kind <= FFCNN_LABEL_FOURIER_AUTO); /* 1, 2, onehot, fourier */
+                 o->cfg.label_kind <= FFCNN_LABEL_MORPH); /* 1, 2, onehot, fourier, morph */
         FZ_CHECK(o->cfg.label_k > 0.0f && o->cfg.label_k < 1.0f);
     }
 }

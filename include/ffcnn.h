@@ -33,12 +33,15 @@ enum ffcnn_status {
 /* Label pattern superimposed on the image (docs/method.md §2). The paper's sets 1 and 2 are
  * defined for 10 classes only (ffcnn_config_validate refuses them for another count). */
 enum ffcnn_label_kind {
-    FFCNN_LABEL_FOURIER1 = 1,    /* paper's set 1: four orientations, three frequencies */
-    FFCNN_LABEL_FOURIER2 = 2,    /* paper's set 2: one frequency band, ten orientations */
-    FFCNN_LABEL_ONEHOT = 3,      /* Hinton's one-hot in the first K pixels (baseline); needs
-                                    K <= channels * height * width */
-    FFCNN_LABEL_FOURIER_AUTO = 4 /* K classes: the K lowest Fourier modes of the image, each
-                                    pair of patterns equally far apart (src/labels.c) */
+    FFCNN_LABEL_FOURIER1 = 1,     /* paper's set 1: four orientations, three frequencies */
+    FFCNN_LABEL_FOURIER2 = 2,     /* paper's set 2: one frequency band, ten orientations */
+    FFCNN_LABEL_ONEHOT = 3,       /* Hinton's one-hot in the first K pixels (baseline); needs
+                                     K <= channels * height * width */
+    FFCNN_LABEL_FOURIER_AUTO = 4, /* K classes: the K lowest Fourier modes of the image, each
+                                     pair of patterns equally far apart (src/labels.c) */
+    FFCNN_LABEL_MORPH = 5         /* K classes: (1-K) x + K T_c(x), T_c a dilation or erosion
+                                     of the image by a line of the class's angle and length
+                                     (src/labels.c); no fixed pattern */
 };
 
 /* One entry of the network's layer list (docs/method.md §3). A conv layer is an FF layer:
@@ -339,13 +342,16 @@ int ffcnn_cam(ffcnn_net *net, const ffcnn_dataset *ds, int32_t index, int cls, f
 
 /* The input cfg's labels give for label `label` (0..classes-1, or classes for the neutral
  * label) into out[channels * height * width]: the labelled image when image is non-NULL
- * (uint8 [channels][height][width], as in ffcnn_dataset), else the pattern L alone. */
+ * (uint8 [channels][height][width], as in ffcnn_dataset), else the pattern L alone
+ * (FFCNN_EINVAL for FFCNN_LABEL_MORPH, whose label is a transformation of the image: it has no
+ * pattern alone). */
 int ffcnn_label_image(const ffcnn_config *cfg, int label, const uint8_t *image, float *out,
                       char *err);
 /* The smallest Euclidean distance between two of cfg's class patterns L_a and L_b (a < b,
  * the first such pair; a and b may be NULL): how far apart the labels are for the network.
  * The auto Fourier set's patterns are orthogonal cosines, all sqrt(C H W / 4) apart. -1 for a
- * configuration ffcnn_config_validate refuses, or out of memory. */
+ * configuration ffcnn_config_validate refuses, for FFCNN_LABEL_MORPH (no fixed patterns), or
+ * out of memory. */
 double ffcnn_label_min_distance(const ffcnn_config *cfg, int *a, int *b);
 
 /* ---- images: PNG, JPEG, PGM/PPM files (src/image.c) ---- */

@@ -75,11 +75,15 @@ int ff_eval_run(ffcnn_net *net, const ffcnn_dataset *ds, ff_eval_pass *p, char *
     const int chunk = eval_chunk_images(per_image);
     int rc = ff_net_reserve(net, chunk * per_image, err);
     if (rc) return rc;
-    if (goodness && (rc = ff_net_label_convolutions(net, err))) return rc;
+    /* Layer 1 once for all labels (docs/method.md §11) where the label is a fixed pattern added
+     * to the image; morph labels transform the image, so each labelled copy is convolved. */
+    const int affine = ff_label_affine(&net->labels);
+    if (goodness && affine && (rc = ff_net_label_convolutions(net, err))) return rc;
     for (int32_t start = 0; start < ds->n; start += chunk) {
         const int m = ds->n - start < chunk ? ds->n - start : chunk;
         build_eval_chunk(net, ds, start, m, goodness, linear);
-        if (goodness) rc = ff_net_first_layer_all_labels(net, m, err);
+        if (goodness && affine) rc = ff_net_first_layer_all_labels(net, m, err);
+        if (goodness && !affine) rc = ff_net_forward_range(net, 0, 0, K * m, err);
         if (!rc && linear) rc = ff_net_forward_range(net, 0, goodness * K * m, m, err);
         for (int i = 1; !rc && i < net->n_layers; i++)
             rc = ff_net_forward_range(net, i, 0, m * per_image, err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "util.h"
 
 /* Modes measured from the paper's figures (docs/method.md §2), (ky, kx) per class. */
@@ -60,6 +61,22 @@ int ff_label_auto_modes(int classes, int height, int width, int (*modes)[2]) {
     return FFCNN_OK;
 }
 
+/* FFCNN_LABEL_MORPH (docs/method.md §2): class c is the grey-level morphological operation
+ * T_c = dilation (c even) or erosion (c odd) of each channel over a line structuring element at
+ * angle theta_j = j 180 / M degrees, j = (c / 2) mod M, of length L = 5 + 2 (c / (2 M)) pixels,
+ * M = FF_MORPH_ORIENTATIONS = 5 (integer divisions): classes 0..9 are {dilate, erode} x 5
+ * orientations at length 5, classes 10..19 at length 7, ..., classes 90..99 at length 23. The
+ * line's pixels are ff_line_offsets' (src/kernels/morphology.c): one per step along its major
+ * axis. Each T_c(x) is then shifted, channel by channel, to the mean of x (see
+ * match_channel_means). (Length 3 is not used: a 3 x 3 neighbourhood holds only four lines through
+ * its centre, so two of the five orientations would coincide.) */
+void ff_label_morph_class(int c, int *dilate, int *length, double *theta) {
+    const int m = FF_MORPH_ORIENTATIONS;
+    *dilate = c % 2 == 0;
+    *length = 5 + 2 * (c / (2 * m));
+    *theta = 3.141592653589793 * ((c / 2) % m) / m;
+}
+
 int ff_labels_check(int kind, int classes, int channels, int height, int width, char *err) {
     const long pixels = (long)channels * height * width;
     const long modes = ff_label_auto_mode_count(height, width);
@@ -82,8 +99,13 @@ int ff_labels_check(int kind, int classes, int channels, int height, int width, 
                        "--label-set fourier: a %dx%d image has %ld Fourier modes below the "
                        "Nyquist limit, fewer than the %d classes",
                        height, width, modes, classes);
+    case FFCNN_LABEL_MORPH:
+        if (classes >= 1 && classes <= FFCNN_MAX_CLASSES) return FFCNN_OK;
+        return ff_fail(err, FFCNN_EINVAL, "--label-set morph: %d classes, not 1 to %d", classes,
+                       FFCNN_MAX_CLASSES);
     default:
-        return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2, onehot or fourier", kind);
+        return ff_fail(err, FFCNN_EINVAL, "--label-set: %d is not 1, 2, onehot, fourier or morph",
+                       kind);
     }
 }
 
@@ -125,6 +147,7 @@ int ff_labels_make(ff_labels *lb, int kind, float k, int classes, int channels, 
                       .height = height,
                       .width = width};
     lb->len = (size_t)channels * height * width;
+    if (kind == FFCNN_LABEL_MORPH) return FFCNN_OK; /* no fixed pattern */
     if ((rc = set_modes(lb))) return rc;
     lb->patterns = ff_calloc((size_t)(classes + 1) * lb->len, sizeof(float));
     if (!lb->patterns) return FFCNN_ENOMEM;
@@ -146,11 +169,62 @@ void ff_labels_free(ff_labels *lb) {
 }
 
 const float *ff_label_pattern(const ff_labels *lb, int label) {
+    if (!lb->patterns) return NULL;
     const int at = label == FF_NEUTRAL_LABEL ? lb->classes : label;
     return lb->patterns + (size_t)at * lb->len;
 }
 
+int ff_label_affine(const ff_labels *lb) {
+    return lb->kind != FFCNN_LABEL_MORPH;
+}
+
+/* Shifts each channel of t so that its mean is the image's. A dilation brightens every pixel and
+ * an erosion darkens it, so without this a network could tell the two halves of the classes
+ * apart from the image's mean brightness alone: a shortcut that ignores the structure. */
+static void match_channel_means(float *t, const float *image, const ff_labels *lb) {
+    const size_t plane = (size_t)lb->height * lb->width;
+    for (int ch = 0; ch < lb->channels; ch++) {
+        double diff = 0.0;
+        for (size_t i = 0; i < plane; i++)
+            diff += (double)image[ch * plane + i] - t[ch * plane + i];
+        const float shift = (float)(diff / (double)plane);
+        for (size_t i = 0; i < plane; i++) t[ch * plane + i] += shift;
+    }
+}
+
+/* out = T(image) for label `label`: T_c, or the mean of the classes' T_c (neutral), each
+ * channel shifted to the image's mean. */
+static void morph_transform(float *out, const float *image, const ff_labels *lb, int label) {
+    const int h = lb->height, w = lb->width;
+    const size_t plane = (size_t)h * w;
+    int dilate, length;
+    double theta;
+    if (label != FF_NEUTRAL_LABEL && label != lb->classes) {
+        ff_label_morph_class(label, &dilate, &length, &theta);
+        for (int ch = 0; ch < lb->channels; ch++)
+            (dilate ? ff_line_dilate : ff_line_erode)(out + ch * plane, image + ch * plane, h, w,
+                                                      length, theta);
+        match_channel_means(out, image, lb);
+        return;
+    }
+    memset(out, 0, lb->len * sizeof(float));
+    const float weight = 1.0f / (float)lb->classes;
+    for (int c = 0; c < lb->classes; c++) {
+        ff_label_morph_class(c, &dilate, &length, &theta);
+        for (int ch = 0; ch < lb->channels; ch++)
+            ff_line_morph_accumulate(out + ch * plane, image + ch * plane, h, w, length, theta,
+                                     dilate, weight);
+    }
+    match_channel_means(out, image, lb); /* the mean of the matched T_c, as matching is linear */
+}
+
 void ff_label_overlay(float *out, const float *image, const ff_labels *lb, int label) {
+    if (lb->kind == FFCNN_LABEL_MORPH) {
+        morph_transform(out, image, lb, label);
+        const float keep = 1.0f - lb->k, k = lb->k;
+        for (size_t i = 0; i < lb->len; i++) out[i] = keep * image[i] + k * out[i];
+        return;
+    }
     const float *p = ff_label_pattern(lb, label);
     if (lb->kind == FFCNN_LABEL_ONEHOT) {
         memcpy(out, image, lb->len * sizeof(float));
@@ -184,7 +258,11 @@ int ffcnn_label_image(const ffcnn_config *cfg, int label, const uint8_t *image, 
                        cfg->width))
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for the label patterns");
     const float *pattern = ff_label_pattern(&lb, label);
-    if (!image) {
+    if (!image && !pattern) {
+        rc = ff_fail(err, FFCNN_EINVAL,
+                     "--label-set morph: a label is a transformation of the image, with no "
+                     "pattern of its own (give an image)");
+    } else if (!image) {
         memcpy(out, pattern, lb.len * sizeof(float));
     } else {
         float *pixels = ff_calloc(lb.len, sizeof(float));
@@ -209,6 +287,7 @@ double ffcnn_label_min_distance(const ffcnn_config *cfg, int *a, int *b) {
         ff_labels_make(&lb, cfg->label_kind, cfg->label_k, cfg->classes, cfg->channels, cfg->height,
                        cfg->width))
         return -1.0;
+    if (!lb.patterns) return ff_labels_free(&lb), -1.0; /* morph: no fixed patterns */
     double best = INFINITY;
     for (int i = 0; i < lb.classes; i++)
         for (int j = i + 1; j < lb.classes; j++) {

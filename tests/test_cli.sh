@@ -13,7 +13,7 @@ expect_error 2 "--lr: 'nan' is not finite" -- train --lr nan
 expect_error 2 "--lr: -1 is out of range" -- train --lr -1
 expect_error 2 "--label-k: 1.5 is out of range" -- train --label-k 1.5
 expect_error 2 "--label-set: 3 is out of range" -- train --label-set 3
-expect_error 2 "--label-set: 'bogus' is not 1, 2, fourier or onehot" -- train --label-set bogus
+expect_error 2 "--label-set: 'bogus' is not 1, 2, fourier, onehot or morph" -- train --label-set bogus
 expect_error 2 "--train-from: 5 must be in 1..3" -- train --train-from 5
 expect_error 2 "--batch: 'x' is not an integer" -- train --batch x
 expect_error 2 "--seed: '-3' is not a non-negative integer" -- train --seed -3
@@ -148,6 +148,17 @@ check 'grep -qx "augmentation: none" "$tmp/info" && [[ "$json" == *"\"augment\":
   --epochs 1 --threads 2 --out "$tmp/aug.ffm" >/dev/null 2>"$tmp/aug.log"; status=$?
 check '[ $status = 0 ] && grep -q "^schedule: .*, seed 1, augment shift-flip:2, 2 threads$" "$tmp/aug.log"' "train --augment shift-flip:2: $(tail -n 1 "$tmp/aug.log")"
 check '"$FFCNN" info --model "$tmp/aug.ffm" | grep -qx "augmentation: shift-flip:2 (training images only)"' "info: the augmentation"
+# --label-set morph: trains, saved as label kind 5, shown by info, evaluated, drawn by labels
+"$FFCNN" train --preset tiny --label-set morph --data "mnist:$DATA" --train-limit 200 --val-limit 100 \
+  --epochs 1 --threads 2 --out "$tmp/morph.ffm" >/dev/null 2>"$tmp/morph.log"; status=$?
+check '[ $status = 0 ] && grep -q "morph" "$tmp/morph.log"' "train --label-set morph: $(tail -n 1 "$tmp/morph.log")"
+check '"$FFCNN" info --model "$tmp/morph.ffm" | grep -q "^labels: set morph, K=0.35;"' "info: label set morph"
+check '"$FFCNN" info --model "$tmp/morph.ffm" --json | tail -n 1 | grep -q "\"label_set\":\"morph\""' "info JSON: label set morph"
+check '"$FFCNN" eval --model "$tmp/morph.ffm" --data "mnist:$DATA" --eval-limit 50 --threads 2 >/dev/null' "eval of a morph model"
+check '"$FFCNN" train --help | grep -q "| morph (a dilation or erosion"' "train --help: --label-set morph"
+rm -f "$tmp/morph.png"
+check '"$FFCNN" labels --label-set morph --data "mnist:$DATA" --out "$tmp/morph.png" >/dev/null && [ -s "$tmp/morph.png" ] && [ "$(head -c 8 "$tmp/morph.png" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a ]' "labels --label-set morph writes a PNG"
+check '"$FFCNN" labels --model "$tmp/morph.ffm" --data "mnist:$DATA" --out "$tmp/morph-m.png" >/dev/null && [ -s "$tmp/morph-m.png" ]' "labels --model of a morph model"
 check '"$FFCNN" info --model "$tmp/aug.ffm" --json | tail -n 1 | grep -qF "\"augment\":\"shift-flip:2\",\"augment_pad\":2,\"augment_flip\":1,"' "info --json: the augmentation"
 cp "$tmp/m.ffm" "$tmp/q\"b\\s.ffm"
 check '"$FFCNN" info --model "$tmp/q\"b\\s.ffm" --json | tail -n 1 | grep -qF "q\\\"b\\\\s.ffm\","' "JSON strings are escaped"

@@ -81,4 +81,21 @@ double ff_sgemm_gflops(int threads, int n);
 /* Limits BLAS to one thread: ffcnn parallelises over samples with OpenMP itself. */
 void ff_blas_single_thread(void);
 
+/* Grey-level morphology of one plane src[h][w] over a line structuring element through each
+ * pixel ("same" size, the border replicated; dst must not overlap src): dilation takes the
+ * maximum over the line, erosion the minimum. The line has `length` pixels (odd; an even length
+ * acts as length - 1; at most FF_LINE_MAX_LENGTH) at angle theta (radians, counter-clockwise as
+ * displayed, rows growing downwards); its pixels are the offsets of ff_line_offsets. */
+#define FF_LINE_MAX_LENGTH 63
+/* off[t + h] = (row, col) = (-round(t sin(theta) / m), round(t cos(theta) / m)) for
+ * t = -h..h, h = (length - 1) / 2, m = max(|cos theta|, |sin theta|) and round half away from
+ * zero: one pixel per step along the line's major axis, so the `length` pixels are distinct.
+ * Returns their count, 2 h + 1. */
+int ff_line_offsets(int (*off)[2], int length, double theta);
+void ff_line_dilate(float *dst, const float *src, int h, int w, int length, double theta);
+void ff_line_erode(float *dst, const float *src, int h, int w, int length, double theta);
+/* acc += weight * (dilation if dilate, else erosion) of src: the same operation, summed. */
+void ff_line_morph_accumulate(float *acc, const float *src, int h, int w, int length, double theta,
+                              int dilate, float weight);
+
 #endif
