@@ -122,10 +122,15 @@ int cmd_labels(int argc, char **argv) {
     ffcnn_dataset ds = {0};
     label_figure f = {0};
     if ((rc = label_config(&c, &o, err))) return fail(err, rc);
+    if (!o.model && cli_data_is_folder(o.data_name)) /* a folder's images take --image-size */
+        c.channels = o.image_c, c.height = o.image_h, c.width = o.image_w;
     cli_classes *classes = calloc(1, sizeof *classes);
     rc = classes ? cli_load_split(&o, o.split, c.channels, c.height, c.width, &ds, classes, err)
                  : (snprintf(err, FFCNN_ERR_LEN, "out of memory"), FFCNN_ENOMEM);
-    if (!rc && !o.model) classes_from_data(&c, &o, classes);
+    if (!rc && !o.model) { /* without a model, the labels take the data's shape and classes */
+        c.channels = ds.channels, c.height = ds.height, c.width = ds.width;
+        classes_from_data(&c, &o, classes);
+    }
     free(classes);
     const int index = o.index < 0 ? 0 : o.index;
     if (!rc && index >= ds.n)

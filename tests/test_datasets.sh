@@ -103,4 +103,6 @@ rm "$tmp/f/ant/bad.pgm"
 expect_error 2 "trained on an image folder: give it again with --data folder:DIR" -- train --resume "$tmp/f.ffm"
 out=$("$FFCNN" train --resume "$tmp/f.ffm" --data "folder:$tmp/f" 2>/dev/null | tail -n 1)
 check '[[ "$out" == *"(1 epoch, no training in this run)" ]]' "a finished folder model resumed with its folder: nothing to train: $out"
+out=$("$FFCNN" labels --data "folder:$tmp/f" --image-size 1x12x12 --label-set morph --out "$tmp/fl.png" 2>&1); status=$?
+check '[ $status = 0 ] && [ -s "$tmp/fl.png" ]' "labels on a folder at --image-size, morph labels (status $status): $out"
 summary
