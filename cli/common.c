@@ -139,7 +139,7 @@ void json_end(void) {
 }
 
 void add_data_hint(const char *data_name, const char *data_dir, int rc, char *err) {
-    if (rc != FFCNN_EIO) return;
+    if (rc != FFCNN_EIO || !strcmp(data_name, "folder")) return; /* a folder: its error says it */
     const size_t len = strlen(err);
     const char *root = getenv("FFCNN_DATA");
     char mnist_default[4096];
@@ -151,10 +151,8 @@ void add_data_hint(const char *data_name, const char *data_dir, int rc, char *er
                  data_name);
     else if (!strcmp(data_name, "cifar10-jpeg"))
         snprintf(err + len, FFCNN_ERR_LEN - len,
-                 "; bash scripts/setup.sh unpacks it from ../shared/data/cifar10-jpeg when that "
-                 "archive is there, or give --data cifar10-jpeg:DIR or folder:DIR");
-    else if (!strcmp(data_name, "folder"))
-        ;
+                 "; the CIFAR-10 JPEG copy is a folder of class folders (docs/datasets.md): give "
+                 "--data cifar10-jpeg:DIR or folder:DIR");
     else if (!strcmp(data_name, "fashion"))
         snprintf(err + len, FFCNN_ERR_LEN - len,
                  "; Fashion-MNIST comes from Debian's dataset-fashion-mnist (bash "

@@ -149,15 +149,7 @@ static void check_augment(const cli_opts *o, unsigned cmd) {
     FZ_CHECK(c->augment_pad >= 0 && c->augment_pad <= FFCNN_MAX_AUGMENT_PAD);
     FZ_CHECK(c->augment_flip == 0 || c->augment_flip == 1);
     if (o->resume) FZ_CHECK(c->augment_pad == 0 && c->augment_flip == 0); /* the model's own */
-    char text[64], err[FFCNN_ERR_LEN];
-    ffcnn_augment_format(c, text, sizeof text);
-    ffcnn_config back = *c;
-    back.augment_pad = back.augment_flip = -1;
-    err[0] = '\0';
-    const int rc = ffcnn_augment_parse(&back, text, err);
-    fz_report("ffcnn_augment_parse (formatted)", rc, err);
-    FZ_CHECK(rc == FFCNN_OK && back.augment_pad == c->augment_pad &&
-             back.augment_flip == c->augment_flip);
+    fz_check_augment_round_trip(c, "ffcnn_augment_parse (formatted)");
 }
 
 /* Field by field (bitwise for the floats, so that struct padding never counts). */

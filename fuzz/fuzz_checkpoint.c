@@ -211,15 +211,7 @@ static void check_loaded_augment(const ffcnn_net *net, const uint8_t *file, uint
         FZ_CHECK(raw == augment_field(c));
     }
     if (version < 5) FZ_CHECK(augment_field(c) == 0);
-    char text[64], err[FFCNN_ERR_LEN];
-    ffcnn_augment_format(c, text, sizeof text);
-    ffcnn_config back = *c;
-    back.augment_pad = back.augment_flip = -1;
-    err[0] = '\0';
-    const int rc = ffcnn_augment_parse(&back, text, err);
-    fz_report("ffcnn_augment_parse (the model's augmentation)", rc, err);
-    FZ_CHECK(rc == FFCNN_OK);
-    FZ_CHECK(back.augment_pad == c->augment_pad && back.augment_flip == c->augment_flip);
+    fz_check_augment_round_trip(c, "ffcnn_augment_parse (the model's augmentation)");
 }
 
 /* The code point at s (UTF-8, RFC 3629), its length in *n; -1 when not well-formed. Decodes

@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ffcnn.h"
+
 /* A broken contract: report it and abort, so libFuzzer saves the input as a crash. */
 #define FZ_CHECK(cond)                                                                             \
     do {                                                                                           \
@@ -28,6 +30,18 @@ static inline void fz_report(const char *what, int rc, const char *err) {
         verbose = v && *v && strcmp(v, "0") != 0;
     }
     if (verbose) fprintf(stderr, "%s: rc %d%s%s\n", what, rc, rc ? ": " : "", rc ? err : "");
+}
+
+/* The config's augmentation formats to a text that parses back to the same fields. */
+static inline void fz_check_augment_round_trip(const ffcnn_config *c, const char *what) {
+    char text[64], err[FFCNN_ERR_LEN] = "";
+    ffcnn_augment_format(c, text, sizeof text);
+    ffcnn_config back = *c;
+    back.augment_pad = back.augment_flip = -1;
+    const int rc = ffcnn_augment_parse(&back, text, err);
+    fz_report(what, rc, err);
+    FZ_CHECK(rc == FFCNN_OK && back.augment_pad == c->augment_pad &&
+             back.augment_flip == c->augment_flip);
 }
 
 /* $TMPDIR (or /tmp) / ffcnn_fuzz_<pid>_<tag>: one name per process, so parallel fuzzers and
