@@ -100,7 +100,8 @@ static const flag_def FLAGS[] = {
     {F_MODEL, "--model", "FILE", CMD_LABELS, 0, TEXT,
      "take the label set, K and image shape from this model"},
     {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
-     "default (the default) | paper | tiny; applied first,\nother flags override it"},
+     "default (the default) | paper | cifar10 (the best FF\nrecipe found for 32x32 colour images; "
+     "give --data) |\ntiny; applied first, other flags override it"},
     {F_ALGO, "--algo", "A", NET, 1, TEXT,
      "ff (Forward-Forward) | bp (the backprop baseline: the\n"
      "same layers and head, no label in the input, trained\n"

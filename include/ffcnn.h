@@ -105,7 +105,7 @@ int ffcnn_config_conv_layers(const ffcnn_config *cfg);
 /* Fills the default preset: the best MNIST network that trains and evaluates in 10 minutes on
  * a 2-core machine (README). */
 void ffcnn_config_default(ffcnn_config *cfg);
-/* Applies a named preset ("default", "paper", "tiny"); FFCNN_EINVAL if unknown. */
+/* Applies a named preset ("default", "paper", "cifar10", "tiny"); FFCNN_EINVAL if unknown. */
 int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err);
 /* Checks every field; FFCNN_EINVAL with a message naming the first bad one. */
 int ffcnn_config_validate(const ffcnn_config *cfg, char *err);

@@ -44,6 +44,27 @@ static void default_preset(ffcnn_config *c) {
     c->classifier_lr = 1e-4f;
 }
 
+/* The best FF recipe found for 32x32 colour images (docs/datasets.md, "CIFAR-10"): growing
+ * widths with pooling, morphological labels (docs/method.md §6), and the first layer trained
+ * too (a 3-epoch pilot on 15,000 images: 40.7 % against 35.0 % from layer 2). 20 epochs fit
+ * two hours here with a second run beside it. */
+static void cifar10_preset(ffcnn_config *c) {
+    default_preset(c);
+    static const ffcnn_layer_spec net[] = {{FFCNN_LAYER_CONV, 32, 5},
+                                           {FFCNN_LAYER_MAXPOOL, 0, 2},
+                                           {FFCNN_LAYER_CONV, 64, 5},
+                                           {FFCNN_LAYER_MAXPOOL, 0, 2},
+                                           {FFCNN_LAYER_CONV, 128, 3}};
+    c->n_layers = (int32_t)(sizeof net / sizeof net[0]);
+    memcpy(c->layer, net, sizeof net);
+    c->channels = 3;
+    c->height = 32;
+    c->width = 32;
+    c->label_kind = FFCNN_LABEL_MORPH;
+    c->train_from = 1;
+    c->epochs = 20;
+}
+
 void ffcnn_config_default(ffcnn_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     default_preset(cfg);
@@ -55,13 +76,15 @@ int ffcnn_config_preset(ffcnn_config *cfg, const char *name, char *err) {
         default_preset(cfg);
     } else if (strcmp(name, "paper") == 0) {
         paper_preset(cfg);
+    } else if (strcmp(name, "cifar10") == 0) {
+        cifar10_preset(cfg);
     } else if (strcmp(name, "tiny") == 0) { /* smoke tests: seconds, not minutes */
         default_preset(cfg);
         uniform_stack(cfg, 2, 8, 3);
         cfg->epochs = 1;
     } else {
-        return ff_fail(err, FFCNN_EINVAL, "--preset: unknown preset '%s' (default, paper, tiny)",
-                       name);
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--preset: unknown preset '%s' (default, paper, cifar10, tiny)", name);
     }
     return FFCNN_OK;
 }

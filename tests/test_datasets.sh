@@ -19,6 +19,10 @@ out=$("$FFCNN" train --preset tiny --data "cifar10:$tmp/c10" --val-split 50 --ep
 check '[ $status = 0 ] && grep -q "cifar10 (150 train / 50 val images" "$tmp/c10.log"' \
   "train --data cifar10 --val-split 50: 150 + 50 images (status $status): $(grep -m1 cifar10 "$tmp/c10.log")"
 check '"$FFCNN" info --model "$tmp/c10.ffm" | grep -q "on 3x32x32 images"' "a CIFAR model takes 3x32x32 images"
+"$FFCNN" train --preset cifar10 --data "cifar10:$tmp/c10" --val-split 50 --epochs 1 --threads 2 \
+  --out "$tmp/p10.ffm" > "$tmp/p10.log" 2>&1; status=$?
+check '[ $status = 0 ] && grep -q "network: c32k5 p2 c64k5 p2 c128k3 on 3x32x32, labels morph.*layers 1..3 trained" "$tmp/p10.log"' \
+  "train --preset cifar10: its network, morph labels, every layer trained (status $status): $(grep -m1 network: "$tmp/p10.log")"
 out=$("$FFCNN" eval --model "$tmp/c10.ffm" --data "cifar10:$tmp/c10" --split test --json | tail -n 1)
 check '[[ "$out" == *"\"split\":\"test\",\"n\":20,"* ]]' "eval --split test reads the gzip'd test batch: $out"
 out=$("$FFCNN" eval --model "$tmp/c10.ffm" --data "cifar10:$tmp/c10" --val-split 50 --json | tail -n 1)

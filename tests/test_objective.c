@@ -73,6 +73,12 @@ static void test_presets(void) {
               c.train_from == 2 && c.label_kind == FFCNN_LABEL_FOURIER1 &&
               fabsf(c.label_k - 0.35f) < 1e-7f,
           "paper preset is docs/method.md's best network");
+    CHECK(ffcnn_config_preset(&c, "cifar10", err) == 0, "cifar10 preset: %s", err);
+    ffcnn_config_format_net(&c, net, sizeof net);
+    CHECK(!strcmp(net, "c32k5 p2 c64k5 p2 c128k3") && c.channels == 3 && c.height == 32 &&
+              c.width == 32 && c.train_from == 1 && c.label_kind == FFCNN_LABEL_MORPH &&
+              c.epochs == 20 && ffcnn_config_validate(&c, err) == 0,
+          "cifar10 preset: docs/datasets.md's recipe, valid (%s)", net);
     CHECK(ffcnn_config_preset(&c, "nope", err) == FFCNN_EINVAL, "unknown preset rejected");
     ffcnn_config_default(&c);
     CHECK(ffcnn_config_validate(&c, err) == 0, "default preset valid");
