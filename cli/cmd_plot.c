@@ -143,10 +143,10 @@ static int collect(const run *runs, int n_runs, enum what what, plot_series *out
     int k = 0;
     for (int i = 0; i < n_runs; i++) {
         if (what == VAL && runs[i].val.n)
-            out[k++] = (plot_series){runs[i].name, runs[i].val.p, runs[i].val.n, i, 0};
+            out[k++] = (plot_series){runs[i].name, runs[i].val.p, runs[i].val.n, i, 0, NULL};
         for (int l = 0; what != VAL && l < FFCNN_MAX_LAYERS; l++) {
             const curve *c = what == LOSS ? &runs[i].loss[l] : &runs[i].disc[l];
-            if (c->n) out[k++] = (plot_series){runs[i].layer_name[l], c->p, c->n, i, l};
+            if (c->n) out[k++] = (plot_series){runs[i].layer_name[l], c->p, c->n, i, l, NULL};
         }
     }
     return k;

@@ -16,6 +16,8 @@ static const char MAIN_USAGE[] =
     "  info     show a model file's configuration, data, position and weight hash\n"
     "  plot     draw training curves from the metrics files that train writes beside\n"
     "           its models, into a PNG (ffcnn plot --help)\n"
+    "  sweep    train every combination of a grid of settings into one results table,\n"
+    "           resumable; draw it against one setting (ffcnn sweep --help)\n"
     "  version  print the version, the kernels in use and OpenBLAS's (also --version)\n"
     "  help     this help (also --help, -h); ffcnn help COMMAND = ffcnn COMMAND --help\n"
     "A flag's value follows it as its next argument or after '=': --epochs 5, --epochs=5.\n";
@@ -46,10 +48,10 @@ int cmd_help(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*run)(int, char **);
-    } commands[] = {{"train", cmd_train}, {"eval", cmd_eval},     {"predict", cmd_predict},
-                    {"cam", cmd_cam},     {"labels", cmd_labels}, {"bench", cmd_bench},
-                    {"info", cmd_info},   {"plot", cmd_plot},     {"version", cmd_version},
-                    {"help", cmd_help}};
+    } commands[] = {{"train", cmd_train},     {"eval", cmd_eval},     {"predict", cmd_predict},
+                    {"cam", cmd_cam},         {"labels", cmd_labels}, {"bench", cmd_bench},
+                    {"info", cmd_info},       {"plot", cmd_plot},     {"sweep", cmd_sweep},
+                    {"version", cmd_version}, {"help", cmd_help}};
     if (argc < 2) return print_main_usage(stdout), 0;
     if (argc > 2) {
         fprintf(stderr, "ffcnn: %s: unexpected argument for help (usage: ffcnn help [COMMAND])\n",
@@ -64,8 +66,8 @@ int cmd_help(int argc, char **argv) {
         return commands[i].run(2, args);
     }
     fprintf(stderr,
-            "ffcnn: '%s' is not a command (train, eval, predict, cam, labels, plot, bench, info, "
-            "version, help)\n",
+            "ffcnn: '%s' is not a command (train, eval, predict, cam, labels, plot, sweep, bench, "
+            "info, version, help)\n",
             argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -21,6 +21,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_cam(int argc, char **argv);
 int cmd_labels(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 /* The main usage (ffcnn --help). */
 void print_main_usage(FILE *f);

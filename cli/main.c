@@ -34,18 +34,18 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*run)(int, char **);
-    } commands[] = {{"train", cmd_train},     {"eval", cmd_eval},
-                    {"bench", cmd_bench},     {"info", cmd_info},
-                    {"plot", cmd_plot},       {"predict", cmd_predict},
-                    {"cam", cmd_cam},         {"labels", cmd_labels},
-                    {"version", cmd_version}, {"--version", cmd_version},
-                    {"help", cmd_help},       {"--help", cmd_help},
-                    {"-h", cmd_help}};
+    } commands[] = {{"train", cmd_train},       {"eval", cmd_eval},
+                    {"bench", cmd_bench},       {"info", cmd_info},
+                    {"plot", cmd_plot},         {"predict", cmd_predict},
+                    {"cam", cmd_cam},           {"labels", cmd_labels},
+                    {"sweep", cmd_sweep},       {"version", cmd_version},
+                    {"--version", cmd_version}, {"help", cmd_help},
+                    {"--help", cmd_help},       {"-h", cmd_help}};
     restart_with_fast_blas(argv);
     if (check_kernels_env()) return EXIT_BAD_INPUT;
     if (argc < 2) {
-        fputs("ffcnn: no command given (train, eval, predict, cam, labels, plot, bench, info, "
-              "version; see "
+        fputs("ffcnn: no command given (train, eval, predict, cam, labels, plot, sweep, bench, "
+              "info, version; see "
               "ffcnn --help)\n",
               stderr);
         return EXIT_BAD_INPUT;
@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr,
-            "ffcnn: '%s' is not a command (train, eval, predict, cam, labels, plot, bench, info, "
+            "ffcnn: '%s' is not a command (train, eval, predict, cam, labels, plot, sweep, bench, "
+            "info, "
             "version, help)\n",
             argv[1]);
     return EXIT_BAD_INPUT;

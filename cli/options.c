@@ -63,6 +63,10 @@ enum flag_id {
     F_ALL_CLASSES,
     F_SAVE_INPUT,
     F_CONFUSION_PNG,
+    F_DIR,
+    F_PLOT,
+    F_METRIC,
+    F_DRY_RUN,
     F_JSON,
     F_HELP,
     F_COUNT
@@ -198,10 +202,22 @@ static const flag_def FLAGS[] = {
     {F_PANELS, "--panels", "P", CMD_PLOT, 0, TEXT,
      "all (loss and discrimination accuracy per layer, and\n"
      "validation accuracy) | val (validation accuracy alone)"},
-    {F_TITLE, "--title", "TEXT", CMD_PLOT, 0, TEXT, "the figure's title"},
-    {F_WIDTH, "--width", "W", CMD_PLOT, 0, NUM(V_INT, 200, 4000, width),
+    {F_DIR, "--dir", "DIR", CMD_SWEEP, 0, TEXT,
+     "the folder of the runs' models and logs and of\n"
+     "results.csv (default: SPEC's name without its extension,\nand .runs)"},
+    {F_PLOT, "--plot", "KEY", CMD_SWEEP, 0, TEXT,
+     "run nothing: draw --metric against the setting KEY\n"
+     "from results.csv, one line per value of the other\n"
+     "settings, mean and standard deviation over seeds"},
+    {F_METRIC, "--metric", "M", CMD_SWEEP, 0, TEXT,
+     "with --plot: val_goodness | val_linear | test_goodness\n| test_linear"},
+    {F_OUT, "--out", "FILE", CMD_SWEEP, 0, TEXT, "with --plot: the PNG file written (required)"},
+    {F_DRY_RUN, "--dry-run", NULL, CMD_SWEEP, 0, SWITCH,
+     "list the runs, each with its state, and run nothing"},
+    {F_TITLE, "--title", "TEXT", CMD_PLOT | CMD_SWEEP, 0, TEXT, "the figure's title"},
+    {F_WIDTH, "--width", "W", CMD_PLOT | CMD_SWEEP, 0, NUM(V_INT, 200, 4000, width),
      "image width in pixels (4/3 of --height when only\nthat is given)"},
-    {F_HEIGHT, "--height", "H", CMD_PLOT, 0, NUM(V_INT, 200, 4000, height),
+    {F_HEIGHT, "--height", "H", CMD_PLOT | CMD_SWEEP, 0, NUM(V_INT, 200, 4000, height),
      "image height in pixels"},
     {F_INVERT, "--invert", "WHEN", PICTURE, 0, TEXT,
      "auto (models fitted as digits: when the image's border\n"
@@ -234,6 +250,7 @@ const char *command_name(enum cli_command cmd) {
            : cmd == CMD_PREDICT ? "predict"
            : cmd == CMD_CAM     ? "cam"
            : cmd == CMD_LABELS  ? "labels"
+           : cmd == CMD_SWEEP   ? "sweep"
                                 : "info";
 }
 
@@ -406,13 +423,24 @@ static void opts_init(cli_opts *o, enum cli_command cmd) {
     o->infer_images = 100;
     o->split = FFCNN_SPLIT_VAL;
     o->mode = FFCNN_EVAL_BOTH;
-    if (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS)) o->out = NULL; /* required */
+    if (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS | CMD_SWEEP)) o->out = NULL; /* required */
+    o->metric = "val_goodness";
     o->index = -1;
     o->image_c = 3, o->image_h = o->image_w = 32;
     o->cls = -1;
     o->invert = FFCNN_INVERT_AUTO;
     o->title = NULL;          /* plot: after its panels */
     o->width = o->height = 0; /* plot: after its panels, 4:3 */
+}
+
+static int parse_metric(const char *v, cli_opts *o, char *err) {
+    static const char *const names[] = {"val_goodness", "val_linear", "test_goodness",
+                                        "test_linear"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        if (!strcmp(v, names[k])) return o->metric = names[k], FFCNN_OK;
+    snprintf(err, FFCNN_ERR_LEN,
+             "--metric: '%.200s' is not val_goodness, val_linear, test_goodness or test_linear", v);
+    return FFCNN_EINVAL;
 }
 
 /* A value flag's value (V_TEXT) or number into o. */
@@ -498,6 +526,17 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
     case F_CONFUSION_PNG:
         o->confusion_png = v;
         return FFCNN_OK;
+    case F_DIR:
+        o->sweep_dir = v;
+        return FFCNN_OK;
+    case F_PLOT:
+        o->plot_key = v;
+        return FFCNN_OK;
+    case F_METRIC:
+        return parse_metric(v, o, err);
+    case F_DRY_RUN:
+        o->dry_run = 1;
+        return FFCNN_OK;
     default: /* --preset: applied first; --help: never reaches here */
         return FFCNN_OK;
     }
@@ -566,6 +605,41 @@ static int check_picture_flags(cli_opts *o, const unsigned char *given, char *er
     return FFCNN_EINVAL;
 }
 
+/* sweep: a SPEC; --out with --plot and only then; --metric, --title, --width and --height only
+ * with --plot. */
+static int check_sweep_flags(cli_opts *o, const unsigned char *given, char *err) {
+    static const int plot_only[] = {F_METRIC, F_OUT, F_TITLE, F_WIDTH, F_HEIGHT};
+    if (!o->n_inputs) {
+        snprintf(err, FFCNN_ERR_LEN, "SPEC: no sweep spec file given (see ffcnn sweep --help)");
+        return FFCNN_EINVAL;
+    }
+    for (size_t k = 0; !o->plot_key && k < sizeof plot_only / sizeof *plot_only; k++)
+        if (given[plot_only[k]]) {
+            snprintf(err, FFCNN_ERR_LEN, "%s: applies to --plot only",
+                     flag_by_id(plot_only[k])->name);
+            return FFCNN_EINVAL;
+        }
+    if (o->plot_key && !o->out) {
+        snprintf(err, FFCNN_ERR_LEN, "--out: required with --plot (the PNG file to write)");
+        return FFCNN_EINVAL;
+    }
+    if (o->plot_key && o->dry_run) {
+        snprintf(err, FFCNN_ERR_LEN, "--dry-run: give --plot or --dry-run, not both");
+        return FFCNN_EINVAL;
+    }
+    return FFCNN_OK;
+}
+
+int flag_lookup(enum cli_command cmd, const char *name, int *config, int *takes_value) {
+    for (size_t k = 0; k < N_FLAGS; k++)
+        if ((FLAGS[k].cmds & cmd) && !strcmp(FLAGS[k].name, name)) {
+            *config = FLAGS[k].config;
+            *takes_value = FLAGS[k].value != NULL;
+            return 0;
+        }
+    return -1;
+}
+
 int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *err) {
     opts_init(o, cmd);
     const flag_def *f;
@@ -577,13 +651,16 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
     for (i = 1; i < argc;) {
         const int r = next_flag(cmd, argc, argv, &i, &f, &v, why);
         if (!r && !f) { /* plot's METRICS files, predict's and cam's images */
-            const int max = cmd == CMD_PLOT ? CLI_MAX_INPUTS : cmd == CMD_CAM ? 1 : CLI_MAX_FILES;
+            const int max = cmd == CMD_PLOT                      ? CLI_MAX_INPUTS
+                            : cmd == CMD_CAM || cmd == CMD_SWEEP ? 1
+                                                                 : CLI_MAX_FILES;
             if (o->n_inputs == max && !rc)
                 rc = FFCNN_EINVAL,
                 snprintf(err, FFCNN_ERR_LEN, "%.200s: more than %d %s for one %s", v, max,
-                         cmd == CMD_PLOT ? "metrics files"
-                         : max == 1      ? "image"
-                                         : "images",
+                         cmd == CMD_PLOT    ? "metrics files"
+                         : cmd == CMD_SWEEP ? "spec file"
+                         : max == 1         ? "image"
+                                            : "images",
                          command_name(cmd));
             if (o->n_inputs < max) o->inputs[o->n_inputs++] = v;
             continue;
@@ -646,6 +723,7 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
                  "METRICS: no metrics file given (ffcnn train writes MODEL.metrics.jsonl)");
         rc = FFCNN_EINVAL;
     }
+    if (!rc && cmd == CMD_SWEEP) rc = check_sweep_flags(o, given, err);
     if (!rc && (cmd & (CMD_PLOT | CMD_CAM | CMD_LABELS)) && !o->out) {
         snprintf(err, FFCNN_ERR_LEN, "--out: required (the PNG file to write)");
         rc = FFCNN_EINVAL;
@@ -704,6 +782,9 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
     case F_VAL_SPLIT:
         buf[0] = '\0';
         break;
+    case F_METRIC:
+        snprintf(buf, cap, "%s", d->metric);
+        break;
     case F_MODE:
         snprintf(buf, cap, "%s",
                  d->cmd == CMD_PREDICT ? "goodness; linear for a bp model" : MODE_NAMES[d->mode]);
@@ -736,6 +817,8 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
     case F_CLASS:
     case F_SAVE_INPUT:
     case F_CONFUSION_PNG:
+    case F_DIR:
+    case F_PLOT:
         buf[0] = '\0';
         break;
     case F_PANELS:

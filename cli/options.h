@@ -19,10 +19,11 @@ enum cli_command {
     CMD_PLOT = 16,
     CMD_PREDICT = 32,
     CMD_CAM = 64,
-    CMD_LABELS = 128
+    CMD_LABELS = 128,
+    CMD_SWEEP = 256
 };
 /* The commands that take file names as plain arguments (o->inputs). */
-#define CMD_WITH_INPUTS (CMD_PLOT | CMD_PREDICT | CMD_CAM)
+#define CMD_WITH_INPUTS (CMD_PLOT | CMD_PREDICT | CMD_CAM | CMD_SWEEP)
 
 /* plot: the most METRICS files one plot takes; predict: the most images one call takes. */
 #define CLI_MAX_INPUTS 32
@@ -76,6 +77,11 @@ typedef struct cli_opts {
     int panels_val;                /* --panels val (else all) */
     const char *title;             /* --title */
     int32_t width, height;
+    /* sweep: its SPEC is inputs[0] */
+    const char *sweep_dir; /* --dir: the runs and results.csv (NULL: from SPEC's name) */
+    const char *plot_key;  /* --plot KEY: draw the results against KEY instead of running */
+    const char *metric;    /* --metric: the CSV column drawn */
+    int dry_run;           /* --dry-run: list the runs, run nothing */
 } cli_opts;
 
 /* Parses argv[1..argc-1] (argv[0] is the command's name) for cmd. FFCNN_EINVAL with a one-line
@@ -85,7 +91,10 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
 /* The command's flags, one per line with its default (from ffcnn_config_default and the
  * parser's own defaults), after `header` (usage and description lines). */
 void print_flags_help(FILE *f, enum cli_command cmd, const char *header);
-/* "train", "bench", "eval", "info", "plot", "predict", "cam", "labels". */
+/* Whether cmd takes the flag `name` ("--lr"): 0 if so, with *config (it sets the network or
+ * schedule, refused by --resume) and *takes_value; -1 if not. */
+int flag_lookup(enum cli_command cmd, const char *name, int *config, int *takes_value);
+/* "train", "bench", "eval", "info", "plot", "predict", "cam", "labels", "sweep". */
 const char *command_name(enum cli_command cmd);
 
 int default_threads(void);

@@ -136,15 +136,30 @@ static void grid_tick(cairo_t *cr, const frame *f, int y, double v, double step,
         text_at(cr, at, f->py + f->ph + tick * 1.6, 0.5, 0, label);
 }
 
-static void draw_axes(cairo_t *cr, const frame *f, int y_percent, double tick) {
+/* A category's tick on the x axis: k (1-based) labelled name. */
+static void category_tick(cairo_t *cr, const frame *f, int k, const char *name, double tick) {
+    const double at = floor(map_x(f, k)) + 0.5;
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, at, f->py + f->ph);
+    cairo_line_to(cr, at, f->py + f->ph + tick);
+    cairo_stroke(cr);
+    char buf[128];
+    fit_text(cr, name, f->pw / (f->x1 - f->x0), buf, sizeof buf);
+    text_at(cr, at, f->py + f->ph + tick * 1.6, 0.5, 0, buf);
+}
+
+static void draw_axes(cairo_t *cr, const frame *f, const plot_panel *p, double tick) {
     cairo_save(cr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_set_line_width(cr, 1);
     for (long k = first_tick(f->y0, f->y_step); k <= last_tick(f->y1, f->y_step); k++)
-        grid_tick(cr, f, 1, (double)k * f->y_step, f->y_step, y_percent, tick);
-    for (long k = first_tick(f->x0, f->x_step); k <= last_tick(f->x1, f->x_step); k++)
-        grid_tick(cr, f, 0, (double)k * f->x_step, f->x_step, 0, tick);
+        grid_tick(cr, f, 1, (double)k * f->y_step, f->y_step, p->y_percent, tick);
+    if (p->x_names)
+        for (int k = 1; k <= p->n_x_names; k++) category_tick(cr, f, k, p->x_names[k - 1], tick);
+    else
+        for (long k = first_tick(f->x0, f->x_step); k <= last_tick(f->x1, f->x_step); k++)
+            grid_tick(cr, f, 0, (double)k * f->x_step, f->x_step, 0, tick);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, floor(f->px) + 0.5, floor(f->py) + 0.5, floor(f->pw), floor(f->ph));
     cairo_stroke(cr);
@@ -188,6 +203,27 @@ static void marker(cairo_t *cr, const plot_series *s, double x, double y, double
     cairo_restore(cr);
 }
 
+/* Each point's bar from y - err to y + err, with caps as wide as a marker, solid. */
+static void error_bars(cairo_t *cr, const frame *f, const plot_series *s, double lw, double r) {
+    cairo_save(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_width(cr, lw * 0.8);
+    for (int k = 0; k < s->n; k++) {
+        const double e = s->y_err[k];
+        if (!(e > 0)) continue;
+        const double x = map_x(f, s->points[k].x);
+        const double lo = map_y(f, s->points[k].y - e), hi = map_y(f, s->points[k].y + e);
+        cairo_move_to(cr, x, lo);
+        cairo_line_to(cr, x, hi);
+        cairo_move_to(cr, x - r, lo);
+        cairo_line_to(cr, x + r, lo);
+        cairo_move_to(cr, x - r, hi);
+        cairo_line_to(cr, x + r, hi);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
 static void draw_series(cairo_t *cr, const frame *f, const plot_panel *p, double lw, double r) {
     cairo_save(cr);
     cairo_rectangle(cr, f->px - r - lw, f->py - r - lw, f->pw + 2 * (r + lw), f->ph + 2 * (r + lw));
@@ -198,6 +234,7 @@ static void draw_series(cairo_t *cr, const frame *f, const plot_panel *p, double
         for (int k = 0; k < s->n; k++)
             cairo_line_to(cr, map_x(f, s->points[k].x), map_y(f, s->points[k].y));
         cairo_stroke(cr);
+        if (s->y_err) error_bars(cr, f, s, lw, r);
     }
     /* the markers over all lines */
     for (int i = 0; i < p->n_series; i++)
@@ -271,10 +308,13 @@ static void data_range(const plot_panel *p, frame *f) {
             const plot_point q = p->series[i].points[k];
             if (q.x < f->x0) f->x0 = q.x;
             if (q.x > f->x1) f->x1 = q.x;
-            if (q.y < lo) lo = q.y;
-            if (q.y > hi) hi = q.y;
+            const double e =
+                p->series[i].y_err && p->series[i].y_err[k] > 0 ? p->series[i].y_err[k] : 0;
+            if (q.y - e < lo) lo = q.y - e;
+            if (q.y + e > hi) hi = q.y + e;
         }
     if (f->x1 <= f->x0) f->x1 = f->x0 + 1;
+    if (p->x_names) f->x0 = 0.5, f->x1 = p->n_x_names + 0.5;
     if (!p->y_auto || lo > hi) { /* a fixed range, or no points */
         lo = isfinite(p->y_min) ? p->y_min : 0;
         hi = isfinite(p->y_max) ? p->y_max : lo + 1;
@@ -331,13 +371,16 @@ static void draw_panel(cairo_t *cr, const plot_panel *p, double X, double Y, dou
     const legend g = legend_size(cr, p, 0.4 * W, fs);
     f.pw = X + W - f.px - (g.w ? g.w + fs * 1.4 : fs * 1.5);
     if (f.pw < 1) f.pw = 1;
-    f.x_step = x_tick_step(cr, &f, fs, p->x_integer);
-    /* the x range rounded up to a whole tick */
-    const double x_last = f.x1, room = 0.03 * (f.x1 - f.x0);
-    f.x1 = ceil(f.x1 / f.x_step - 1e-9) * f.x_step;
-    if (f.x1 - x_last < room) f.x1 = x_last + room; /* the last markers clear of the frame */
+    f.x_step = 1;
+    if (!p->x_names) {
+        f.x_step = x_tick_step(cr, &f, fs, p->x_integer);
+        /* the x range rounded up to a whole tick */
+        const double x_last = f.x1, room = 0.03 * (f.x1 - f.x0);
+        f.x1 = ceil(f.x1 / f.x_step - 1e-9) * f.x_step;
+        if (f.x1 - x_last < room) f.x1 = x_last + room; /* the last markers clear of the frame */
+    }
 
-    draw_axes(cr, &f, p->y_percent, tick);
+    draw_axes(cr, &f, p, tick);
     draw_series(cr, &f, p, lw, r);
     draw_legend(cr, p, &g, f.px + f.pw + fs * 0.8, f.py, f.py + f.ph, lw, r);
     cairo_set_source_rgb(cr, 0, 0, 0);

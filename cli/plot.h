@@ -19,6 +19,8 @@ typedef struct plot_series {
     /* The line's dash pattern and marker shape, cycled independently: dashes solid, dashed,
      * dotted, dash-dot, fine dashes; markers circle, square, triangle, diamond. */
     int style;
+    /* Error bars: y_err[k] is the half-height of point k's bar (0: none); NULL: no bars. */
+    const double *y_err;
 } plot_series;
 
 typedef struct plot_panel {
@@ -31,6 +33,10 @@ typedef struct plot_panel {
     double y_min, y_max;
     int y_auto, y_percent;
     int x_integer; /* x ticks at whole numbers only (epochs) */
+    /* Categories on x: point x = k (1..n_x_names) is drawn over the tick labelled x_names[k-1],
+     * the axis running from 0.5 to n + 0.5; NULL: a numeric x axis. */
+    const char *const *x_names;
+    int n_x_names;
     /* Where the panel lies, in fractions of the figure below its title. */
     double left, top, width, height;
 } plot_panel;

@@ -97,7 +97,22 @@ static void check_picture(const cli_opts *o, unsigned cmd) {
     }
 }
 
+/* sweep: one SPEC; the figure's flags only with --plot, which needs --out. */
+static void check_sweep(const cli_opts *o, unsigned cmd) {
+    if (cmd != CMD_SWEEP) {
+        FZ_CHECK(!o->sweep_dir && !o->plot_key && !o->dry_run);
+        FZ_CHECK(!strcmp(o->metric, "val_goodness"));
+        return;
+    }
+    FZ_CHECK(o->n_inputs == 1 && o->model == NULL && o->index == -1 && o->config_flag == NULL);
+    FZ_CHECK(o->plot_key ? o->out != NULL && !o->dry_run
+                         : o->out == NULL && o->title == NULL && o->width == 0 && o->height == 0 &&
+                               !strcmp(o->metric, "val_goodness"));
+}
+
 static void check_plot(const cli_opts *o, unsigned cmd) {
+    check_sweep(o, cmd);
+    if (cmd == CMD_SWEEP) return;
     if (cmd != CMD_PLOT) {
         FZ_CHECK(!o->x_epoch && !o->panels_val && o->title == NULL);
         FZ_CHECK(o->width == 0 && o->height == 0);
@@ -238,9 +253,10 @@ static void fuzz_command(enum cli_command cmd, int argc, char **argv) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    static const enum cli_command commands[8] = {CMD_TRAIN, CMD_BENCH,   CMD_EVAL, CMD_INFO,
-                                                 CMD_PLOT,  CMD_PREDICT, CMD_CAM,  CMD_LABELS};
-    const int which = data[0] % 8;
+    static const enum cli_command commands[9] = {CMD_TRAIN, CMD_BENCH,  CMD_EVAL,
+                                                 CMD_INFO,  CMD_PLOT,   CMD_PREDICT,
+                                                 CMD_CAM,   CMD_LABELS, CMD_SWEEP};
+    const int which = data[0] % 9;
     data++, size--;
     char *argv[MAX_ARGS + 1];
     int argc = 0;
