@@ -10,6 +10,7 @@
 #include "args.h"
 #include "common.h"
 #include "data.h"
+#include "dist.h"
 #include "metrics.h"
 #include "options.h"
 #include "progress.h"
@@ -187,6 +188,8 @@ typedef struct train_run {
     char metrics[4200];   /* MODEL.metrics.jsonl */
     int metrics_off;      /* after a write error (warned once): no more lines */
     double train_seconds; /* training seconds of the model so far, earlier runs included */
+    int dist;             /* enum cli_dist */
+    int root;             /* rank 0 (or no --dist): logs, evaluates, writes files */
 } train_run;
 
 /* The one warning of a metrics file that cannot be written; training goes on without it. */
@@ -302,7 +305,80 @@ static void run_on_epoch(void *user, const ffcnn_epoch_stats *st) {
 }
 
 static int run_should_stop(void *user) {
-    return stop_signal != 0 || ((train_run *)user)->save_rc != 0;
+    const train_run *r = user;
+    /* --dist: the processes agree on stopping in run_reduce, or one would wait for the others */
+    return !r->dist && (stop_signal != 0 || r->save_rc != 0);
+}
+
+/* A stop asked for by a failed checkpoint (not a signal). */
+#define STOP_SAVE_FAILED 1000
+
+/* --dist data: the step's gradient and statistics summed over the processes, and whether any
+ * of them was asked to stop (then every one stops before this step's update). */
+static int run_reduce(void *user, float *grads, size_t n, double *stats, size_t n_stats,
+                      char *err) {
+    const train_run *r = user;
+    const int local = stop_signal ? stop_signal : r->save_rc ? STOP_SAVE_FAILED : 0;
+    int stop = 0;
+    const int rc = dist_allreduce(grads, n, stats, n_stats, local, &stop, err);
+    if (rc || !stop) return rc;
+    if (!stop_signal && stop != STOP_SAVE_FAILED) stop_signal = stop; /* another's signal */
+    snprintf(err, FFCNN_ERR_LEN, "stopped at step %d", ffcnn_net_step_in_epoch(r->net) + 1);
+    return FFCNN_EINTERRUPTED;
+}
+
+/* --dist data, after an epoch: the processes' models must still be bit-identical. */
+static int check_replicas(const train_run *r, char *err) {
+    char hex[65];
+    ffcnn_net_weights_sha256(r->net, hex);
+    int bad;
+    const int rc = dist_same(hex, sizeof hex, &bad, err);
+    if (rc && bad > 0)
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--dist data: after epoch %d rank %d's weights differ from rank 0's (the "
+                 "processes' sums disagree); stopping",
+                 ffcnn_net_epochs_done(r->net), bad);
+    return rc;
+}
+
+/* --dist data, before training: every process takes rank 0's convolution paths (so that all
+ * compute alike), its part of each batch, and must hold the same model, training set and
+ * thread count as rank 0 (each loaded them itself). */
+static int dist_start(const cli_opts *o, train_run *r, const ffcnn_dataset *train, char *err) {
+    ffcnn_net *net = r->net;
+    const int L = ffcnn_config_conv_layers(ffcnn_net_config(net));
+    enum ffcnn_conv_path mine[FFCNN_MAX_LAYERS], paths[FFCNN_MAX_LAYERS];
+    for (int l = 0; l < L; l++)
+        mine[l] = paths[l] =
+            !strcmp(ffcnn_net_layer_conv_path(net, l), "fft") ? FFCNN_CONV_FFT : FFCNN_CONV_IM2COL;
+    int rc = dist_bcast(paths, sizeof paths, err);
+    if (!rc && memcmp(mine, paths, (size_t)L * sizeof *paths) != 0)
+        rc = ffcnn_net_set_conv_paths(net, paths, L, err);
+    if (!rc) rc = ffcnn_net_set_shard(net, dist_rank(), dist_size(), run_reduce, r, err);
+    if (rc) return rc;
+    struct {
+        char weights[65];
+        uint8_t fingerprint[32];
+        int32_t epochs_done, step, n, threads, chunk;
+        ffcnn_config cfg;
+    } plan;
+    memset(&plan, 0, sizeof plan);
+    ffcnn_net_weights_sha256(net, plan.weights);
+    ffcnn_dataset_fingerprint(train, plan.fingerprint);
+    plan.epochs_done = ffcnn_net_epochs_done(net);
+    plan.step = ffcnn_net_step_in_epoch(net);
+    plan.n = train->n;
+    plan.threads = o->threads;
+    plan.chunk = ffcnn_net_chunk(net);
+    plan.cfg = *ffcnn_net_config(net);
+    int bad;
+    rc = dist_same(&plan, sizeof plan, &bad, err);
+    if (rc && bad > 0)
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--dist data: rank %d has another model, resume point, training set, --threads "
+                 "or --chunk than rank 0 (every process must be started alike, on the same files)",
+                 bad);
+    return rc;
 }
 
 /* Trains the remaining epochs, saving at the chosen cadence and at the end. */
@@ -310,36 +386,40 @@ static int train_epochs(train_run *r, const ffcnn_dataset *train, const ffcnn_da
                         double *seconds, int64_t *images, char *err) {
     const ffcnn_config *c = ffcnn_net_config(r->net);
     ffcnn_train_hooks hooks = {run_on_batch, run_on_epoch, run_should_stop, r};
+    if (!r->root) hooks.on_batch = NULL, hooks.on_epoch = NULL; /* rank 0 alone logs and saves */
     int rc = FFCNN_OK;
     while (!rc && ffcnn_net_epochs_done(r->net) < c->epochs) {
         const int resumed_steps = ffcnn_net_step_in_epoch(r->net);
         ffcnn_epoch_stats st;
-        rc = ffcnn_train_epoch(r->net, train, val->n ? val : NULL, &hooks, &st, err);
+        rc = ffcnn_train_epoch(r->net, train, val->n && r->root ? val : NULL, &hooks, &st, err);
+        if (!rc && r->dist) rc = check_replicas(r, err);
         if (rc) break;
         *seconds += st.seconds;
         *images += train->n - (int64_t)resumed_steps * c->batch;
         const int done = ffcnn_net_epochs_done(r->net);
-        if (r->o->checkpoint_steps || done % r->o->checkpoint_every == 0 || done == c->epochs)
+        if (r->root &&
+            (r->o->checkpoint_steps || done % r->o->checkpoint_every == 0 || done == c->epochs))
             rc = ffcnn_save(r->net, r->o->out, err);
     }
     if (rc == FFCNN_EINTERRUPTED && r->save_rc) {
         snprintf(err, FFCNN_ERR_LEN, "%s", r->save_err);
         return r->save_rc;
     }
-    if (!rc && c->epochs == 0) rc = ffcnn_save(r->net, r->o->out, err);
+    if (!rc && c->epochs == 0 && r->root) rc = ffcnn_save(r->net, r->o->out, err);
     return rc;
 }
 
 /* After SIGINT / SIGTERM: save, say how to resume, exit 128 + signal. */
 static int save_after_signal(const train_run *r, char *err) {
+    if (!r->root) return 128 + stop_signal; /* rank 0 saves and tells */
     int rc = ffcnn_save(r->net, r->o->out, err);
     if (rc) return fail(err, rc);
     fprintf(stderr,
-            "ffcnn: %s at epoch %d, step %d; model saved to %s; resume with: ffcnn train "
-            "--resume %s\n",
+            "ffcnn: %s at epoch %d, step %d; model saved to %s; resume with: %sffcnn train "
+            "--resume %s%s\n",
             stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
             ffcnn_net_epochs_done(r->net) + 1, ffcnn_net_step_in_epoch(r->net), r->o->out,
-            r->o->out);
+            r->dist ? "mpirun ... " : "", r->o->out, r->dist ? " --dist data" : "");
     return 128 + stop_signal;
 }
 
@@ -372,14 +452,30 @@ static void print_train_result(const cli_opts *o, const ffcnn_net *net,
     json_end();
 }
 
+static int train_main(cli_opts *o_);
+
 int cmd_train(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     cli_opts o;
     int rc = parse_args(CMD_TRAIN, argc, argv, &o, err);
     if (rc) return fail(err, rc);
     if (o.help) return print_flags_help(stdout, CMD_TRAIN, USAGE), 0;
+    if ((rc = dist_init(o.dist, err))) dist_abort(fail(err, rc));
+    const int status = train_main(&o);
+    /* --dist: a process that failed ends them all (no process waits for it); an interrupted
+     * run ends normally, its model saved by rank 0 */
+    if (o.dist && status != 0 && !(stop_signal && status == 128 + stop_signal)) dist_abort(status);
+    dist_finalize();
+    return status;
+}
+
+/* ffcnn train with parsed options; under --dist, on every process. */
+static int train_main(cli_opts *o_) {
+    char err[FFCNN_ERR_LEN] = "";
+    cli_opts o = *o_;
+    int rc = FFCNN_OK;
     ffcnn_dataset train = {0}, val = {0};
-    train_run run = {.o = &o};
+    train_run run = {.o = &o, .dist = o.dist, .root = dist_rank() == 0};
     cli_classes *classes = calloc(1, sizeof *classes);
     if (!classes) return fail("out of memory", FFCNN_ENOMEM);
     /* A fresh network takes its input shape and classes from the training images (a folder's
@@ -398,6 +494,7 @@ int cmd_train(int argc, char **argv) {
         rc = cli_load_train_val(&o, o.cfg.channels, o.cfg.height, o.cfg.width, &train, &val,
                                 classes, err);
     if (!rc) rc = name_classes(run.net, classes, err);
+    if (!rc && o.dist) rc = dist_start(&o, &run, &train, err);
     free(classes);
     if (rc) {
         ffcnn_net_free(run.net);
@@ -405,13 +502,18 @@ int cmd_train(int argc, char **argv) {
         ffcnn_dataset_free(&val);
         return fail(err, rc);
     }
-    print_config(&o, &train, &val);
-    print_paths(run.net);
-    if (o.resume)
-        fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
-                ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
+    if (run.root) {
+        print_config(&o, &train, &val);
+        print_paths(run.net);
+        if (o.dist)
+            fprintf(stderr, "distributed: --dist data on %d processes, %d thread%s each\n",
+                    dist_size(), o.threads, plural(o.threads));
+        if (o.resume)
+            fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
+                    ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
+    }
     progress_init(&run.prog, o.cfg.epochs, o.cfg.batch);
-    metrics_start(&run);
+    if (run.root) metrics_start(&run);
     catch_stop_signals();
     double seconds = 0;
     int64_t images = 0;
@@ -422,9 +524,11 @@ int cmd_train(int argc, char **argv) {
     res.accuracy_goodness = res.accuracy_linear = -1;
     if (rc == FFCNN_EINTERRUPTED && stop_signal) {
         status = save_after_signal(&run, err);
+    } else if (rc == FFCNN_EINTERRUPTED && !run.root) {
+        status = exit_code(rc); /* rank 0's checkpoint failed: it tells */
     } else if (rc) {
         status = fail(err, rc); /* numerical faults never overwrite the last good model */
-    } else {
+    } else if (run.root) {
         if (o.final_mode && val.n) rc = ffcnn_evaluate(run.net, &val, o.final_mode, &res, err);
         if (rc)
             status = fail(err, rc);

@@ -49,6 +49,7 @@ enum flag_id {
     F_OUT,
     F_CHECKPOINT_EVERY,
     F_RESUME,
+    F_DIST,
     F_X,
     F_PANELS,
     F_TITLE,
@@ -195,6 +196,11 @@ static const flag_def FLAGS[] = {
      "schedule are the file's (the flags above marked * are\n"
      "refused); the data set, --train-limit and --val-limit\n"
      "too unless given, and then they must match"},
+    {F_DIST, "--dist", "MODE", CMD_TRAIN, 0, TEXT,
+     "none | data (under mpirun: each process takes its part\n"
+     "of every batch, gradients summed before each step: the\n"
+     "same model as one process, to float rounding; needs a\n"
+     "build with FFCNN_MPI=ON) | layers (not implemented yet)"},
     /* plot: --out names the PNG there (a second row of F_OUT, with plot's own help) */
     {F_OUT, "--out", "FILE", CMD_PLOT, 0, TEXT, "the PNG file written (required)"},
     {F_X, "--x", "AXIS", CMD_PLOT, 0, TEXT,
@@ -495,6 +501,13 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
         return parse_checkpoint_every(v, o, err);
     case F_RESUME:
         o->resume = v;
+        return FFCNN_OK;
+    case F_DIST:
+        if (strcmp(v, "none") && strcmp(v, "data") && strcmp(v, "layers")) {
+            snprintf(err, FFCNN_ERR_LEN, "--dist: '%.200s' is not none, data or layers", v);
+            return FFCNN_EINVAL;
+        }
+        o->dist = !strcmp(v, "none") ? DIST_NONE : !strcmp(v, "data") ? DIST_DATA : DIST_LAYERS;
         return FFCNN_OK;
     case F_X:
         if (strcmp(v, "time") && strcmp(v, "epoch")) {
@@ -802,6 +815,9 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_CONV:
         snprintf(buf, cap, "auto");
+        break;
+    case F_DIST:
+        snprintf(buf, cap, "none");
         break;
     case F_OUT:
         if (d->out) snprintf(buf, cap, "%s", d->out);

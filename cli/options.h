@@ -22,6 +22,9 @@ enum cli_command {
     CMD_LABELS = 128,
     CMD_SWEEP = 256
 };
+/* train --dist: how processes started by mpirun share the training (cli/dist.h). */
+enum cli_dist { DIST_NONE = 0, DIST_DATA = 1, DIST_LAYERS = 2 };
+
 /* The commands that take file names as plain arguments (o->inputs). */
 #define CMD_WITH_INPUTS (CMD_PLOT | CMD_PREDICT | CMD_CAM | CMD_SWEEP)
 
@@ -53,6 +56,7 @@ typedef struct cli_opts {
     const char *config_flag;  /* first flag given that sets the configuration */
     int32_t checkpoint_every; /* save every N epochs, or N steps when checkpoint_steps */
     int checkpoint_steps;
+    int dist; /* enum cli_dist: --dist (not a configuration flag: --resume takes it) */
     /* bench */
     int32_t steps, warmup, infer_images;
     /* eval and info */

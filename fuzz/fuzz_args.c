@@ -56,6 +56,8 @@ static void check_common(const cli_opts *o) {
     FZ_CHECK(o->val_split >= 0 && o->val_split <= (1 << 30)); /* 0: the set's default */
     if (!(o->cmd & (CMD_TRAIN | CMD_EVAL | CMD_PREDICT | CMD_CAM | CMD_LABELS)))
         FZ_CHECK(o->val_split == 0);
+    FZ_CHECK(o->dist >= DIST_NONE && o->dist <= DIST_LAYERS);
+    if (o->cmd != CMD_TRAIN) FZ_CHECK(o->dist == DIST_NONE); /* --dist: train only */
     FZ_CHECK(o->image_c == 1 || o->image_c == 3);
     FZ_CHECK(o->image_h >= 1 && o->image_h <= 4096 && o->image_w >= 1 && o->image_w <= 4096);
     if (!(o->cmd & (CMD_TRAIN | CMD_LABELS)))

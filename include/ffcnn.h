@@ -208,6 +208,25 @@ void ffcnn_net_set_threads(ffcnn_net *net, int threads);
 #define FFCNN_DEFAULT_CHUNK 64
 int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err);
 int ffcnn_net_chunk(const ffcnn_net *net);
+/* Data-parallel training (docs/distributed.md): this network is replica `rank` of `count`
+ * (0 <= rank < count <= 65536), each holding the same parameters and seeing the same batches.
+ * From now on a training step (FF or BP) computes only the gradients of its contiguous part
+ * [B * rank / count, B * (rank + 1) / count) of each batch of B images (an empty part gives zero
+ * gradients), scaled as parts of the whole batch's mean, so that the parts' gradients add up to
+ * the batch's. Then, before the optimiser step, it calls reduce(user, grads, n, stats, n_stats,
+ * err) with the gradient of the trained parameters (grads[0..n), the same layout on every
+ * replica) and n_stats doubles of the step's statistics (this part's losses and counts); reduce
+ * must replace both, on every replica, by their sums over the replicas (MPI_Allreduce with
+ * MPI_SUM, say), identical on every replica, and return 0. A non-zero return, an FFCNN_E* code
+ * with a one-line message in err, ends the step before the update: the network keeps its resume
+ * point, and ffcnn_train_epoch returns that code (FFCNN_EINTERRUPTED: stopped on request).
+ * The library does no communication itself (the CLI's reduce uses MPI). reduce may be NULL only
+ * for count 1; (0, 1, NULL, NULL), the default, is a single process taking whole batches.
+ * FFCNN_EINVAL outside those ranges. */
+typedef int (*ffcnn_reduce_fn)(void *user, float *grads, size_t n, double *stats, size_t n_stats,
+                               char *err);
+int ffcnn_net_set_shard(ffcnn_net *net, int rank, int count, ffcnn_reduce_fn reduce, void *user,
+                        char *err);
 
 /* How layers convolve: im2col + sgemm, or FFT + per-frequency channel sums. Both give the same
  * results to float rounding. AUTO (the default) times both paths on each layer's shape, batch

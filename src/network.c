@@ -401,6 +401,18 @@ int ff_net_accumulate_grads(ffcnn_net *net, int first_chunk, char *err) {
     return FFCNN_OK;
 }
 
+float *ff_net_trained_grads(ffcnn_net *net, size_t *n) {
+    const size_t off = first_trained_param(net);
+    *n = net->n_params - off;
+    return net->grads + off;
+}
+
+void ff_net_shard(const ffcnn_net *net, int B, int *lo, int *hi) {
+    const int64_t P = net->shard_count > 1 ? net->shard_count : 1, r = P > 1 ? net->shard_rank : 0;
+    *lo = (int)((int64_t)B * r / P);
+    *hi = (int)((int64_t)B * (r + 1) / P);
+}
+
 void ff_net_take_accumulated(ffcnn_net *net) {
     const size_t off = first_trained_param(net);
     memcpy(net->grads + off, net->grad_acc + off, (net->n_params - off) * sizeof(float));
@@ -521,6 +533,20 @@ const ffcnn_config *ffcnn_net_config(const ffcnn_net *net) {
 
 void ffcnn_net_set_threads(ffcnn_net *net, int threads) {
     net->threads = threads < 1 ? 1 : threads;
+}
+
+int ffcnn_net_set_shard(ffcnn_net *net, int rank, int count, ffcnn_reduce_fn reduce, void *user,
+                        char *err) {
+    if (count < 1 || count > 65536 || rank < 0 || rank >= count)
+        return ff_fail(err, FFCNN_EINVAL, "shard: rank %d of %d is out of range (0 <= rank < %s)",
+                       rank, count, count < 1 || count > 65536 ? "count <= 65536" : "count");
+    if (count > 1 && !reduce)
+        return ff_fail(err, FFCNN_EINVAL, "shard: %d replicas need a reduce function", count);
+    net->shard_rank = rank;
+    net->shard_count = count;
+    net->reduce = reduce;
+    net->reduce_user = user;
+    return FFCNN_OK;
 }
 
 int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err) {

@@ -83,9 +83,13 @@ struct ffcnn_net {
     float *grad_acc; /* FF: the gradient summed over a batch's chunks (made when first needed) */
     float *cls_w, *cls_dw; /* head [classes][cls_in], bias-free */
     size_t cls_in;
-    int pending_grad; /* list index of a layer whose gradient waits for the next layer's
-                         input spectra, or -1 (docs/method.md §11) */
-    int pending_m;    /* its sample count */
+    int pending_grad;            /* list index of a layer whose gradient waits for the next layer's
+                                    input spectra, or -1 (docs/method.md §11) */
+    int pending_m;               /* its sample count */
+    int shard_rank, shard_count; /* data-parallel replica (ffcnn_net_set_shard); count 0 or 1:
+                                    whole batches */
+    ffcnn_reduce_fn reduce;      /* its gradient sum over the replicas, or NULL */
+    void *reduce_user;
     ff_workspace ws;
 };
 
@@ -143,6 +147,11 @@ int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err);
  * cannot be made. */
 int ff_net_accumulate_grads(ffcnn_net *net, int first_chunk, char *err);
 void ff_net_take_accumulated(ffcnn_net *net);
+/* The gradient of the trained parameters (every trained layer's, then the head's: one block);
+ * *n = its length. */
+float *ff_net_trained_grads(ffcnn_net *net, size_t *n);
+/* This replica's part [*lo, *hi) of a batch of B images (ffcnn_net_set_shard). */
+void ff_net_shard(const ffcnn_net *net, int B, int *lo, int *hi);
 /* The optimiser step (Adam) over the parameter block: the trained layers at lr, the head at
  * head_lr; then each layer's update. FFCNN_ENUMERIC if a weight became NaN or Inf. */
 int ff_net_update(ffcnn_net *net, float lr, float head_lr, char *err);

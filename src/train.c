@@ -72,30 +72,93 @@ static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_ch
 /* The gradients of images [c0, c0 + c) of a batch of B: every trained layer's and the head's. */
 static int chunk_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                            const uint8_t *neg_labels, const ff_augment *aug, int c0, int c, int B,
-                           ff_step_metrics *m, char *err) {
+                           int first, ff_step_metrics *m, char *err) {
     int rc = ff_net_reserve(net, 3 * c, err);
     if (rc) return rc;
     build_ff_batch(net, ds, rows + c0, neg_labels + c0, aug ? aug + c0 : NULL, c);
     for (int i = 0; i < net->n_layers && !rc; i++) {
         rc = ff_net_forward(net, i, 3 * c, err);
         /* layers before train_from keep their init: docs/method.md §4 */
-        if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, c, B, c0 == 0, m, err);
+        if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, c, B, first, m, err);
     }
     return rc ? rc : classifier_grad(net, c, B, m, err);
+}
+
+/* The statistics of one step that data-parallel replicas sum (ffcnn_net_set_shard's reduce): per
+ * FF layer its loss, correct and samples; the head's; the BP loss. */
+#define STEP_STATS(net) ((size_t)3 * (size_t)(net)->n_ff + 4)
+
+/* Data-parallel: sums this replica's gradient and step statistics (m less `before`) with the
+ * other replicas' through net->reduce; m then holds the whole batch's. No reduce: nothing. */
+static int reduce_step(ffcnn_net *net, ff_step_metrics *m, const ff_step_metrics *before,
+                       char *err) {
+    if (!net->reduce) return FFCNN_OK;
+    double st[3 * FFCNN_MAX_LAYERS + 4];
+    const size_t ns = STEP_STATS(net);
+    for (int l = 0; l < net->n_ff; l++) {
+        st[3 * l] = m->layer[l].loss_sum - before->layer[l].loss_sum;
+        st[3 * l + 1] = (double)(m->layer[l].correct - before->layer[l].correct);
+        st[3 * l + 2] = (double)(m->layer[l].samples - before->layer[l].samples);
+    }
+    double *hs = st + 3 * net->n_ff;
+    hs[0] = m->classifier_loss_sum - before->classifier_loss_sum;
+    hs[1] = (double)(m->classifier_correct - before->classifier_correct);
+    hs[2] = (double)(m->classifier_samples - before->classifier_samples);
+    hs[3] = m->last_loss; /* BP: this step's part of the loss (0 for an empty part); FF: 0 */
+    size_t n;
+    float *g = ff_net_trained_grads(net, &n);
+    err[0] = '\0';
+    int rc = net->reduce(net->reduce_user, g, n, st, ns, err);
+    if (rc) {
+        if (!err[0])
+            ff_fail(err, rc, "data-parallel reduce failed at step %lld",
+                    (long long)net->adam_t + 1);
+        return rc;
+    }
+    const int64_t steps = m->steps;
+    *m = *before;
+    m->steps = steps;
+    for (int l = 0; l < net->n_ff; l++) {
+        m->layer[l].loss_sum += st[3 * l];
+        m->layer[l].correct += (int64_t)st[3 * l + 1];
+        m->layer[l].samples += (int64_t)st[3 * l + 2];
+        /* every replica took part in this batch: it counts once */
+        if (net->cfg.algo == FFCNN_ALGO_FF && ff_layer_trained(net, net->ff_index[l]))
+            m->layer[l].batches++;
+    }
+    m->classifier_loss_sum += hs[0];
+    m->classifier_correct += (int64_t)hs[1];
+    m->classifier_samples += (int64_t)hs[2];
+    m->last_loss = hs[3];
+    return FFCNN_OK;
+}
+
+/* An empty part of a batch (more replicas than images): zero gradients. */
+static void zero_trained_grads(ffcnn_net *net) {
+    size_t n;
+    float *g = ff_net_trained_grads(net, &n);
+    memset(g, 0, n * sizeof *g);
 }
 
 int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                   const uint8_t *neg_labels, const ff_augment *aug, int B, float lr,
                   ff_step_metrics *m, char *err) {
-    /* Chunks of at most net->chunk images; their gradients add up (ffcnn_net_set_chunk). */
-    const int C = B <= net->chunk ? B : net->chunk;
+    /* Chunks of at most net->chunk images of this replica's part [lo, hi) of the batch (all of
+     * it in one process); their gradients add up (ffcnn_net_set_chunk, ffcnn_net_set_shard). */
+    int lo, hi;
+    ff_net_shard(net, B, &lo, &hi);
+    const int n = hi - lo, C = n <= net->chunk ? n : net->chunk;
+    const int reduce = net->reduce != NULL;
+    const ff_step_metrics before = *m;
     int rc = FFCNN_OK;
-    for (int c0 = 0; c0 < B && !rc; c0 += C) {
-        const int c = B - c0 < C ? B - c0 : C;
-        rc = chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, m, err);
-        if (!rc && C < B) rc = ff_net_accumulate_grads(net, c0 == 0, err);
+    for (int c0 = lo; c0 < hi && !rc; c0 += C) {
+        const int c = hi - c0 < C ? hi - c0 : C;
+        rc = chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, c0 == lo, m, err);
+        if (!rc && C < n) rc = ff_net_accumulate_grads(net, c0 == lo, err);
     }
-    if (!rc && C < B) ff_net_take_accumulated(net);
+    if (!rc && C < n) ff_net_take_accumulated(net);
+    if (!rc && n == 0) zero_trained_grads(net);
+    if (!rc && reduce) rc = reduce_step(net, m, &before, err);
     /* The head reads detached features, so its rate changes no FF layer (docs/method.md §6). */
     const float head_lr =
         net->cfg.classifier_lr > 0 ? lr * (net->cfg.classifier_lr / net->cfg.lr) : lr;
@@ -105,10 +168,23 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     return rc;
 }
 
+/* ff_bp_gradients for a part of B images of a batch of batch_B (data-parallel): the loss and
+ * its gradient are those of the whole batch's mean, restricted to this part. */
+static int bp_gradients_part(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                             const ff_augment *aug, int B, int batch_B, ff_step_metrics *m,
+                             char *err);
+
 /* The BP baseline's forward pass and gradients on the B plain images ds rows[0..B) (docs/method.md
  * §12): every layer's activations are kept for the backward pass. */
+
 int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                     const ff_augment *aug, int B, ff_step_metrics *m, char *err) {
+    return bp_gradients_part(net, ds, rows, aug, B, B, m, err);
+}
+
+static int bp_gradients_part(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                             const ff_augment *aug, int B, int batch_B, ff_step_metrics *m,
+                             char *err) {
     int rc = ff_net_reserve(net, B, err);
     if (rc) return rc;
     ff_workspace *ws = &net->ws;
@@ -119,8 +195,8 @@ int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows
     for (int i = 0; i < net->n_layers && !rc; i++) rc = ff_net_forward_range(net, i, 0, B, err);
     if (rc) return rc;
     ff_net_classifier_logits(net, 0, B);
-    const double loss = ff_classifier_cross_entropy(ws->dlogits, ws->logits, ws->labels, B,
-                                                    net->cfg.classes, &m->classifier_correct);
+    const double loss = ff_classifier_cross_entropy_part(
+        ws->dlogits, ws->logits, ws->labels, B, batch_B, net->cfg.classes, &m->classifier_correct);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "loss is %g at step %lld", loss,
                        (long long)net->adam_t + 1);
@@ -133,7 +209,16 @@ int ff_bp_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows
 /* One backprop step: the whole network, head included, at the one rate lr. */
 static int bp_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
                          const ff_augment *aug, int B, float lr, ff_step_metrics *m, char *err) {
-    int rc = ff_bp_gradients(net, ds, rows, aug, B, m, err);
+    int lo, hi;
+    ff_net_shard(net, B, &lo, &hi);
+    const int reduce = net->reduce != NULL;
+    const ff_step_metrics before = *m;
+    int rc = FFCNN_OK;
+    if (hi > lo)
+        rc = bp_gradients_part(net, ds, rows + lo, aug ? aug + lo : NULL, hi - lo, B, m, err);
+    else
+        zero_trained_grads(net), m->last_loss = 0.0;
+    if (!rc && reduce) rc = reduce_step(net, m, &before, err);
     if (!rc) rc = ff_net_update(net, lr, lr, err);
     if (!rc) m->steps++;
     return rc;
