@@ -187,18 +187,25 @@ static void log_reason(const char *log, int status, char *buf, size_t cap) {
         snprintf(buf, cap, "killed by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/* The last JSON line that `ffcnn command` wrote into the run's log. */
+static int result_line(const char *log, const char *command, char *line, size_t cap, char *err) {
+    int missing;
+    char *text = read_text(log, 64u << 20, &missing, err), prefix[64];
+    if (!text) return FFCNN_EIO;
+    snprintf(prefix, sizeof prefix, "{\"command\":\"%s\"", command);
+    const int found = !last_line(text, prefix, line, cap);
+    free(text);
+    if (found) return FFCNN_OK;
+    snprintf(err, FFCNN_ERR_LEN, "%.300s: no result line from ffcnn %s", log, command);
+    return FFCNN_EINVAL;
+}
+
 /* The training figures of a finished run: epochs and seconds from the model's metrics file
  * (all its runs added up), the validation accuracies and images/s from train's JSON. */
 static int read_train_result(const char *log, const char *model, sweep_row *row, char *err) {
-    int missing;
-    char *text = read_text(log, 64u << 20, &missing, err), line[4096];
-    if (!text) return FFCNN_EIO;
-    const int found = !last_line(text, "{\"command\":\"train\"", line, sizeof line);
-    free(text);
-    if (!found) {
-        snprintf(err, FFCNN_ERR_LEN, "%.300s: no result line from ffcnn train", log);
-        return FFCNN_EINVAL;
-    }
+    char line[4096];
+    int rc = result_line(log, "train", line, sizeof line, err), missing;
+    if (rc) return rc;
     row->metric[SWEEP_VAL_GOODNESS] = json_number(line, "accuracy_goodness");
     row->metric[SWEEP_VAL_LINEAR] = json_number(line, "accuracy_linear");
     row->images_per_s = json_number(line, "images_per_s");
@@ -206,7 +213,7 @@ static int read_train_result(const char *log, const char *model, sweep_row *row,
     char metrics[4200];
     row->train_seconds = -1;
     if (metrics_path(model, metrics, sizeof metrics)) return FFCNN_OK;
-    text = read_text(metrics, 256u << 20, &missing, err);
+    char *text = read_text(metrics, 256u << 20, &missing, err);
     metrics_line m;
     char why[160];
     if (text && !last_line(text, "{", line, sizeof line) &&
@@ -217,15 +224,9 @@ static int read_train_result(const char *log, const char *model, sweep_row *row,
 }
 
 static int read_test_result(const char *log, sweep_row *row, char *err) {
-    int missing;
-    char *text = read_text(log, 64u << 20, &missing, err), line[4096];
-    if (!text) return FFCNN_EIO;
-    const int found = !last_line(text, "{\"command\":\"eval\"", line, sizeof line);
-    free(text);
-    if (!found) {
-        snprintf(err, FFCNN_ERR_LEN, "%.300s: no result line from ffcnn eval", log);
-        return FFCNN_EINVAL;
-    }
+    char line[4096];
+    const int rc = result_line(log, "eval", line, sizeof line, err);
+    if (rc) return rc;
     row->metric[SWEEP_TEST_GOODNESS] = json_number(line, "accuracy_goodness");
     row->metric[SWEEP_TEST_LINEAR] = json_number(line, "accuracy_linear");
     return FFCNN_OK;

@@ -219,7 +219,7 @@ void sweep_csv_row(const sweep_spec *s, const sweep_row *row, char *buf, size_t 
     at = add_field(buf, cap, at, row->status);
     for (int m = 0; m < SWEEP_N_METRICS; m++) at = add_number(buf, cap, at, row->metric[m], "%.4f");
     at = add(buf, cap, at, ",%d", row->epochs);
-    at = add_number(buf, cap, at, row->train_seconds, "%.1f");
+    at = add_number(buf, cap, at, row->train_seconds, "%.3f");
     at = add_number(buf, cap, at, row->images_per_s, "%.1f");
     add(buf, cap, at, "\n");
 }

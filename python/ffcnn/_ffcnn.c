@@ -140,6 +140,16 @@ static PyObject *py_validate(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+/* The configuration's layer list, as config_to_dict gives it. */
+static PyObject *layer_list(const ffcnn_config *c) {
+    PyObject *d = config_to_dict(c);
+    if (!d) return NULL;
+    PyObject *layers = PyDict_GetItemString(d, "layers");
+    Py_XINCREF(layers);
+    Py_DECREF(d);
+    return layers;
+}
+
 static PyObject *py_parse_net(PyObject *self, PyObject *args) {
     (void)self;
     const char *text;
@@ -148,13 +158,7 @@ static PyObject *py_parse_net(PyObject *self, PyObject *args) {
     ffcnn_config c;
     ffcnn_config_default(&c);
     const int rc = ffcnn_config_parse_net(&c, text, err);
-    if (rc) return raise_status(rc, err);
-    PyObject *d = config_to_dict(&c);
-    if (!d) return NULL;
-    PyObject *layers = PyDict_GetItemString(d, "layers");
-    Py_XINCREF(layers);
-    Py_DECREF(d);
-    return layers;
+    return rc ? raise_status(rc, err) : layer_list(&c);
 }
 
 static PyObject *py_uniform(PyObject *self, PyObject *args) {
@@ -165,13 +169,7 @@ static PyObject *py_uniform(PyObject *self, PyObject *args) {
     ffcnn_config c;
     ffcnn_config_default(&c);
     const int rc = ffcnn_config_set_uniform(&c, layers, filters, kernel, err);
-    if (rc) return raise_status(rc, err);
-    PyObject *d = config_to_dict(&c);
-    if (!d) return NULL;
-    PyObject *list = PyDict_GetItemString(d, "layers");
-    Py_XINCREF(list);
-    Py_DECREF(d);
-    return list;
+    return rc ? raise_status(rc, err) : layer_list(&c);
 }
 
 static PyObject *py_format_net(PyObject *self, PyObject *arg) {
