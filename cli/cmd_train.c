@@ -185,11 +185,14 @@ typedef struct train_run {
     const cli_opts *o;
     int save_rc; /* a failed step checkpoint stops training */
     char save_err[FFCNN_ERR_LEN];
-    char metrics[4200];   /* MODEL.metrics.jsonl */
-    int metrics_off;      /* after a write error (warned once): no more lines */
-    double train_seconds; /* training seconds of the model so far, earlier runs included */
-    int dist;             /* enum cli_dist */
-    int root;             /* rank 0 (or no --dist): logs, evaluates, writes files */
+    char metrics[4200];     /* MODEL.metrics.jsonl */
+    int metrics_off;        /* after a write error (warned once): no more lines */
+    double train_seconds;   /* training seconds of the model so far, earlier runs included */
+    int dist;               /* enum cli_dist */
+    int root;               /* rank 0 (or no --dist): logs, evaluates, writes files */
+    ffcnn_epoch_stats last; /* the epoch just finished (its metrics line not yet written) */
+    int have_last;
+    ffcnn_dataset test; /* --eval-test-every: the test split (reporting only) */
 } train_run;
 
 /* The one warning of a metrics file that cannot be written; training goes on without it. */
@@ -287,18 +290,51 @@ static void run_on_batch(void *user, int epoch, int64_t done, int64_t total, dou
         r->save_rc = ffcnn_save(r->net, r->o->out, r->save_err);
 }
 
-/* Each finished epoch: its line in the metrics file. */
+/* Each finished epoch: its progress line; its metrics line follows when the library returns
+ * (after the test evaluation, if one is due). */
 static void run_on_epoch(void *user, const ffcnn_epoch_stats *st) {
     train_run *r = user;
     progress_on_epoch(&r->prog, st);
     r->train_seconds += st->seconds;
+    r->last = *st;
+    r->have_last = 1;
+}
+
+/* --eval-test-every: whether the test split is evaluated after the epoch just done. */
+static int test_due(const train_run *r) {
+    const int n = r->o->eval_test_every, done = ffcnn_net_epochs_done(r->net);
+    return n > 0 && r->test.n > 0 && (done % n == 0 || done == ffcnn_net_config(r->net)->epochs);
+}
+
+/* The test split's accuracy, printed and returned in res; a failure is a warning (training
+ * goes on: the figure is for reporting only). */
+static const ffcnn_eval_result *eval_test(train_run *r, ffcnn_eval_result *res) {
+    char err[FFCNN_ERR_LEN];
+    const int mode =
+        ffcnn_net_config(r->net)->algo == FFCNN_ALGO_BP ? FFCNN_EVAL_LINEAR : FFCNN_EVAL_BOTH;
+    if (ffcnn_evaluate(r->net, &r->test, mode, res, err)) {
+        fprintf(stderr, "ffcnn: warning: --eval-test-every: %s\n", err);
+        return NULL;
+    }
+    fprintf(stderr, "  test (reporting only, chooses nothing): ");
+    if (res->accuracy_goodness >= 0) fprintf(stderr, "goodness %.4f  ", res->accuracy_goodness);
+    fprintf(stderr, "linear %.4f\n", res->accuracy_linear);
+    return res;
+}
+
+/* The finished epoch's line in the metrics file, with the test accuracy when it was due. */
+static void write_epoch_line(train_run *r) {
+    if (!r->have_last) return;
+    r->have_last = 0;
+    ffcnn_eval_result res;
+    const ffcnn_eval_result *test = test_due(r) ? eval_test(r, &res) : NULL;
     if (r->metrics_off) return;
     FILE *f = fopen(r->metrics, "ab");
     if (!f) {
         metrics_warn(r, r->metrics, "cannot write", errno);
         return;
     }
-    metrics_write(f, ffcnn_net_config(r->net), st, r->train_seconds);
+    metrics_write(f, ffcnn_net_config(r->net), &r->last, r->train_seconds, test);
     const int bad = ferror(f);
     const int saved = errno;
     if (fclose(f) != 0 || bad) metrics_warn(r, r->metrics, "cannot write", bad ? saved : errno);
@@ -392,6 +428,7 @@ static int train_epochs(train_run *r, const ffcnn_dataset *train, const ffcnn_da
         const int resumed_steps = ffcnn_net_step_in_epoch(r->net);
         ffcnn_epoch_stats st;
         rc = ffcnn_train_epoch(r->net, train, val->n && r->root ? val : NULL, &hooks, &st, err);
+        write_epoch_line(r);
         if (!rc && r->dist) rc = check_replicas(r, err);
         if (rc) break;
         *seconds += st.seconds;
@@ -469,6 +506,16 @@ int cmd_train(int argc, char **argv) {
     return status;
 }
 
+/* --eval-test-every: the data set's test split (a set without one is an error at the start, not
+ * after the first epoch; net NULL: only that check). */
+static int load_test(const cli_opts *o, const ffcnn_net *net, ffcnn_dataset *test, char *err) {
+    if (cli_data_is_folder(o->data_name)) {
+        snprintf(err, FFCNN_ERR_LEN, "--eval-test-every: %s has no test split", o->data_name);
+        return FFCNN_EINVAL;
+    }
+    return net ? cli_load_split_for(o, FFCNN_SPLIT_TEST, net, test, err) : FFCNN_OK;
+}
+
 /* ffcnn train with parsed options; under --dist, on every process. */
 static int train_main(cli_opts *o_) {
     char err[FFCNN_ERR_LEN] = "";
@@ -481,7 +528,9 @@ static int train_main(cli_opts *o_) {
     /* A fresh network takes its input shape and classes from the training images (a folder's
      * are brought to --image-size); a resumed one knows its data set (and limits) only once
      * its file is read. */
-    if (!o.resume)
+    if (o.eval_test_every && o.data_given && cli_data_is_folder(o.data_name)) /* before loading */
+        rc = load_test(&o, NULL, NULL, err);
+    if (!rc && !o.resume)
         rc = cli_load_train_val(&o, o.image_c, o.image_h, o.image_w, &train, &val, classes, err);
     if (!rc && !o.resume) rc = shape_from_data(&o, &train, classes, err);
     if (!rc) rc = make_net(&o, &run.net, err);
@@ -495,11 +544,13 @@ static int train_main(cli_opts *o_) {
                                 classes, err);
     if (!rc) rc = name_classes(run.net, classes, err);
     if (!rc && o.dist) rc = dist_start(&o, &run, &train, err);
+    if (!rc && o.eval_test_every && run.root) rc = load_test(&o, run.net, &run.test, err);
     free(classes);
     if (rc) {
         ffcnn_net_free(run.net);
         ffcnn_dataset_free(&train);
         ffcnn_dataset_free(&val);
+        ffcnn_dataset_free(&run.test);
         return fail(err, rc);
     }
     if (run.root) {
@@ -538,5 +589,6 @@ static int train_main(cli_opts *o_) {
     ffcnn_net_free(run.net);
     ffcnn_dataset_free(&train);
     ffcnn_dataset_free(&val);
+    ffcnn_dataset_free(&run.test);
     return status;
 }

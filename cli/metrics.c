@@ -37,7 +37,7 @@ static void stat_array(FILE *f, const char *k, const double *v, int n) {
 }
 
 void metrics_write(FILE *f, const ffcnn_config *c, const ffcnn_epoch_stats *st,
-                   double train_seconds) {
+                   double train_seconds, const ffcnn_eval_result *test) {
     char net[256];
     ffcnn_config_format_net(c, net, sizeof net);
     fputc('{', f);
@@ -60,6 +60,10 @@ void metrics_write(FILE *f, const ffcnn_config *c, const ffcnn_epoch_stats *st,
     stat_num(f, "classifier_loss", st->classifier_loss);
     stat_num(f, "classifier_acc", st->classifier_acc);
     stat_num(f, "val_acc_linear", st->val_acc_linear);
+    if (test) {
+        stat_num(f, "test_acc_goodness", test->accuracy_goodness);
+        stat_num(f, "test_acc_linear", test->accuracy_linear);
+    }
     fputs("}\n", f);
 }
 

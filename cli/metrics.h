@@ -27,9 +27,10 @@ typedef struct metrics_line {
 /* MODEL + METRICS_SUFFIX into buf; 0, or -1 when it does not fit. */
 int metrics_path(const char *model, char *buf, size_t cap);
 
-/* Writes one epoch's line (with its '\n') to f. */
+/* Writes one epoch's line (with its '\n') to f; test (NULL: none) adds the test split's
+ * accuracies, test_acc_goodness and test_acc_linear (--eval-test-every, reporting only). */
 void metrics_write(FILE *f, const ffcnn_config *c, const ffcnn_epoch_stats *st,
-                   double train_seconds);
+                   double train_seconds, const ffcnn_eval_result *test);
 
 /* Reads one line (without its '\n'): 0, or -1 with the reason in why (no file name). */
 int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap);

@@ -48,6 +48,7 @@ enum flag_id {
     F_INFER_IMAGES,
     F_OUT,
     F_CHECKPOINT_EVERY,
+    F_EVAL_TEST_EVERY,
     F_RESUME,
     F_DIST,
     F_X,
@@ -191,6 +192,12 @@ static const flag_def FLAGS[] = {
     {F_OUT, "--out", "FILE", CMD_TRAIN, 0, TEXT, "model file (with --resume: the resumed file)"},
     {F_CHECKPOINT_EVERY, "--checkpoint-every", "N", CMD_TRAIN, 0, TEXT,
      "save every N epochs (N or Ne) or N steps (Ns)"},
+    {F_EVAL_TEST_EVERY, "--eval-test-every", "N", CMD_TRAIN, 0,
+     NUM(V_INT, 0, 1000000, eval_test_every),
+     "every N epochs and after the last, the test split's\n"
+     "accuracy (goodness and linear) into the output and the\n"
+     "metrics file, for reporting only: nothing in training\n"
+     "or any choice reads it; 0: never"},
     {F_RESUME, "--resume", "FILE", CMD_TRAIN, 0, TEXT,
      "continue a run from its model file: the network and\n"
      "schedule are the file's (the flags above marked * are\n"

@@ -55,6 +55,7 @@ typedef struct cli_opts {
     const char *resume;       /* --resume FILE */
     const char *config_flag;  /* first flag given that sets the configuration */
     int32_t checkpoint_every; /* save every N epochs, or N steps when checkpoint_steps */
+    int32_t eval_test_every;  /* --eval-test-every: test accuracy every N epochs (0: never) */
     int checkpoint_steps;
     int dist; /* enum cli_dist: --dist (not a configuration flag: --resume takes it) */
     /* bench */

@@ -58,6 +58,8 @@ static void check_common(const cli_opts *o) {
         FZ_CHECK(o->val_split == 0);
     FZ_CHECK(o->dist >= DIST_NONE && o->dist <= DIST_LAYERS);
     if (o->cmd != CMD_TRAIN) FZ_CHECK(o->dist == DIST_NONE); /* --dist: train only */
+    FZ_CHECK(o->eval_test_every >= 0 && o->eval_test_every <= 1000000);
+    if (o->cmd != CMD_TRAIN) FZ_CHECK(o->eval_test_every == 0);
     FZ_CHECK(o->image_c == 1 || o->image_c == 3);
     FZ_CHECK(o->image_h >= 1 && o->image_h <= 4096 && o->image_w >= 1 && o->image_w <= 4096);
     if (!(o->cmd & (CMD_TRAIN | CMD_LABELS)))

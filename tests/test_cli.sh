@@ -338,4 +338,20 @@ expect_error 2 "--epochs: unknown option for plot" -- plot "$P" --out "$tmp/x.pn
 expect_error 2 "$P: unexpected argument (see ffcnn eval --help)" -- eval --model x "$P"
 check '[ ! -e "$tmp/x.png" ]' "no PNG written by a refused plot"
 
+
+# --eval-test-every: the test split's accuracy every N epochs and after the last, in the output
+# and the metrics file, equal to eval's on the model; training is the same as without it.
+ET=(--preset tiny --data "mnist:$DATA" --train-limit 1000 --val-limit 200 --epochs 3 --threads 2 --conv im2col)
+"$FFCNN" train "${ET[@]}" --eval-test-every 2 --out "$tmp/et.ffm" > "$tmp/et.log" 2>&1; status=$?
+"$FFCNN" train "${ET[@]}" --out "$tmp/et0.ffm" > /dev/null 2>&1
+M="$tmp/et.ffm.metrics.jsonl"
+want=$("$FFCNN" eval --model "$tmp/et.ffm" --data "mnist:$DATA" --split test --json | tail -n 1 |
+  sed 's/.*"accuracy_goodness":\([0-9.]*\),"accuracy_linear":\([0-9.]*\).*/"test_acc_goodness":\1,"test_acc_linear":\2}/')
+check '[ $status = 0 ] && [ "$(grep -c "test (reporting only" "$tmp/et.log")" = 2 ] && ! sed -n 1p "$M" | grep -q test_acc && sed -n 2p "$M" | grep -q "\"test_acc_linear\":0\." && [[ "$(sed -n 3p "$M")" == *"$want" ]]' \
+  "--eval-test-every 2 of 3 epochs: epochs 2 and 3, the last = eval's ($want): $(tail -n 1 "$M")"
+sha_of() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed 's/.*"weights_sha256":"\([0-9a-f]*\)".*/\1/'; }
+check '[ "$(sha_of "$tmp/et.ffm")" = "$(sha_of "$tmp/et0.ffm")" ]' "the test evaluation changes no weight"
+expect_error 2 "--eval-test-every: cifar10-jpeg has no test split" -- train --data "cifar10-jpeg:$tmp" --eval-test-every 1 --out "$tmp/x.ffm"
+expect_error 2 "--eval-test-every: -1 is out of range" -- train --eval-test-every -1
+
 summary
