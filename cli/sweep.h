@@ -37,7 +37,8 @@ typedef struct sweep_spec {
 } sweep_spec;
 
 /* Reads a spec from text (path names it in errors: "SPEC:LINE: ..."). Checks the syntax, that
- * every key is a train (or eval) flag that takes a value and may be swept (not --out, --resume, --json,
+ * every key is a train (or eval) flag that takes a value and may be swept (not --out, --resume,
+ * --json,
  * --final-eval, --help), given once, and the grid's size. */
 int sweep_parse(sweep_spec *s, const char *text, const char *path, char *err);
 
