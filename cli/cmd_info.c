@@ -51,6 +51,11 @@ static void print_text(const char *model, const ffcnn_net *net, const char *net_
                plural(c->epochs), (double)c->lr, (unsigned long long)c->seed);
     } else {
         printf("algorithm: ff (Forward-Forward)\n");
+        printf("objective: loss %s, goodness %s, temperature %g, negatives %s (%s)\n",
+               ffcnn_ff_loss_name(c->ff_loss), ffcnn_goodness_name(c->goodness),
+               c->ff_temperature > 0 ? (double)c->ff_temperature : 1.0,
+               ffcnn_negatives_name(c->negatives),
+               ffcnn_config_is_paper_objective(c) ? "the paper's" : "docs/method.md §13");
         printf("labels: set %s, K=%g; %s (train from %d)\n", label_set_name(c->label_kind),
                (double)c->label_k, trained, c->train_from);
         printf("schedule: batch %d, %d epoch%s, lr %g, classifier lr %g%s, seed %llu\n", c->batch,
@@ -118,6 +123,10 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_str("augment", aug);
     json_int("augment_pad", c->augment_pad);
     json_int("augment_flip", c->augment_flip);
+    json_str("ff_loss", ff ? ffcnn_ff_loss_name(c->ff_loss) : NULL);
+    json_str("goodness", ff ? ffcnn_goodness_name(c->goodness) : NULL);
+    json_opt_num("ff_temperature", ff ? (c->ff_temperature > 0 ? c->ff_temperature : 1.0) : -1);
+    json_str("negatives", ff ? ffcnn_negatives_name(c->negatives) : NULL);
     json_key("data");
     fputs("{\"name\":", stdout);
     json_string(stdout, id->name[0] ? id->name : NULL);

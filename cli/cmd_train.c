@@ -139,7 +139,7 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
                          : c->label_kind == FFCNN_LABEL_FOURIER_AUTO ? "fourier (lowest modes)"
                          : c->label_kind == FFCNN_LABEL_MORPH        ? "morph (line morphology)"
                                                                      : "fourier set 1";
-    char net[256], trained[64], head[64] = "", method[160], augment[48] = "", aug[24];
+    char net[256], trained[64], head[64] = "", method[256], augment[48] = "", aug[24];
     ffcnn_config_format_net(c, net, sizeof net);
     ffcnn_augment_format(c, aug, sizeof aug);
     if (c->augment_pad || c->augment_flip) snprintf(augment, sizeof augment, ", augment %s", aug);
@@ -148,9 +148,16 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
         snprintf(method, sizeof method,
                  "backprop baseline (no label in the input; every layer and the head trained end "
                  "to end)");
-    else
+    else if (ffcnn_config_is_paper_objective(c))
         snprintf(method, sizeof method, "labels %s K=%.2f, %s", labels, (double)c->label_k,
                  trained);
+    else
+        snprintf(method, sizeof method,
+                 "labels %s K=%.2f, %s; objective %s, goodness %s, T %g, negatives %s", labels,
+                 (double)c->label_k, trained, ffcnn_ff_loss_name(c->ff_loss),
+                 ffcnn_goodness_name(c->goodness),
+                 c->ff_temperature > 0 ? (double)c->ff_temperature : 1.0,
+                 ffcnn_negatives_name(c->negatives));
     if (c->classifier_lr > 0 && c->algo == FFCNN_ALGO_FF)
         snprintf(head, sizeof head, ", classifier lr %g", (double)c->classifier_lr);
     fprintf(stderr,

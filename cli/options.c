@@ -32,6 +32,10 @@ enum flag_id {
     F_CLASSIFIER_LR,
     F_SEED,
     F_AUGMENT,
+    F_FF_LOSS,
+    F_GOODNESS,
+    F_FF_TEMPERATURE,
+    F_NEGATIVES,
     F_MODEL,
     F_DATA,
     F_SPLIT,
@@ -148,6 +152,24 @@ static const flag_def FLAGS[] = {
      "shifts of -P..P, P 1..8, 4 if not given) | flip\n"
      "(mirrored left-right half the time) | shift-flip[:P]\n"
      "(both); evaluation never augments"},
+    {F_FF_LOSS, "--ff-loss", "L", NET, 1, TEXT,
+     "FF: bce (the paper's: each sample's logit against\n"
+     "its target) | symba (softplus(-(l+ - l-)) on each\n"
+     "image's positive and negative: ranks the true label\n"
+     "first, no threshold) | ce (every label written on\n"
+     "the image, cross-entropy over their goodness: trains\n"
+     "what goodness inference ranks; K+1 copies an image);\n"
+     "docs/method.md §13"},
+    {F_GOODNESS, "--goodness", "G", NET, 1, TEXT,
+     "FF: sum (the paper's: G = sum of squares, theta = N)\n"
+     "| mean (G / N, theta = 1: logits N times smaller);\n"
+     "goodness inference sums the same per layer"},
+    {F_FF_TEMPERATURE, "--ff-temperature", "T", NET, 1, NUM(V_FLOAT, 1e-6, 1e6, cfg.ff_temperature),
+     "FF: the logit is (G - theta) / T (the paper's: 1)"},
+    {F_NEGATIVES, "--negatives", "N", NET, 1, TEXT,
+     "FF: random (the paper's: a wrong label drawn\n"
+     "uniformly) | hard (drawn from the linear head's\n"
+     "softmax over the wrong labels, on the neutral image)"},
     {F_DATA, "--data", "SET[:DIR]", CMD_TRAIN | CMD_EVAL | PICTURE | CMD_LABELS, 0, TEXT,
      "mnist (from data/mnist or $FFCNN_DATA/mnist) | fashion |\n"
      "cifar10 | cifar100 | cifar100-coarse (the binary\n"
@@ -481,6 +503,12 @@ static int apply_flag(cli_opts *o, const flag_def *f, const char *v, char *err) 
         return ffcnn_algo_parse(v, &o->cfg.algo, err);
     case F_AUGMENT:
         return ffcnn_augment_parse(&o->cfg, v, err);
+    case F_FF_LOSS:
+        return ffcnn_ff_loss_parse(v, &o->cfg.ff_loss, err);
+    case F_GOODNESS:
+        return ffcnn_goodness_parse(v, &o->cfg.goodness, err);
+    case F_NEGATIVES:
+        return ffcnn_negatives_parse(v, &o->cfg.negatives, err);
     case F_MODEL:
         o->model = v;
         return FFCNN_OK;
@@ -716,7 +744,8 @@ int parse_args(enum cli_command cmd, int argc, char **argv, cli_opts *o, char *e
         if (!(rc = next_flag(cmd, argc, argv, &i, &f, &v, err)) && f && f->id != F_PRESET)
             rc = apply_flag(o, f, v, err);
     if (rc) return rc;
-    static const int ff_only[] = {F_LABEL_SET, F_LABEL_K, F_TRAIN_FROM, F_CLASSIFIER_LR};
+    static const int ff_only[] = {F_LABEL_SET, F_LABEL_K,  F_TRAIN_FROM,     F_CLASSIFIER_LR,
+                                  F_FF_LOSS,   F_GOODNESS, F_FF_TEMPERATURE, F_NEGATIVES};
     for (size_t k = 0; o->cfg.algo == FFCNN_ALGO_BP && k < sizeof ff_only / sizeof *ff_only; k++)
         if (given[ff_only[k]]) {
             snprintf(err, FFCNN_ERR_LEN,
@@ -781,6 +810,18 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_AUGMENT:
         ffcnn_augment_format(&d->cfg, buf, cap);
+        break;
+    case F_FF_LOSS:
+        snprintf(buf, cap, "%s", ffcnn_ff_loss_name(d->cfg.ff_loss));
+        break;
+    case F_GOODNESS:
+        snprintf(buf, cap, "%s", ffcnn_goodness_name(d->cfg.goodness));
+        break;
+    case F_NEGATIVES:
+        snprintf(buf, cap, "%s", ffcnn_negatives_name(d->cfg.negatives));
+        break;
+    case F_FF_TEMPERATURE:
+        snprintf(buf, cap, "%g", d->cfg.ff_temperature > 0 ? (double)d->cfg.ff_temperature : 1.0);
         break;
     case F_LABEL_SET:
         snprintf(buf, cap, "%s",

@@ -57,6 +57,20 @@ enum ffcnn_layer_kind { FFCNN_LAYER_CONV = 1, FFCNN_LAYER_MAXPOOL = 2 };
  * backpropagation of the head's cross-entropy (docs/method.md §12). */
 enum ffcnn_algo { FFCNN_ALGO_FF = 0, FFCNN_ALGO_BP = 1 };
 
+/* Named variants of the FF objective (docs/method.md §13); the first of each is the paper's.
+ * Loss: BCE on each sample's logit (G - theta) (§4), or SymBa's softplus(-(l+ - l-)) on the
+ * logits of each image's positive and negative copies, which ranks the true label above the
+ * wrong one and has no threshold, or CE: every label written on the image, softmax
+ * cross-entropy over the K logits towards the true label (the objective goodness inference
+ * ranks by; K + 1 copies of each image instead of 3). Goodness: the sum of squares over the layer's N outputs with
+ * theta = N (§4), or their mean with theta = 1 (the same logit divided by N); goodness
+ * inference sums the same quantity over the layers. Negatives: a wrong label drawn uniformly
+ * (§4), or drawn from the linear head's softmax over the wrong labels on the neutral image, so
+ * that the labels the network confuses are the ones it is trained against. */
+enum ffcnn_ff_loss { FFCNN_FF_LOSS_BCE = 0, FFCNN_FF_LOSS_SYMBA = 1, FFCNN_FF_LOSS_CE = 2 };
+enum ffcnn_goodness { FFCNN_GOODNESS_SUM = 0, FFCNN_GOODNESS_MEAN = 1 };
+enum ffcnn_negatives { FFCNN_NEGATIVES_RANDOM = 0, FFCNN_NEGATIVES_HARD = 1 };
+
 typedef struct ffcnn_layer_spec {
     int32_t kind;    /* enum ffcnn_layer_kind */
     int32_t filters; /* conv: output channels; pooling: 0 */
@@ -88,6 +102,12 @@ typedef struct ffcnn_config {
      * draws depend on (seed, epoch, step, position in the batch) alone. Both 0: none. */
     int32_t augment_pad;  /* 0..FFCNN_MAX_AUGMENT_PAD */
     int32_t augment_flip; /* 0 or 1 */
+    /* FF variants (enum ffcnn_ff_loss, ffcnn_goodness, ffcnn_negatives above); the logit is
+     * (G - theta) / ff_temperature, ff_temperature in [1e-6, 1e6], or 0 for 1 (the paper's). */
+    int32_t ff_loss;
+    int32_t goodness;
+    float ff_temperature;
+    int32_t negatives;
 } ffcnn_config;
 
 /* The uniform stack: `layers` conv layers of `filters` filters k x k, no pooling (the
@@ -116,6 +136,16 @@ int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
 #define FFCNN_DEFAULT_AUGMENT_PAD 4
 int ffcnn_augment_parse(ffcnn_config *cfg, const char *text, char *err);
 void ffcnn_augment_format(const ffcnn_config *cfg, char *buf, size_t len);
+/* The variants' names ("bce"/"symba"/"ce", "sum"/"mean", "random"/"hard") and back; FFCNN_EINVAL
+ * naming the flag for another name. */
+const char *ffcnn_ff_loss_name(int v);
+const char *ffcnn_goodness_name(int v);
+const char *ffcnn_negatives_name(int v);
+int ffcnn_ff_loss_parse(const char *name, int32_t *v, char *err);
+int ffcnn_goodness_parse(const char *name, int32_t *v, char *err);
+int ffcnn_negatives_parse(const char *name, int32_t *v, char *err);
+/* Whether cfg uses the paper's objective (no variant above). */
+int ffcnn_config_is_paper_objective(const ffcnn_config *cfg);
 /* "ff" or "bp"; and back (FFCNN_EINVAL for another name). */
 const char *ffcnn_algo_name(int algo);
 int ffcnn_algo_parse(const char *name, int *algo, char *err);

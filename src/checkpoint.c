@@ -19,7 +19,7 @@
 #endif
 
 #define CKPT_MAGIC "FFCNNCKP"
-#define CKPT_VERSION 5u
+#define CKPT_VERSION 6u
 /* version 1: magic 8, version 4, config 60, position 16, metrics 8, n_params 8; version 2
  * adds the conv path of each of FFCNN_MAX_LAYERS layers (one byte each) before n_params;
  * version 3 holds the layer list, the input shape and class count, and the training data's
@@ -28,12 +28,16 @@
  * (int32, 0 or the class count) and that many 64-byte names, NUL-terminated and zero-padded,
  * and gives version 4's reserved field (offset 412) to the augmentation: augment_pad in bits
  * 0-7, augment_flip in bits 8-15, the rest 0. A model with neither names nor augmentation is
- * written as version 4, byte for byte as before, so that earlier builds still read it. */
+ * written as version 4, byte for byte as before, so that earlier builds still read it. Version
+ * 6 is version 5 with a 440-byte header: four int32 fields between the augmentation and the
+ * parameter count hold the FF variants (ff_loss, goodness, ff_temperature as a float, negatives);
+ * it is written only for a model that uses a variant, so the paper's models stay version 4/5. */
 #define CKPT_NAME_BYTES 64u
 #define CKPT_HEADER_BYTES_V1 104u
 #define CKPT_HEADER_BYTES_V2 120u
 #define CKPT_HEADER_BYTES_V3 416u
 #define CKPT_HEADER_BYTES 424u
+#define CKPT_HEADER_BYTES_V6 440u
 
 typedef struct {
     uint8_t *p;
@@ -75,9 +79,26 @@ static int needs_v5(const ffcnn_net *net) {
     return net->n_class_names > 0 || augment_field(&net->cfg) != 0;
 }
 
+/* Version 6 only for a model trained with an FF variant (docs/method.md §13). */
+static int needs_v6(const ffcnn_net *net) {
+    return !ffcnn_config_is_paper_objective(&net->cfg);
+}
+
+static uint32_t file_version(const ffcnn_net *net) {
+    return needs_v6(net) ? 6u : needs_v5(net) ? 5u : 4u;
+}
+
+static uint32_t header_bytes(uint32_t version) {
+    return version == 1   ? CKPT_HEADER_BYTES_V1
+           : version == 2 ? CKPT_HEADER_BYTES_V2
+           : version == 3 ? CKPT_HEADER_BYTES_V3
+           : version >= 6 ? CKPT_HEADER_BYTES_V6
+                          : CKPT_HEADER_BYTES;
+}
+
 static void put_header(writer *w, const ffcnn_net *net) {
     const ffcnn_config *c = &net->cfg;
-    const uint32_t version = needs_v5(net) ? CKPT_VERSION : 4u, header = CKPT_HEADER_BYTES;
+    const uint32_t version = file_version(net), header = header_bytes(version);
     put(w, CKPT_MAGIC, 8);
     put(w, &version, 4), put(w, &header, 4);
     put_i32(w, c->n_layers);
@@ -99,6 +120,10 @@ static void put_header(writer *w, const ffcnn_net *net) {
     put_i32(w, net->data.train_limit), put_i32(w, net->data.val_limit);
     put(w, net->data.fingerprint, sizeof net->data.fingerprint);
     put_i32(w, c->algo), put_i32(w, augment_field(c)); /* version 4: reserved, 0 */
+    if (version >= 6) {
+        put_i32(w, c->ff_loss), put_i32(w, c->goodness), put(w, &c->ff_temperature, 4);
+        put_i32(w, c->negatives);
+    }
     const uint64_t n = net->n_params;
     put(w, &n, 8);
 }
@@ -179,12 +204,12 @@ static int write_model_file(const char *path, const uint8_t *buf, size_t n, char
 /* Version 5's names block (a count of 0 for a model with augmentation and no names; none in
  * version 4). */
 static size_t names_bytes(const ffcnn_net *net) {
-    return needs_v5(net) ? 4 + (size_t)net->n_class_names * CKPT_NAME_BYTES : 0;
+    return file_version(net) >= 5 ? 4 + (size_t)net->n_class_names * CKPT_NAME_BYTES : 0;
 }
 
 int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     const size_t tensor = net->n_params * sizeof(float);
-    const size_t total = CKPT_HEADER_BYTES + 3 * tensor + names_bytes(net) + 4;
+    const size_t total = header_bytes(file_version(net)) + 3 * tensor + names_bytes(net) + 4;
     uint8_t *buf = malloc(total);
     if (!buf) return ff_fail(err, FFCNN_ENOMEM, "%s: out of memory serialising the model", path);
     writer w = {buf, 0};
@@ -192,7 +217,7 @@ int ffcnn_save(const ffcnn_net *net, const char *path, char *err) {
     put(&w, net->params, tensor);
     put(&w, net->adam_m, tensor);
     put(&w, net->adam_v, tensor);
-    if (needs_v5(net)) {
+    if (file_version(net) >= 5) {
         put_i32(&w, net->n_class_names);
         put(&w, net->class_names, (size_t)net->n_class_names * CKPT_NAME_BYTES);
     }
@@ -290,10 +315,7 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
     if (h->version < 1 || h->version > CKPT_VERSION)
         return ff_fail(err, FFCNN_EFORMAT, "%s: model format version %u, this build reads 1 to %u",
                        path, h->version, CKPT_VERSION);
-    h->bytes = h->version == 1   ? CKPT_HEADER_BYTES_V1
-               : h->version == 2 ? CKPT_HEADER_BYTES_V2
-               : h->version == 3 ? CKPT_HEADER_BYTES_V3
-                                 : CKPT_HEADER_BYTES;
+    h->bytes = header_bytes(h->version);
     if (len < h->bytes + 4)
         return ff_fail(err, FFCNN_EFORMAT, "%s: too short for a version %u header", path,
                        h->version);
@@ -331,6 +353,10 @@ static int parse_header(reader *r, size_t len, const char *path, ffcnn_config *c
         c->algo = get_i32(r);
         const int rc = get_augment(r, h->version, c, path, err);
         if (rc) return rc;
+    }
+    if (h->version >= 6) {
+        c->ff_loss = get_i32(r), c->goodness = get_i32(r), get(r, &c->ff_temperature, 4);
+        c->negatives = get_i32(r);
     }
     get(r, &h->n_params, 8);
     char why[FFCNN_ERR_LEN];

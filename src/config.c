@@ -194,6 +194,27 @@ static int validate_layers(const ffcnn_config *c, char *err) {
     return ff_net_dims(c, dims, err);
 }
 
+static int validate_variants(const ffcnn_config *c, char *err) {
+    if (c->ff_loss < FFCNN_FF_LOSS_BCE || c->ff_loss > FFCNN_FF_LOSS_CE)
+        return ff_fail(err, FFCNN_EINVAL, "--ff-loss: %d is not bce (0), symba (1) or ce (2)",
+                       c->ff_loss);
+    if (c->goodness != FFCNN_GOODNESS_SUM && c->goodness != FFCNN_GOODNESS_MEAN)
+        return ff_fail(err, FFCNN_EINVAL, "--goodness: %d is not sum (0) or mean (1)",
+                       c->goodness);
+    if (!(c->ff_temperature == 0.0f ||
+          (c->ff_temperature >= 1e-6f && c->ff_temperature <= 1e6f)))
+        return ff_fail(err, FFCNN_EINVAL, "--ff-temperature: %g is out of range 1e-6..1e6",
+                       (double)c->ff_temperature);
+    if (c->negatives != FFCNN_NEGATIVES_RANDOM && c->negatives != FFCNN_NEGATIVES_HARD)
+        return ff_fail(err, FFCNN_EINVAL, "--negatives: %d is not random (0) or hard (1)",
+                       c->negatives);
+    if (c->ff_loss == FFCNN_FF_LOSS_CE && c->negatives != FFCNN_NEGATIVES_RANDOM)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--negatives: hard has no meaning with --ff-loss ce, which scores every "
+                       "label");
+    return FFCNN_OK;
+}
+
 int ffcnn_config_validate(const ffcnn_config *c, char *err) {
     if (c->channels < 1 || c->channels > 64 || c->height < 1 || c->height > 4096 || c->width < 1 ||
         c->width > 4096)
@@ -229,7 +250,7 @@ int ffcnn_config_validate(const ffcnn_config *c, char *err) {
                        c->augment_pad, FFCNN_MAX_AUGMENT_PAD);
     if (c->augment_flip != 0 && c->augment_flip != 1)
         return ff_fail(err, FFCNN_EINVAL, "--augment: flip %d is not 0 or 1", c->augment_flip);
-    return FFCNN_OK;
+    return validate_variants(c, err);
 }
 
 /* "shift" or "shift-flip", then nothing (the default P) or ":P" with P in 1..max. */
@@ -277,6 +298,49 @@ int ffcnn_algo_parse(const char *name, int *algo, char *err) {
     if (strcmp(name, "ff") == 0) return *algo = FFCNN_ALGO_FF, FFCNN_OK;
     if (strcmp(name, "bp") == 0) return *algo = FFCNN_ALGO_BP, FFCNN_OK;
     return ff_fail(err, FFCNN_EINVAL, "--algo: '%s' is not ff or bp", name);
+}
+
+static const char *const FF_LOSS_NAMES[] = {"bce", "symba", "ce"};
+static const char *const GOODNESS_NAMES[] = {"sum", "mean"};
+static const char *const NEGATIVES_NAMES[] = {"random", "hard"};
+
+static const char *name_of(const char *const *names, int n, int v) {
+    return v >= 0 && v < n ? names[v] : "unknown";
+}
+
+static int parse_name(const char *const *names, int n, const char *flag, const char *name,
+                      int32_t *v, char *err) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0) return *v = i, FFCNN_OK;
+    if (n == 3)
+        return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s, %s or %s", flag, name,
+                       names[0], names[1], names[2]);
+    return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s or %s", flag, name, names[0],
+                   names[1]);
+}
+
+const char *ffcnn_ff_loss_name(int v) {
+    return name_of(FF_LOSS_NAMES, 3, v);
+}
+const char *ffcnn_goodness_name(int v) {
+    return name_of(GOODNESS_NAMES, 2, v);
+}
+const char *ffcnn_negatives_name(int v) {
+    return name_of(NEGATIVES_NAMES, 2, v);
+}
+int ffcnn_ff_loss_parse(const char *name, int32_t *v, char *err) {
+    return parse_name(FF_LOSS_NAMES, 3, "--ff-loss", name, v, err);
+}
+int ffcnn_goodness_parse(const char *name, int32_t *v, char *err) {
+    return parse_name(GOODNESS_NAMES, 2, "--goodness", name, v, err);
+}
+int ffcnn_negatives_parse(const char *name, int32_t *v, char *err) {
+    return parse_name(NEGATIVES_NAMES, 2, "--negatives", name, v, err);
+}
+
+int ffcnn_config_is_paper_objective(const ffcnn_config *c) {
+    return c->ff_loss == FFCNN_FF_LOSS_BCE && c->goodness == FFCNN_GOODNESS_SUM &&
+           (c->ff_temperature == 0.0f || c->ff_temperature == 1.0f) && c->negatives == FFCNN_NEGATIVES_RANDOM;
 }
 
 float ffcnn_lr_at_epoch(const ffcnn_config *c, int e) {

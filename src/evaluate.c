@@ -26,7 +26,8 @@ static int goodness_scores(const ffcnn_net *net, int first_sample, double *g) {
     for (int c = 0; c < net->cfg.classes; c++) {
         g[c] = 0.0;
         for (int i = 0; i < net->n_layers; i++)
-            if (ff_layer_trained(net, i)) g[c] += net->ws.sumsq[i][first_sample + c];
+            if (ff_layer_trained(net, i))
+                g[c] += ff_goodness_scale(net, &net->layer[i]) * net->ws.sumsq[i][first_sample + c];
         if (g[c] > g[arg]) arg = c;
     }
     return arg;

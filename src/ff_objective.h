@@ -26,4 +26,28 @@ double ff_objective(float *coef, ff_layer_metrics *m, const double *goodness, in
 double ff_objective_part(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos,
                          int n_neg, double theta, int batch_samples, int first_part);
 
+/* A layer's objective with the variants of docs/method.md §13: the logit of a sample is
+ * scale * (G - theta) (scale = 1 / temperature, further divided by N for the mean goodness);
+ * loss FFCNN_FF_LOSS_BCE as above, or FFCNN_FF_LOSS_SYMBA: softplus(-(l_pos - l_neg)) for each
+ * pair (positive s, negative n_pos + s), averaged over the batch's batch_samples / 2 pairs; a
+ * pair counts as two correct samples when l_pos > l_neg. SymBa needs n_pos == n_neg. */
+typedef struct ff_objective_spec {
+    int loss; /* enum ffcnn_ff_loss */
+    double theta;
+    double scale;
+} ff_objective_spec;
+
+double ff_objective_spec_part(float *coef, ff_layer_metrics *m, const double *goodness, int n_pos,
+                              int n_neg, const ff_objective_spec *spec, int batch_samples,
+                              int first_part);
+
+/* The label-contrastive loss (FFCNN_FF_LOSS_CE): n images, image s's K labelled copies at
+ * goodness[s K + k]; the loss of an image is the cross-entropy of softmax_k(scale (G_k - theta))
+ * against its label y[s], averaged over the batch's batch_images; coef[s K + k] = 2 dL/dG. An
+ * image counts K correct samples when its true label has the highest goodness, else 0, so that
+ * the discrimination accuracy reads as this layer's own goodness-inference accuracy. */
+double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                            const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                            int batch_images, int first_part);
+
 #endif

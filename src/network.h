@@ -10,6 +10,7 @@
 
 #include "ffcnn.h"
 #include "conv_autotune.h"
+#include "ff_objective.h"
 #include "labels.h"
 #include "layers/layer.h"
 #include "rng.h"
@@ -108,6 +109,17 @@ static inline int ff_layer_feeds_head(const ffcnn_net *net, int i) {
 /* threshold theta = N = C*H*W of the layer's output (docs/method.md §4). */
 static inline double ff_threshold(const ff_layer *l) {
     return (double)l->out_len;
+}
+/* The factor goodness inference gives layer l's sum of squares: 1 for the paper's summed
+ * goodness, 1/N for the mean (docs/method.md §13). */
+static inline double ff_goodness_scale(const ffcnn_net *net, const ff_layer *l) {
+    return net->cfg.goodness == FFCNN_GOODNESS_MEAN ? 1.0 / (double)l->out_len : 1.0;
+}
+/* Layer l's objective: the configured loss on (G - theta) / T, G summed or mean. */
+static inline ff_objective_spec ff_layer_objective(const ffcnn_net *net, const ff_layer *l) {
+    const double T = net->cfg.ff_temperature > 0 ? net->cfg.ff_temperature : 1.0;
+    ff_objective_spec spec = {net->cfg.ff_loss, ff_threshold(l), ff_goodness_scale(net, l) / T};
+    return spec;
 }
 
 /* Parameters of a validated config: every layer's, then the head's. */

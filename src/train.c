@@ -30,11 +30,12 @@ static void build_ff_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
     }
 }
 
-/* The head's gradient on the neutral copies [2B, 3B) of a chunk of B images from a batch of
- * batch_B (docs/method.md §6). */
-static int classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err) {
+/* The head's gradient on the neutral copies [n0, n0 + B) of a chunk of B images from a batch
+ * of batch_B (docs/method.md §6). */
+static int classifier_grad(ffcnn_net *net, int n0, int B, int batch_B, ff_step_metrics *m,
+                           char *err) {
     ff_workspace *ws = &net->ws;
-    ff_net_classifier_logits(net, 2 * B, B);
+    ff_net_classifier_logits(net, n0, B);
     const int K = net->cfg.classes;
     double loss = ff_classifier_cross_entropy_part(ws->dlogits, ws->logits, ws->labels, B, batch_B,
                                                    K, &m->classifier_correct);
@@ -48,7 +49,7 @@ static int classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *
         if (!ff_layer_trained(net, i)) continue;
         const size_t len = net->layer[i].out_len;
         ff_classifier_weight_grad(net->cls_dw + col, ws->dlogits,
-                                  ff_net_head_features(net, i) + (size_t)2 * B * len, B, K, len,
+                                  ff_net_head_features(net, i) + (size_t)n0 * len, B, K, len,
                                   net->cls_in, net->threads);
         col += len;
     }
@@ -61,12 +62,57 @@ static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_ch
                          ff_step_metrics *m, char *err) {
     ff_workspace *ws = &net->ws;
     const ff_layer *l = &net->layer[i];
-    double loss = ff_objective_part(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B,
-                                    ff_threshold(l), 2 * batch_B, first_chunk);
+    const ff_objective_spec spec = ff_layer_objective(net, l);
+    double loss = ff_objective_spec_part(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B,
+                                         &spec, 2 * batch_B, first_chunk);
     if (!isfinite(loss))
         return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
                        (long long)net->adam_t + 1);
     return ff_net_weight_grad(net, i, 2 * B, err);
+}
+
+/* The wrong label whose softmax mass over the wrong labels of logits z (K of them, true label
+ * y) first reaches u in [0, 1). */
+static uint8_t draw_from_softmax(const float *z, int K, int y, float u) {
+    float zmax = -INFINITY;
+    for (int k = 0; k < K; k++)
+        if (k != y && z[k] > zmax) zmax = z[k];
+    double p[FFCNN_MAX_CLASSES], total = 0.0;
+    for (int k = 0; k < K; k++) total += p[k] = k == y ? 0.0 : exp((double)(z[k] - zmax));
+    double acc = 0.0;
+    int last = y == K - 1 ? K - 2 : K - 1; /* rounding never leaves u unclaimed */
+    for (int k = 0; k < K; k++) {
+        if (k == y) continue;
+        acc += p[k] / total;
+        if (u < acc) return (uint8_t)k;
+    }
+    return (uint8_t)last;
+}
+
+/* --negatives hard (docs/method.md §13): runs the chunk's neutral copies [2c, 3c) through the
+ * network and the head, then overlays on each negative slot c + s a wrong label drawn from the
+ * head's softmax over the wrong labels. The draws come from (seed, epoch, step, position in the
+ * batch) alone, so chunking and threads do not change them; the uniform negatives are unused. */
+static int hard_negatives(ffcnn_net *net, int c0, int c, char *err) {
+    ff_workspace *ws = &net->ws;
+    for (int i = 0; i < net->n_layers; i++) {
+        const int rc = ff_net_forward_range(net, i, 2 * c, c, err);
+        if (rc) return rc;
+    }
+    ff_net_classifier_logits(net, 2 * c, c);
+    ff_rng rng;
+    ff_rng_stream(&rng, net->cfg.seed, FF_STREAM_HARD_NEGATIVES, (uint64_t)net->epochs_done,
+                  (uint64_t)net->step_in_epoch);
+    for (int s = 0; s < c0; s++) ff_rng_uniform(&rng);
+    const int K = net->cfg.classes;
+    const size_t len = net->labels.len;
+    for (int s = 0; s < c; s++) {
+        const uint8_t neg = draw_from_softmax(ws->logits + (size_t)s * K, K, ws->labels[s],
+                                              ff_rng_uniform(&rng));
+        ff_label_overlay(ws->input + (size_t)(c + s) * len, ws->image + (size_t)s * len,
+                         &net->labels, neg);
+    }
+    return FFCNN_OK;
 }
 
 /* The gradients of images [c0, c0 + c) of a batch of B: every trained layer's and the head's. */
@@ -76,12 +122,56 @@ static int chunk_gradients(ffcnn_net *net, const ffcnn_dataset *ds, const int32_
     int rc = ff_net_reserve(net, 3 * c, err);
     if (rc) return rc;
     build_ff_batch(net, ds, rows + c0, neg_labels + c0, aug ? aug + c0 : NULL, c);
+    if (net->cfg.negatives == FFCNN_NEGATIVES_HARD) rc = hard_negatives(net, c0, c, err);
     for (int i = 0; i < net->n_layers && !rc; i++) {
         rc = ff_net_forward(net, i, 3 * c, err);
         /* layers before train_from keep their init: docs/method.md §4 */
         if (!rc && ff_layer_trained(net, i)) rc = ff_layer_grad(net, i, c, B, first, m, err);
     }
-    return rc ? rc : classifier_grad(net, c, B, m, err);
+    return rc ? rc : classifier_grad(net, 2 * c, c, B, m, err);
+}
+
+/* --ff-loss ce (docs/method.md §13): image s of the chunk in slots [s K, s K + K) with each of
+ * the K labels, its neutral copy at K c + s. */
+static void build_ce_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                           const ff_augment *aug, int c) {
+    ff_workspace *ws = &net->ws;
+    const size_t len = net->labels.len;
+    const int K = net->cfg.classes;
+    for (int s = 0; s < c; s++) {
+        ff_net_load_image(net, ds, rows[s], s, aug ? &aug[s] : NULL);
+        const float *img = ws->image + (size_t)s * len;
+        ws->labels[s] = ds->labels[rows[s]];
+        for (int k = 0; k < K; k++)
+            ff_label_overlay(ws->input + (size_t)(s * K + k) * len, img, &net->labels, k);
+        ff_label_overlay(ws->input + (size_t)(K * c + s) * len, img, &net->labels,
+                         FF_NEUTRAL_LABEL);
+    }
+}
+
+/* The same as chunk_gradients for the label-contrastive loss: every label's copy is scored,
+ * and each layer's softmax over its K goodness logits is trained towards the true label. */
+static int chunk_gradients_ce(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                              const ff_augment *aug, int c0, int c, int B, int first,
+                              ff_step_metrics *m, char *err) {
+    const int K = net->cfg.classes;
+    int rc = ff_net_reserve(net, (K + 1) * c, err);
+    if (rc) return rc;
+    build_ce_batch(net, ds, rows + c0, aug ? aug + c0 : NULL, c);
+    ff_workspace *ws = &net->ws;
+    for (int i = 0; i < net->n_layers && !rc; i++) {
+        rc = ff_net_forward(net, i, (K + 1) * c, err);
+        if (rc || !ff_layer_trained(net, i)) continue;
+        const ff_layer *l = &net->layer[i];
+        const ff_objective_spec spec = ff_layer_objective(net, l);
+        const double loss = ff_objective_ce_part(ws->coef[i], &m->layer[l->conv_index],
+                                                 ws->sumsq[i], ws->labels, c, K, &spec, B, first);
+        if (!isfinite(loss))
+            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
+                           (long long)net->adam_t + 1);
+        rc = ff_net_weight_grad(net, i, K * c, err);
+    }
+    return rc ? rc : classifier_grad(net, K * c, c, B, m, err);
 }
 
 /* The statistics of one step that data-parallel replicas sum (ffcnn_net_set_shard's reduce): per
@@ -153,7 +243,9 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     int rc = FFCNN_OK;
     for (int c0 = lo; c0 < hi && !rc; c0 += C) {
         const int c = hi - c0 < C ? hi - c0 : C;
-        rc = chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, c0 == lo, m, err);
+        rc = net->cfg.ff_loss == FFCNN_FF_LOSS_CE
+                 ? chunk_gradients_ce(net, ds, rows, aug, c0, c, B, c0 == lo, m, err)
+                 : chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, c0 == lo, m, err);
         if (!rc && C < n) rc = ff_net_accumulate_grads(net, c0 == lo, err);
     }
     if (!rc && C < n) ff_net_take_accumulated(net);

@@ -39,6 +39,118 @@ static void test_objective_hand_values(void) {
     CHECK(isfinite(coef[0]) && isfinite(coef[1]), "saturated coefficients finite");
 }
 
+/* The loss of the batch for goodness g (a copy), for finite differences. */
+static double spec_loss(const double *g, int n, const ff_objective_spec *spec) {
+    float coef[8];
+    ff_layer_metrics m = {0};
+    return ff_objective_spec_part(coef, &m, g, n / 2, n / 2, spec, n, 1);
+}
+
+/* docs/method.md §13's variants: hand values, and coef = 2 dL/dG by central differences. */
+static void test_objective_variants(void) {
+    const double g[4] = {101.0, 98.0, 103.0, 96.0};
+    float coef[4];
+    ff_layer_metrics m = {0};
+    /* SymBa on pairs (101, 103) and (98, 96) at scale 0.5: d = -1 and +1 */
+    const ff_objective_spec symba = {FFCNN_FF_LOSS_SYMBA, 100.0, 0.5};
+    double loss = ff_objective_spec_part(coef, &m, g, 2, 2, &symba, 4, 1);
+    CHECK_CLOSE(loss, (ff_softplus(1.0) + ff_softplus(-1.0)) / 2.0, 1e-12, "SymBa mean over pairs");
+    CHECK(m.correct == 2 && m.samples == 4, "SymBa: one pair of two ranked right");
+    const double s1 = 1.0 / (1.0 + exp(-1.0)); /* sigma(-d) for d = -1 */
+    CHECK_CLOSE(coef[0], -2.0 * 0.5 * s1 / 2.0, 1e-6, "SymBa coef of positive 1");
+    CHECK_CLOSE(coef[2], 2.0 * 0.5 * s1 / 2.0, 1e-6, "SymBa coef of negative 1");
+    /* BCE at scale 1/100 (the mean goodness of a layer of N = 100, theta = N): logits 0.01.. */
+    const ff_objective_spec mean_bce = {FFCNN_FF_LOSS_BCE, 100.0, 0.01};
+    loss = ff_objective_spec_part(coef, &m, g, 2, 2, &mean_bce, 4, 1);
+    CHECK_CLOSE(loss,
+                (ff_softplus(-0.01) + ff_softplus(0.02) + ff_softplus(0.03) + ff_softplus(-0.04)) /
+                    4.0,
+                1e-12, "BCE on the mean goodness");
+    const ff_objective_spec specs[3] = {mean_bce, symba, {FFCNN_FF_LOSS_SYMBA, 0.0, 0.003}};
+    for (int k = 0; k < 3; k++) {
+        ff_objective_spec_part(coef, &m, g, 2, 2, &specs[k], 4, 1);
+        for (int s = 0; s < 4; s++) {
+            double gp[4], gm[4];
+            memcpy(gp, g, sizeof gp), memcpy(gm, g, sizeof gm);
+            gp[s] += 1e-4, gm[s] -= 1e-4;
+            const double fd = (spec_loss(gp, 4, &specs[k]) - spec_loss(gm, 4, &specs[k])) / 2e-4;
+            CHECK(fabs(coef[s] / 2.0 - fd) < 1e-6, "variant %d: coef/2 %g = dL/dG %g of sample %d",
+                  k, coef[s] / 2.0, fd, s);
+        }
+    }
+    /* a large scale saturates without overflow */
+    const ff_objective_spec sharp = {FFCNN_FF_LOSS_SYMBA, 0.0, 1e6};
+    loss = ff_objective_spec_part(coef, &m, g, 2, 2, &sharp, 4, 1);
+    CHECK(isfinite(loss) && isfinite(coef[0]) && isfinite(coef[1]), "saturated SymBa finite");
+}
+
+/* The label-contrastive loss: hand values for one image of 3 labels, and coef = 2 dL/dG. */
+static double ce_loss(const double *g, const uint8_t *y, int n, int K, double scale) {
+    float coef[16];
+    ff_layer_metrics m = {0};
+    const ff_objective_spec spec = {FFCNN_FF_LOSS_CE, 7.0, scale};
+    return ff_objective_ce_part(coef, &m, g, y, n, K, &spec, n, 1);
+}
+
+static void test_objective_ce(void) {
+    /* two images, 3 labels: image 0 true label 2, image 1 true label 0 */
+    const double g[6] = {1.0, 2.0, 4.0, 3.0, 5.0, 0.0};
+    const uint8_t y[2] = {2, 0};
+    float coef[6];
+    ff_layer_metrics m = {0};
+    const ff_objective_spec spec = {FFCNN_FF_LOSS_CE, 7.0, 0.5};
+    const double loss = ff_objective_ce_part(coef, &m, g, y, 2, 3, &spec, 2, 1);
+    const double z0 = exp(0.5) + exp(1.0) + exp(2.0), z1 = exp(1.5) + exp(2.5) + exp(0.0);
+    CHECK_CLOSE(loss, ((log(z0) - 2.0) + (log(z1) - 1.5)) / 2.0, 1e-12, "CE by hand");
+    CHECK(m.correct == 3 && m.samples == 6, "image 0 ranked right (3 samples), image 1 not");
+    CHECK_CLOSE(coef[2], 2.0 * 0.5 * (exp(2.0) / z0 - 1.0) / 2.0, 1e-6, "coef of the true label");
+    for (int s = 0; s < 6; s++) {
+        double gp[6], gm[6];
+        memcpy(gp, g, sizeof gp), memcpy(gm, g, sizeof gm);
+        gp[s] += 1e-5, gm[s] -= 1e-5;
+        const double fd = (ce_loss(gp, y, 2, 3, 0.5) - ce_loss(gm, y, 2, 3, 0.5)) / 2e-5;
+        CHECK(fabs(coef[s] / 2.0 - fd) < 1e-6, "CE: coef/2 %g = dL/dG %g of copy %d",
+              coef[s] / 2.0, fd, s);
+    }
+    const double big[3] = {0.0, 1e7, -1e7};
+    const uint8_t y0[1] = {0};
+    CHECK(isfinite(ce_loss(big, y0, 1, 3, 1.0)), "CE with goodness 1e7 apart stays finite");
+}
+
+/* The variants' flags: names both ways, the paper's objective as every preset's. */
+static void test_variant_settings(void) {
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN];
+    const char *presets[] = {"default", "paper", "cifar10", "tiny"};
+    for (int i = 0; i < 4; i++) {
+        ffcnn_config_preset(&c, presets[i], err);
+        CHECK(ffcnn_config_is_paper_objective(&c), "preset %s: the paper's objective", presets[i]);
+    }
+    int32_t v = -1;
+    CHECK(ffcnn_ff_loss_parse("symba", &v, err) == 0 && v == FFCNN_FF_LOSS_SYMBA &&
+              !strcmp(ffcnn_ff_loss_name(v), "symba"),
+          "symba both ways");
+    CHECK(ffcnn_goodness_parse("mean", &v, err) == 0 && v == FFCNN_GOODNESS_MEAN, "mean");
+    CHECK(ffcnn_negatives_parse("hard", &v, err) == 0 && v == FFCNN_NEGATIVES_HARD, "hard");
+    CHECK(ffcnn_ff_loss_parse("ce", &v, err) == 0 && v == FFCNN_FF_LOSS_CE, "ce");
+    ffcnn_config_default(&c);
+    c.ff_loss = FFCNN_FF_LOSS_CE, c.negatives = FFCNN_NEGATIVES_HARD;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--negatives"),
+          "ce with hard negatives refused: %s", err);
+    CHECK(ffcnn_negatives_parse("easy", &v, err) == FFCNN_EINVAL && strstr(err, "--negatives"),
+          "bad name refused naming the flag: %s", err);
+    ffcnn_config_default(&c);
+    c.ff_temperature = 0.25f;
+    CHECK(ffcnn_config_validate(&c, err) == 0 && !ffcnn_config_is_paper_objective(&c),
+          "a temperature is a variant");
+    c.ff_temperature = -1.0f;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--ff-temperature"),
+          "negative temperature refused: %s", err);
+    c.ff_temperature = 0.0f, c.goodness = 2;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--goodness"),
+          "unknown goodness refused: %s", err);
+}
+
 static void test_adam_hand_values(void) {
     float p = 1.0f, g = 0.5f, m = 0.0f, v = 0.0f;
     ff_adam_step(&p, &g, &m, &v, 1, 0.1f, 1, 1);
@@ -136,6 +248,9 @@ static void test_net_specs(void) {
 int main(void) {
     test_softplus();
     test_objective_hand_values();
+    test_objective_variants();
+    test_objective_ce();
+    test_variant_settings();
     test_adam_hand_values();
     test_schedule();
     test_presets();

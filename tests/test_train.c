@@ -392,10 +392,20 @@ static void test_data_identity(void) {
 /* A batch taken in chunks (ffcnn_net_set_chunk) gives the batch's gradient: every layer's and
  * the head's, with uneven chunks (10 images as 4 + 4 + 2), on both conv paths, the per-sample
  * objective and cross-entropy normalised by the whole batch. The losses reported add up too. */
-static void test_chunked_batch(int path) {
+/* docs/method.md §13's variants: 0 the paper's objective, 1 SymBa on the mean goodness at
+ * T 0.25 with hard negatives, 2 the label-contrastive CE. */
+static void set_variant(ffcnn_config *c, int variant) {
+    c->ff_loss = variant == 1 ? FFCNN_FF_LOSS_SYMBA : variant == 2 ? FFCNN_FF_LOSS_CE : 0;
+    c->goodness = variant ? FFCNN_GOODNESS_MEAN : FFCNN_GOODNESS_SUM;
+    c->ff_temperature = variant ? 0.25f : 0.0f;
+    c->negatives = variant == 1 ? FFCNN_NEGATIVES_HARD : FFCNN_NEGATIVES_RANDOM;
+}
+
+static void test_chunked_batch(int path, int variant) {
     ffcnn_config c = tiny_config();
     ffcnn_config_parse_net(&c, "c4k3 c5k3 p2 c6k3", NULL);
     c.batch = 10;
+    set_variant(&c, variant);
     ffcnn_dataset ds = make_data(10);
     const int32_t rows[10] = {3, 1, 4, 0, 5, 9, 2, 6, 8, 7};
     const uint8_t neg[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0};
@@ -422,8 +432,8 @@ static void test_chunked_batch(int path) {
         worst = fmax(worst, fabs(whole->grads[k] - parts->grads[k]));
     }
     CHECK(gmax > 0 && worst <= 1e-5 * gmax,
-          "%s: chunked gradient differs by %.3g (largest element %.3g)",
-          path == FFCNN_CONV_FFT ? "fft" : "im2col", worst, gmax);
+          "%s, variant %d: chunked gradient differs by %.3g (largest element %.3g)",
+          path == FFCNN_CONV_FFT ? "fft" : "im2col", variant, worst, gmax);
     for (int l = 0; l < whole->n_ff; l++)
         CHECK(fabs(mw.layer[l].loss_sum - mp.layer[l].loss_sum) <=
                       1e-9 * fmax(1.0, fabs(mw.layer[l].loss_sum)) &&
@@ -440,15 +450,6 @@ static void test_chunked_batch(int path) {
     ffcnn_dataset_free(&ds);
 }
 
-/* ---- augmentation (ffcnn_config's augment_pad and augment_flip) ---- */
-
-static ffcnn_config augment_config(int algo, int pad, int flip) {
-    ffcnn_config c = tiny_config();
-    c.algo = algo;
-    c.augment_pad = pad, c.augment_flip = flip;
-    return c;
-}
-
 /* should_stop that stops before step `at` of the epoch it is given to. */
 typedef struct stop_at {
     int calls, at;
@@ -458,6 +459,79 @@ static int stop_now(void *user) {
     stop_at *s = user;
     return s->calls++ >= s->at;
 }
+
+/* --negatives hard: with a head whose logit for class 5 dominates, every image not of class 5
+ * gets 5 as its negative label; the images of class 5 get some other label. */
+static void test_hard_negatives_follow_head(void) {
+    ffcnn_config c = tiny_config();
+    c.batch = 10;
+    set_variant(&c, 1);
+    ffcnn_dataset ds = make_data(10); /* labels 0..9 */
+    const int32_t rows[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    const uint8_t neg[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0}; /* unused by hard negatives */
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net_create(&net, &c, 1, err);
+    for (size_t j = 0; j < net->cls_in; j++) net->cls_w[5 * net->cls_in + j] = 1.0f;
+    ff_step_metrics m;
+    memset(&m, 0, sizeof m);
+    CHECK(ff_train_step(net, &ds, rows, neg, NULL, 10, 1e-3f, &m, err) == FFCNN_OK, "step: %s",
+          err);
+    const size_t len = net->labels.len;
+    float *want = malloc(sizeof(float) * len);
+    int ok = 1, other = 1;
+    for (int s = 0; s < 10; s++) {
+        const float *img = net->ws.image + (size_t)s * len;
+        const float *got = net->ws.input + (size_t)(10 + s) * len;
+        ff_label_overlay(want, img, &net->labels, 5);
+        const int is5 = memcmp(want, got, sizeof(float) * len) == 0;
+        if (s != 5) ok &= is5;
+        if (s == 5) other = !is5;
+    }
+    CHECK(ok, "hard negatives: the head's favourite wrong label, 5, for every image not of 5");
+    CHECK(other, "hard negatives: the image of class 5 gets another label");
+    free(want);
+    ffcnn_net_free(net);
+    ffcnn_dataset_free(&ds);
+}
+
+/* Each variant is deterministic, survives save, load and resume bit for bit (the hard
+ * negatives' draws are keyed by epoch and step), and changes what is learnt. */
+static void test_variant_resume(int variant) {
+    ffcnn_dataset ds = make_data(44);
+    ffcnn_config c = tiny_config(), paper = tiny_config();
+    set_variant(&c, variant);
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *a = train(&c, &ds, 2, 2), *p = train(&paper, &ds, 2, 2), *b = train(&c, &ds, 1, 2);
+    ffcnn_net *resumed = NULL;
+    stop_at stop = {0, 3};
+    const ffcnn_train_hooks hooks = {NULL, NULL, stop_now, &stop};
+    CHECK(b && ffcnn_train_epoch(b, &ds, NULL, &hooks, NULL, err) == FFCNN_EINTERRUPTED,
+          "variant %d: interrupted: %s", variant, err);
+    CHECK(b && ffcnn_save(b, MODEL, err) == 0 && ffcnn_load(&resumed, MODEL, 2, err) == 0,
+          "variant %d: save and load: %s", variant, err);
+    const ffcnn_config *rc = resumed ? ffcnn_net_config(resumed) : NULL;
+    CHECK(rc && rc->ff_loss == c.ff_loss && rc->goodness == c.goodness &&
+              rc->ff_temperature == c.ff_temperature && rc->negatives == c.negatives,
+          "variant %d: the model file keeps the variant", variant);
+    CHECK(resumed && ffcnn_train_epoch(resumed, &ds, NULL, NULL, NULL, err) == 0 && a &&
+              same_state(a, resumed),
+          "variant %d: interrupted and resumed == uninterrupted: %s", variant, err);
+    CHECK(a && p && memcmp(a->params, p->params, a->n_params * sizeof(float)) != 0,
+          "variant %d: changes the weights", variant);
+    ffcnn_net_free(a), ffcnn_net_free(p), ffcnn_net_free(b), ffcnn_net_free(resumed);
+    ffcnn_dataset_free(&ds);
+}
+
+/* ---- augmentation (ffcnn_config's augment_pad and augment_flip) ---- */
+
+static ffcnn_config augment_config(int algo, int pad, int flip) {
+    ffcnn_config c = tiny_config();
+    c.algo = algo;
+    c.augment_pad = pad, c.augment_flip = flip;
+    return c;
+}
+
 
 /* With augmentation, a run interrupted mid-epoch, saved, loaded and finished gives the bits of
  * the uninterrupted run; and augmentation changes what is learnt. */
@@ -806,8 +880,13 @@ int main(void) {
     test_model_versions_and_paths();
     test_pooling_and_widths();
     test_data_identity();
-    test_chunked_batch(FFCNN_CONV_IM2COL);
-    test_chunked_batch(FFCNN_CONV_FFT);
+    for (int v = 0; v < 3; v++) {
+        test_chunked_batch(FFCNN_CONV_IM2COL, v);
+        test_chunked_batch(FFCNN_CONV_FFT, v);
+    }
+    test_hard_negatives_follow_head();
+    test_variant_resume(1);
+    test_variant_resume(2);
     test_augment_config();
     test_augment_draws();
     test_augment_batch_ff();

@@ -82,11 +82,14 @@ _LABEL_KINDS = {v: k for k, v in _LABEL_SETS.items()}
 _ALGOS = {0: "ff", 1: "bp"}
 _MODES = {"goodness": 1, "linear": 2, "both": 3}
 _CONV = {"auto": 0, "im2col": 1, "fft": 2}
-_FF_ONLY = ("label_set", "label_k", "train_from", "classifier_lr")
+_VARIANTS = ("ff_loss", "goodness", "negatives")  # named FF variants (docs/method.md §13)
+_FF_ONLY = ("label_set", "label_k", "train_from", "classifier_lr", "ff_loss", "goodness",
+            "ff_temperature", "negatives")
 _UNIFORM = ("layers", "filters", "kernel")
 _SETTINGS = ("net", "layers", "filters", "kernel", "algo", "label_set", "label_k", "train_from",
-             "batch", "epochs", "lr", "classifier_lr", "seed", "augment", "classes", "channels",
-             "height", "width")
+             "batch", "epochs", "lr", "classifier_lr", "ff_loss", "goodness", "ff_temperature",
+             "negatives", "seed", "augment", "classes", "channels", "height", "width")
+_TEMPERATURE = (1e-6, 1e6)  # ff_temperature's range (the paper's: 1)
 
 
 def presets():
@@ -140,10 +143,22 @@ class Config:
       label_k       label intensity in (0, 1)
       train_from    first trained conv layer, 1-based
       batch, epochs, lr, classifier_lr (0: lr's), seed
+      ff_loss       FF objective (docs/method.md §13): "bce" (the paper's: each sample's logit
+                    against its target) or "symba" (softplus(-(l+ - l-)) on each image's
+                    positive and negative copies: ranks the true label first, no threshold)
+      goodness      "sum" (the paper's: sum of squares, theta = N) or "mean" (divided by the
+                    layer's N outputs, theta = 1); goodness inference sums the same per layer
+      ff_temperature  T in 1e-6..1e6: the logit is (G - theta) / T (the paper's: 1)
+      negatives     "random" (the paper's: a wrong label drawn uniformly) or "hard" (drawn from
+                    the linear head's softmax over the wrong labels, on the neutral image)
       augment       "none", "flip", "shift[:P]", "shift-flip[:P]"
       classes       class count (2..100); other than 10 and no label_set: "fourier"
       channels, height, width   input shape; a fresh Net takes it from the data it is fitted to
                     unless given here
+
+    label_set, label_k, train_from, classifier_lr and the FF variants (ff_loss, goodness,
+    ff_temperature, negatives) apply to algo "ff" only. A model that uses a variant is saved as
+    model format version 6 (docs/checkpoint-format.md), which builds before it do not read.
 
     A bad setting raises ValueError with the library's message. Read settings as attributes
     (cfg.batch, cfg.net, cfg.input_shape); cfg.replace(**changes) gives a new Config;
@@ -195,6 +210,19 @@ class Config:
                 c[k] = _int(k, s[k], 0, 2**31 - 1)
         if "seed" in s:
             c["seed"] = _int("seed", s["seed"], 0, 2**64 - 1)
+        for k in _VARIANTS:
+            if k in s:
+                if not isinstance(s[k], str):
+                    names = " or ".join(_ffcnn.variant_name(k, v) for v in (0, 1))
+                    raise ValueError(f"{k}: {s[k]!r} is not {names}")
+                c[k] = _ffcnn.parse_variant(k, s[k])  # the library's message names the flag
+        if "ff_temperature" in s:
+            t = _num("ff_temperature", s["ff_temperature"])
+            if not _TEMPERATURE[0] <= t <= _TEMPERATURE[1]:
+                raise ValueError(f"ff_temperature: {t:g} is out of range 1e-6..1e6 (the "
+                                 "paper's is 1)")
+            t = float(np.float32(t))
+            c["ff_temperature"] = 0.0 if t == 1.0 else t  # the library's 0: the paper's 1
         if "augment" in s:
             if not isinstance(s["augment"], str):
                 raise ValueError(f"augment: {s['augment']!r} is not none, flip, shift[:P] or "
@@ -218,6 +246,8 @@ class Config:
     def _from_c(cls, c):
         self = cls.__new__(cls)
         self._c = dict(c)
+        if self._c["ff_temperature"] == 1.0:  # the same objective as the library's 0
+            self._c["ff_temperature"] = 0.0
         self._preset = "default"
         self._settings = self.to_dict()
         return self
@@ -250,7 +280,9 @@ class Config:
             d.update(label_set=self.label_set, label_k=self.label_k, train_from=self.train_from)
         d.update(batch=self.batch, epochs=self.epochs, lr=self.lr)
         if c["algo"] == 0:
-            d["classifier_lr"] = self.classifier_lr
+            d.update(classifier_lr=self.classifier_lr, ff_loss=self.ff_loss,
+                     goodness=self.goodness, ff_temperature=self.ff_temperature,
+                     negatives=self.negatives)
         d.update(seed=self.seed, augment=self.augment, classes=self.classes,
                  channels=self.channels, height=self.height, width=self.width)
         return d
@@ -268,6 +300,16 @@ class Config:
     lr = property(lambda self: _f32(self._c["lr"]))
     classifier_lr = property(lambda self: _f32(self._c["classifier_lr"]))
     seed = property(lambda self: self._c["seed"])
+    ff_loss = property(lambda self: _ffcnn.variant_name("ff_loss", self._c["ff_loss"]),
+                       doc='the FF loss: "bce" (the paper\'s) or "symba"')
+    goodness = property(lambda self: _ffcnn.variant_name("goodness", self._c["goodness"]),
+                        doc='the goodness: "sum" (the paper\'s) or "mean"')
+    ff_temperature = property(lambda self: _f32(self._c["ff_temperature"] or 1.0),
+                              doc="T of the logit (G - theta) / T (the paper's: 1)")
+    negatives = property(lambda self: _ffcnn.variant_name("negatives", self._c["negatives"]),
+                         doc='the negative labels: "random" (the paper\'s) or "hard"')
+    paper_objective = property(lambda self: _ffcnn.is_paper_objective(self._c),
+                               doc="True when no FF variant is in use (the paper's objective)")
     augment = property(lambda self: _ffcnn.format_augment(self._c["augment_pad"],
                                                           self._c["augment_flip"]))
     classes = property(lambda self: self._c["classes"])

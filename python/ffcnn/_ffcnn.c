@@ -88,7 +88,11 @@ static int dict_to_config(PyObject *d, ffcnn_config *c) {
         dict_int(d, "epochs", 0, INT32_MAX, &c->epochs) || dict_float(d, "lr", &c->lr) ||
         dict_float(d, "classifier_lr", &c->classifier_lr) || dict_int(d, "algo", 0, 1, &c->algo) ||
         dict_int(d, "augment_pad", 0, 1 << 20, &c->augment_pad) ||
-        dict_int(d, "augment_flip", 0, 1, &c->augment_flip))
+        dict_int(d, "augment_flip", 0, 1, &c->augment_flip) ||
+        dict_int(d, "ff_loss", 0, 100, &c->ff_loss) ||
+        dict_int(d, "goodness", 0, 100, &c->goodness) ||
+        dict_float(d, "ff_temperature", &c->ff_temperature) ||
+        dict_int(d, "negatives", 0, 100, &c->negatives))
         return -1;
     PyObject *seed = PyDict_GetItemString(d, "seed");
     if (!seed) return PyErr_SetString(PyExc_ValueError, "config: 'seed' missing"), -1;
@@ -110,14 +114,70 @@ static PyObject *config_to_dict(const ffcnn_config *c) {
         if (!t) return Py_DECREF(layers), NULL;
         PyList_SET_ITEM(layers, i, t);
     }
-    return Py_BuildValue("{s:N,s:i,s:i,s:i,s:i,s:i,s:d,s:i,s:i,s:i,s:d,s:K,s:d,s:i,s:i,s:i}",
-                         "layers", layers, "channels", (int)c->channels, "height", (int)c->height,
-                         "width", (int)c->width, "classes", (int)c->classes, "label_kind",
-                         (int)c->label_kind, "label_k", (double)c->label_k, "train_from",
-                         (int)c->train_from, "batch", (int)c->batch, "epochs", (int)c->epochs, "lr",
-                         (double)c->lr, "seed", (unsigned long long)c->seed, "classifier_lr",
-                         (double)c->classifier_lr, "algo", (int)c->algo, "augment_pad",
-                         (int)c->augment_pad, "augment_flip", (int)c->augment_flip);
+    return Py_BuildValue(
+        "{s:N,s:i,s:i,s:i,s:i,s:i,s:d,s:i,s:i,s:i,s:d,s:K,s:d,s:i,s:i,s:i,s:i,s:i,s:d,s:i}",
+        "layers", layers, "channels", (int)c->channels, "height", (int)c->height, "width",
+        (int)c->width, "classes", (int)c->classes, "label_kind", (int)c->label_kind, "label_k",
+        (double)c->label_k, "train_from", (int)c->train_from, "batch", (int)c->batch, "epochs",
+        (int)c->epochs, "lr", (double)c->lr, "seed", (unsigned long long)c->seed, "classifier_lr",
+        (double)c->classifier_lr, "algo", (int)c->algo, "augment_pad", (int)c->augment_pad,
+        "augment_flip", (int)c->augment_flip, "ff_loss", (int)c->ff_loss, "goodness",
+        (int)c->goodness, "ff_temperature", (double)c->ff_temperature, "negatives",
+        (int)c->negatives);
+}
+
+/* The FF variants' settings (docs/method.md §13): the library's names and parsers, by the
+ * config dict's key. */
+typedef struct variant_setting {
+    const char *key;
+    const char *(*name)(int v);
+    int (*parse)(const char *name, int32_t *v, char *err);
+} variant_setting;
+
+static const variant_setting VARIANTS[] = {
+    {"ff_loss", ffcnn_ff_loss_name, ffcnn_ff_loss_parse},
+    {"goodness", ffcnn_goodness_name, ffcnn_goodness_parse},
+    {"negatives", ffcnn_negatives_name, ffcnn_negatives_parse},
+};
+
+static const variant_setting *variant_of(const char *key) {
+    for (size_t i = 0; i < sizeof VARIANTS / sizeof *VARIANTS; i++)
+        if (strcmp(key, VARIANTS[i].key) == 0) return &VARIANTS[i];
+    PyErr_Format(PyExc_ValueError, "%s: not an FF variant setting (ff_loss, goodness, negatives)",
+                 key);
+    return NULL;
+}
+
+/* parse_variant(key, name) -> int: the library's value of a variant's name; ValueError with the
+ * library's message naming the flag for another name. */
+static PyObject *py_parse_variant(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *key, *name;
+    char err[FFCNN_ERR_LEN] = "";
+    if (!PyArg_ParseTuple(args, "ss", &key, &name)) return NULL;
+    const variant_setting *v = variant_of(key);
+    if (!v) return NULL;
+    int32_t value = 0;
+    const int rc = v->parse(name, &value, err);
+    return rc ? raise_status(rc, err) : PyLong_FromLong(value);
+}
+
+/* variant_name(key, value) -> str ("unknown" for a value out of range). */
+static PyObject *py_variant_name(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *key;
+    int value;
+    if (!PyArg_ParseTuple(args, "si", &key, &value)) return NULL;
+    const variant_setting *v = variant_of(key);
+    return v ? PyUnicode_FromString(v->name(value)) : NULL;
+}
+
+/* is_paper_objective(config dict) -> bool: no FF variant in use. */
+static PyObject *py_is_paper_objective(PyObject *self, PyObject *arg) {
+    (void)self;
+    ffcnn_config c;
+    if (dict_to_config(arg, &c)) return NULL;
+    return PyBool_FromLong(ffcnn_config_is_paper_objective(&c));
 }
 
 static PyObject *py_preset(PyObject *self, PyObject *args) {
@@ -913,6 +973,11 @@ static PyMethodDef module_methods[] = {
     {"format_net", py_format_net, METH_O, "format_net(config dict) -> str"},
     {"parse_augment", py_parse_augment, METH_VARARGS, "parse_augment(text) -> (pad, flip)"},
     {"format_augment", py_format_augment, METH_VARARGS, "format_augment(pad, flip) -> str"},
+    {"parse_variant", py_parse_variant, METH_VARARGS,
+     "parse_variant(key, name) -> int: 'ff_loss', 'goodness' or 'negatives' by name"},
+    {"variant_name", py_variant_name, METH_VARARGS, "variant_name(key, value) -> str"},
+    {"is_paper_objective", py_is_paper_objective, METH_O,
+     "is_paper_objective(config dict) -> bool: the paper's FF objective (no variant)"},
     {"lr_at_epoch", py_lr_at_epoch, METH_VARARGS, "lr_at_epoch(config dict, epoch) -> float"},
     {"label_image", py_label_image, METH_VARARGS,
      "label_image(config dict, label, image or None, out float32 buffer)"},

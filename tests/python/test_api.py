@@ -40,6 +40,25 @@ def test_presets_and_settings():
     assert "Config(net='c8k3 c8k3'" in repr(ffcnn.Config("tiny"))
 
 
+def test_ff_variant_settings():
+    d = ffcnn.Config("tiny")
+    assert (d.ff_loss, d.goodness, d.ff_temperature, d.negatives) == ("bce", "sum", 1.0, "random")
+    assert d.paper_objective and d.to_dict()["ff_loss"] == "bce"
+    c = ffcnn.Config("tiny", ff_loss="symba", goodness="mean", ff_temperature=0.25,
+                     negatives="hard")
+    assert (c.ff_loss, c.goodness, c.ff_temperature, c.negatives) == ("symba", "mean", 0.25, "hard")
+    assert not c.paper_objective
+    assert ffcnn.Config(**c.to_dict()) == c and c.replace(batch=20).negatives == "hard"
+    assert "ff_loss='symba', goodness='mean', ff_temperature=0.25, negatives='hard'" in repr(c)
+    # T = 1 is the paper's (the library's 0): the same configuration either way
+    assert ffcnn.Config("tiny", ff_temperature=1) == d
+    assert ffcnn.Config("tiny", ff_temperature=3).ff_temperature == 3.0
+    assert not ffcnn.Config("tiny", ff_temperature=3).paper_objective
+    # FF only: a backprop configuration has no such settings, and replace drops them
+    bp = c.replace(algo="bp")
+    assert bp.algo == "bp" and "ff_loss" not in bp.to_dict()
+
+
 def test_net_from_preset_name_dict_and_config():
     assert ffcnn.Net("tiny", threads=1).config == ffcnn.Config("tiny")
     assert ffcnn.Net({"net": "c4k3 c4k3", "epochs": 2}, threads=1).config.net == "c4k3 c4k3"
@@ -178,6 +197,42 @@ def test_save_load_round_trip(tiny_net, mnist, tmp_path):
     finally:
         tiny_net.class_names = None
     assert tiny_net.class_names is None
+
+
+def test_ff_variant_model_round_trip(small, tmp_path):
+    """A model that uses FF variants is written as version 6 (a 440-byte header with the four
+    settings at 416) and loads back with the same configuration; one without is version 4."""
+    x, y, _, _ = small
+    cfg = ffcnn.Config("tiny", ff_loss="symba", goodness="mean", ff_temperature=0.25,
+                       negatives="hard")
+    net = ffcnn.Net(cfg, threads=1, conv="im2col")
+    net.fit(x[:100], y[:100])
+    path = tmp_path / "v.ffm"
+    net.save(path)
+    raw = path.read_bytes()
+    assert struct.unpack_from("<II", raw, 8) == (6, 440)
+    assert struct.unpack_from("<iifi", raw, 416) == (1, 1, 0.25, 1)
+    back = ffcnn.load(path, threads=1)
+    assert back.config == net.config and back.config == cfg.replace(channels=1, height=28,
+                                                                     width=28)
+    c = back.config
+    assert (c.ff_loss, c.goodness, c.ff_temperature, c.negatives) == ("symba", "mean", 0.25, "hard")
+    assert back.weights_sha256 == net.weights_sha256
+    # training continues on the loaded model with its variants
+    net2 = ffcnn.Net(cfg.replace(epochs=2), threads=1, conv="im2col")
+    net2.fit(x[:100], y[:100], callback=lambda m: True)
+    net2.save(path)
+    again = ffcnn.load(path, threads=1, conv="im2col")
+    again.fit(x[:100], y[:100])
+    whole = ffcnn.Net(cfg.replace(epochs=2), threads=1, conv="im2col")
+    whole.fit(x[:100], y[:100])
+    assert again.weights_sha256 == whole.weights_sha256
+    # a single variant is enough for version 6; none gives version 4 as before
+    for settings, version in (({"ff_temperature": 2.0}, 6), ({"ff_temperature": 1.0}, 4)):
+        n = ffcnn.Net(ffcnn.Config("tiny", **settings), threads=1)
+        n.save(tmp_path / "s.ffm")
+        assert struct.unpack_from("<I", (tmp_path / "s.ffm").read_bytes(), 8)[0] == version
+        assert ffcnn.load(tmp_path / "s.ffm", threads=1).config == n.config
 
 
 def test_data_name_recorded(small, tmp_path):

@@ -97,3 +97,36 @@ def test_stop_save_load_resume_equals_cli(cli, small, tmp_path):
     again.fit(x, y, validation=(xv, yv))
     assert again.epochs_done == 2
     assert again.weights_sha256 == full["weights_sha256"]
+
+
+VARIANT = dict(ff_loss="symba", goodness="mean", ff_temperature=0.25, negatives="hard")
+VARIANT_FLAGS = ("--ff-loss", "symba", "--goodness", "mean", "--ff-temperature", 0.25,
+                 "--negatives", "hard")
+
+
+def test_ff_variants_weights_hash_equals_cli(cli, small, tmp_path):
+    """The FF variants (docs/method.md §13) train to the same bits as ffcnn train with the same
+    flags, and the model file (version 6) carries them both ways."""
+    x, y, xv, yv = small
+    res, info = cli_train(cli, tmp_path / "cli.ffm", "--preset", "tiny", "--train-limit", 500,
+                          "--val-limit", 100, "--epochs", 1, *VARIANT_FLAGS)
+    net = ffcnn.Net(ffcnn.Config("tiny", **VARIANT), threads=1, conv="im2col")
+    hist = net.fit(x, y, epochs=1, validation=(xv, yv))
+    assert net.weights_sha256 == info["weights_sha256"]
+    assert net.conv == info["conv"]
+    assert (info["ff_loss"], info["goodness"], info["ff_temperature"], info["negatives"]) == (
+        "symba", "mean", 0.25, "hard")
+    with open(f"{tmp_path / 'cli.ffm'}.metrics.jsonl") as f:
+        line = json.loads(f.readline())
+    for key in ("lr", "classifier_loss", "classifier_acc", "val_acc_linear"):
+        assert hist[0][key] == pytest.approx(line[key], rel=1e-5)
+    assert hist[0]["layer_loss"][1] == pytest.approx(line["layer_loss"][1], rel=1e-5)
+    ev = net.evaluate(xv, yv, mode="both")
+    assert ev["accuracy_goodness"] == pytest.approx(res["accuracy_goodness"], abs=1e-6)
+    assert ev["accuracy_linear"] == pytest.approx(res["accuracy_linear"], abs=1e-6)
+    # the CLI's model in Python, and Python's in the CLI
+    back = ffcnn.load(tmp_path / "cli.ffm", threads=1)
+    assert back.config == net.config and back.weights_sha256 == net.weights_sha256
+    net.save(tmp_path / "py.ffm")
+    assert last_json(cli("info", "--model", tmp_path / "py.ffm", "--json"))["weights_sha256"] == \
+        info["weights_sha256"]

@@ -1,5 +1,8 @@
 """Every error is a Python exception carrying the library's one-line message (ValueError for
 settings, shapes and data, OSError for files), never a crash."""
+import struct
+import zlib
+
 import numpy as np
 import pytest
 
@@ -31,6 +34,19 @@ import ffcnn
     ({"classes": 101}, "classes"),
     ({"classes": 5, "label_set": "1"}, "10 classes"),
     ({"train_from": 4}, "--train-from"),
+    ({"ff_loss": "hinge"}, "--ff-loss: 'hinge' is not bce or symba"),
+    ({"ff_loss": 1}, "ff_loss: 1 is not bce or symba"),
+    ({"goodness": "max"}, "--goodness: 'max' is not sum or mean"),
+    ({"goodness": None}, "goodness: None is not sum or mean"),
+    ({"negatives": "easy"}, "--negatives: 'easy' is not random or hard"),
+    ({"negatives": True}, "negatives: True is not random or hard"),
+    ({"ff_temperature": 0}, "ff_temperature: 0 is out of range"),
+    ({"ff_temperature": -1.0}, "ff_temperature: -1 is out of range"),
+    ({"ff_temperature": 2e6}, "ff_temperature: 2e\\+06 is out of range"),
+    ({"ff_temperature": float("nan")}, "ff_temperature: nan is not a finite number"),
+    ({"ff_temperature": "1"}, "ff_temperature: '1' is not a number"),
+    ({"algo": "bp", "ff_loss": "symba"}, "ff_loss: applies to algo 'ff' only"),
+    ({"algo": "bp", "ff_temperature": 2.0}, "ff_temperature: applies to algo 'ff' only"),
 ])
 def test_bad_settings(settings, message):
     with pytest.raises(ValueError, match=message):
@@ -202,6 +218,26 @@ def test_file_errors(net, tmp_path, small):
     again = ffcnn.load(good, threads=1)
     with pytest.raises(ValueError, match="differ from the ones this model was trained on"):
         again.fit(x[100:150], y[100:150])
+
+
+def test_bad_variant_fields_in_model(tmp_path):
+    """A version-6 file's FF variant fields are validated on load, naming the flag."""
+    net = ffcnn.Net(ffcnn.Config("tiny", ff_temperature=2.0), threads=1)
+    net.save(tmp_path / "v6.ffm")
+    good = (tmp_path / "v6.ffm").read_bytes()
+    assert struct.unpack_from("<I", good, 8)[0] == 6
+    for fmt, offset, value, message in (("<i", 416, 2, "--ff-loss: 2 is not bce"),
+                                        ("<i", 420, -1, "--goodness: -1 is not sum"),
+                                        ("<f", 424, float("nan"), "--ff-temperature: nan"),
+                                        ("<f", 424, -2.0, "--ff-temperature: -2"),
+                                        ("<i", 428, 7, "--negatives: 7 is not random")):
+        b = bytearray(good)
+        struct.pack_into(fmt, b, offset, value)
+        struct.pack_into("<I", b, len(b) - 4, zlib.crc32(bytes(b[8:-4])))
+        bad = tmp_path / "bad.ffm"
+        bad.write_bytes(bytes(b))
+        with pytest.raises(ffcnn.FormatError, match=f"bad configuration in model \\({message}"):
+            ffcnn.load(bad, threads=1)
 
 
 def test_numeric_error(small):
