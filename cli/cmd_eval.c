@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "data.h"
+#include "dist.h"
 #include "figure.h"
 #include "options.h"
 
@@ -107,12 +108,30 @@ static int draw_confusion(const cli_opts *o, const ffcnn_eval_result *res, const
     return rc;
 }
 
+static int eval_main(cli_opts *o_);
+
 int cmd_eval(int argc, char **argv) {
     char err[FFCNN_ERR_LEN] = "";
     cli_opts o;
     int rc = parse_args(CMD_EVAL, argc, argv, &o, err);
     if (rc) return fail(err, rc);
     if (o.help) return print_flags_help(stdout, CMD_EVAL, USAGE), 0;
+    if (o.dist == DIST_LAYERS)
+        return fail("--dist layers: the layer pipeline is for training; eval splits the images "
+                    "over the processes with --dist data",
+                    FFCNN_EINVAL);
+    if ((rc = dist_init(o.dist, err))) dist_abort(fail(err, rc));
+    const int status = eval_main(&o);
+    if (o.dist && status != 0) dist_abort(status); /* no process waits for a failed one */
+    dist_finalize();
+    return status;
+}
+
+/* ffcnn eval with parsed options; under --dist data, on every process (rank 0 prints). */
+static int eval_main(cli_opts *o_) {
+    char err[FFCNN_ERR_LEN] = "";
+    cli_opts o = *o_;
+    int rc;
     ffcnn_net *net = NULL;
     if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
     if ((rc = apply_conv(net, o.conv, o.conv_n, err))) {
@@ -120,7 +139,7 @@ int cmd_eval(int argc, char **argv) {
         return fail(err, rc);
     }
     const ffcnn_data_identity *id = ffcnn_net_data_identity(net);
-    if (id && id->name[0] && strcmp(id->name, o.data_name) != 0)
+    if (id && id->name[0] && strcmp(id->name, o.data_name) != 0 && dist_rank() == 0)
         fprintf(stderr, "ffcnn: warning: %s was trained on %.63s, evaluated here on %s\n", o.model,
                 id->name, o.data_name);
     ffcnn_dataset ds = {0};
@@ -128,9 +147,10 @@ int cmd_eval(int argc, char **argv) {
     if (!rc && o.eval_limit > 0 && o.eval_limit < ds.n) ffcnn_dataset_truncate(&ds, o.eval_limit);
     static ffcnn_eval_result res; /* two 100 x 100 matrices: off the stack */
     o.cfg = *ffcnn_net_config(net);
-    if (!rc) rc = ffcnn_evaluate(net, &ds, (enum ffcnn_eval_mode)o.mode, &res, err);
-    if (!rc) print_result(&o, &res);
-    if (!rc && o.confusion_png) rc = draw_confusion(&o, &res, net, err);
+    if (!rc) rc = dist_evaluate(net, &ds, o.mode, &res, err);
+    const int root = dist_rank() == 0;
+    if (!rc && root) print_result(&o, &res);
+    if (!rc && root && o.confusion_png) rc = draw_confusion(&o, &res, net, err);
     ffcnn_dataset_free(&ds);
     ffcnn_net_free(net);
     return rc ? fail(err, rc) : 0;

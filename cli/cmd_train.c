@@ -200,6 +200,7 @@ typedef struct train_run {
     ffcnn_epoch_stats last; /* the epoch just finished (its metrics line not yet written) */
     int have_last;
     ffcnn_dataset test; /* --eval-test-every: the test split (reporting only) */
+    ffcnn_pipe *pipe;   /* --dist layers: this process's stage of the pipeline */
 } train_run;
 
 /* The one warning of a metrics file that cannot be written; training goes on without it. */
@@ -370,7 +371,23 @@ static int run_reduce(void *user, float *grads, size_t n, double *stats, size_t 
     return FFCNN_EINTERRUPTED;
 }
 
-/* --dist data, after an epoch: the processes' models must still be bit-identical. */
+/* "data" or "layers": --dist's value. */
+static const char *dist_name(int dist) {
+    return dist == DIST_LAYERS ? "layers" : "data";
+}
+
+/* --dist layers: before each tick the stages agree whether to stop (a signal to any of them);
+ * the library then drains the pipeline and every process holds the model at one resume point. */
+static int run_agree(void *user, int local_stop, int *stop, char *err) {
+    (void)user;
+    const int rc =
+        dist_allreduce(NULL, 0, NULL, 0, local_stop ? local_stop : stop_signal, stop, err);
+    if (!rc && *stop && !stop_signal) stop_signal = *stop; /* another's signal */
+    return rc;
+}
+
+/* --dist data, after an epoch: the processes' models must still be bit-identical (--dist
+ * layers: after each stage's layers were broadcast). */
 static int check_replicas(const train_run *r, char *err) {
     char hex[65];
     ffcnn_net_weights_sha256(r->net, hex);
@@ -378,9 +395,9 @@ static int check_replicas(const train_run *r, char *err) {
     const int rc = dist_same(hex, sizeof hex, &bad, err);
     if (rc && bad > 0)
         snprintf(err, FFCNN_ERR_LEN,
-                 "--dist data: after epoch %d rank %d's weights differ from rank 0's (the "
+                 "--dist %s: after epoch %d rank %d's weights differ from rank 0's (the "
                  "processes' sums disagree); stopping",
-                 ffcnn_net_epochs_done(r->net), bad);
+                 dist_name(r->dist), ffcnn_net_epochs_done(r->net), bad);
     return rc;
 }
 
@@ -397,7 +414,8 @@ static int dist_start(const cli_opts *o, train_run *r, const ffcnn_dataset *trai
     int rc = dist_bcast(paths, sizeof paths, err);
     if (!rc && memcmp(mine, paths, (size_t)L * sizeof *paths) != 0)
         rc = ffcnn_net_set_conv_paths(net, paths, L, err);
-    if (!rc) rc = ffcnn_net_set_shard(net, dist_rank(), dist_size(), run_reduce, r, err);
+    if (!rc && o->dist == DIST_DATA)
+        rc = ffcnn_net_set_shard(net, dist_rank(), dist_size(), run_reduce, r, err);
     if (rc) return rc;
     struct {
         char weights[65];
@@ -418,9 +436,10 @@ static int dist_start(const cli_opts *o, train_run *r, const ffcnn_dataset *trai
     rc = dist_same(&plan, sizeof plan, &bad, err);
     if (rc && bad > 0)
         snprintf(err, FFCNN_ERR_LEN,
-                 "--dist data: rank %d has another model, resume point, training set, --threads "
+                 "--dist %s: rank %d has another model, resume point, training set, --threads "
                  "or --chunk than rank 0 (every process must be started alike, on the same files)",
-                 bad);
+                 dist_name(o->dist), bad);
+    if (!rc && o->dist == DIST_LAYERS) rc = dist_pipe_start(net, run_agree, r, &r->pipe, err);
     return rc;
 }
 
@@ -434,12 +453,16 @@ static int train_epochs(train_run *r, const ffcnn_dataset *train, const ffcnn_da
     while (!rc && ffcnn_net_epochs_done(r->net) < c->epochs) {
         const int resumed_steps = ffcnn_net_step_in_epoch(r->net);
         ffcnn_epoch_stats st;
-        rc = ffcnn_train_epoch(r->net, train, val->n && r->root ? val : NULL, &hooks, &st, err);
+        const ffcnn_dataset *v = val->n && r->root ? val : NULL;
+        rc = r->pipe ? ffcnn_pipe_train_epoch(r->pipe, train, v, &hooks, &st, err)
+                     : ffcnn_train_epoch(r->net, train, v, &hooks, &st, err);
         write_epoch_line(r);
         if (!rc && r->dist) rc = check_replicas(r, err);
         if (rc) break;
         *seconds += st.seconds;
         *images += train->n - (int64_t)resumed_steps * c->batch;
+        if (r->pipe && r->root)
+            dist_pipe_print_stats(r->pipe, train->n - (int64_t)resumed_steps * c->batch);
         const int done = ffcnn_net_epochs_done(r->net);
         if (r->root &&
             (r->o->checkpoint_steps || done % r->o->checkpoint_every == 0 || done == c->epochs))
@@ -460,10 +483,11 @@ static int save_after_signal(const train_run *r, char *err) {
     if (rc) return fail(err, rc);
     fprintf(stderr,
             "ffcnn: %s at epoch %d, step %d; model saved to %s; resume with: %sffcnn train "
-            "--resume %s%s\n",
+            "--resume %s%s%s\n",
             stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
             ffcnn_net_epochs_done(r->net) + 1, ffcnn_net_step_in_epoch(r->net), r->o->out,
-            r->dist ? "mpirun ... " : "", r->o->out, r->dist ? " --dist data" : "");
+            r->dist ? "mpirun ... " : "", r->o->out, r->dist ? " --dist " : "",
+            r->dist ? dist_name(r->dist) : "");
     return 128 + stop_signal;
 }
 
@@ -542,6 +566,11 @@ static int train_main(cli_opts *o_) {
     if (!rc && !o.resume) rc = shape_from_data(&o, &train, classes, err);
     if (!rc) rc = make_net(&o, &run.net, err);
     if (!rc) o.cfg = *ffcnn_net_config(run.net);
+    if (!rc && o.dist == DIST_LAYERS && o.checkpoint_steps)
+        rc = FFCNN_EINVAL, snprintf(err, sizeof err,
+                                    "--checkpoint-every %ds: the layer pipeline (--dist layers) "
+                                    "saves at the end of epochs only (give N epochs)",
+                                    o.checkpoint_every);
     if (!rc && o.cfg.algo == FFCNN_ALGO_BP && o.final_mode == FFCNN_EVAL_GOODNESS)
         rc = FFCNN_EINVAL, snprintf(err, sizeof err,
                                     "--final-eval goodness: a backprop model has no goodness (use "
@@ -554,6 +583,7 @@ static int train_main(cli_opts *o_) {
     if (!rc && o.eval_test_every && run.root) rc = load_test(&o, run.net, &run.test, err);
     free(classes);
     if (rc) {
+        ffcnn_pipe_free(run.pipe);
         ffcnn_net_free(run.net);
         ffcnn_dataset_free(&train);
         ffcnn_dataset_free(&val);
@@ -563,9 +593,12 @@ static int train_main(cli_opts *o_) {
     if (run.root) {
         print_config(&o, &train, &val);
         print_paths(run.net);
+        char stages[512] = "";
+        if (run.pipe) dist_pipe_describe(run.pipe, stages, sizeof stages);
         if (o.dist)
-            fprintf(stderr, "distributed: --dist data on %d processes, %d thread%s each\n",
-                    dist_size(), o.threads, plural(o.threads));
+            fprintf(stderr, "distributed: --dist %s on %d processes, %d thread%s each%s%s\n",
+                    dist_name(o.dist), dist_size(), o.threads, plural(o.threads),
+                    run.pipe ? "; stages: " : "", stages);
         if (o.resume)
             fprintf(stderr, "resuming %s at epoch %d, step %d\n", o.resume,
                     ffcnn_net_epochs_done(run.net) + 1, ffcnn_net_step_in_epoch(run.net));
@@ -586,13 +619,14 @@ static int train_main(cli_opts *o_) {
         status = exit_code(rc); /* rank 0's checkpoint failed: it tells */
     } else if (rc) {
         status = fail(err, rc); /* numerical faults never overwrite the last good model */
-    } else if (run.root) {
-        if (o.final_mode && val.n) rc = ffcnn_evaluate(run.net, &val, o.final_mode, &res, err);
+    } else { /* --dist: every process evaluates its part of the images, rank 0 prints */
+        if (o.final_mode && val.n) rc = dist_evaluate(run.net, &val, o.final_mode, &res, err);
         if (rc)
             status = fail(err, rc);
-        else
+        else if (run.root)
             print_train_result(&o, run.net, &res, seconds, images);
     }
+    ffcnn_pipe_free(run.pipe);
     ffcnn_net_free(run.net);
     ffcnn_dataset_free(&train);
     ffcnn_dataset_free(&val);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "dist.h"
 
 static const char MAIN_USAGE[] =
     "usage: ffcnn <command> [options]\n"
@@ -25,7 +26,7 @@ static const char MAIN_USAGE[] =
 static const char VERSION_USAGE[] =
     "usage: ffcnn version (or ffcnn --version)\n"
     "Prints ffcnn's version, the instruction set of the kernels in use (FFCNN_KERNELS chooses\n"
-    "a lower one) and the OpenBLAS kernels.\n";
+    "a lower one), the OpenBLAS kernels and whether this build runs --dist (MPI).\n";
 
 void print_main_usage(FILE *f) {
     fputs(MAIN_USAGE, f);
@@ -41,6 +42,9 @@ int cmd_version(int argc, char **argv) {
     }
     printf("ffcnn %s\nkernels: %s\nblas: OpenBLAS, %s kernels%s\n", FFCNN_VERSION, ffcnn_kernels(),
            ffcnn_blas_core(), getenv("OPENBLAS_CORETYPE") ? " (OPENBLAS_CORETYPE)" : "");
+    printf("distributed: %s\n", dist_available()
+                                    ? "MPI (train --dist data|layers, eval --dist data)"
+                                    : "none (configure with -DFFCNN_MPI=ON for --dist)");
     return 0;
 }
 

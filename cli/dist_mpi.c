@@ -30,15 +30,11 @@ static int check(int rc, const char *call, char *err) {
 
 int dist_init(int mode, char *err) {
     if (mode == DIST_NONE) return FFCNN_OK;
-    if (mode == DIST_LAYERS) {
-        snprintf(err, FFCNN_ERR_LEN,
-                 "--dist layers: the layer pipeline is not implemented yet (use --dist data)");
-        return FFCNN_EINVAL;
-    }
     int provided = 0;
     /* OpenMP threads compute; only the main thread calls MPI */
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-        snprintf(err, FFCNN_ERR_LEN, "--dist data: MPI_Init_thread failed");
+        snprintf(err, FFCNN_ERR_LEN, "--dist %s: MPI_Init_thread failed",
+                 mode == DIST_DATA ? "data" : "layers");
         return FFCNN_EIO;
     }
     initialized = 1;
@@ -124,6 +120,95 @@ int dist_allreduce(float *g, size_t n, double *st, size_t ns, int local_stop, in
     rc = sum_in_place(g, n, MPI_FLOAT, sizeof *g, err);
     if (!rc) rc = sum_in_place(st, ns, MPI_DOUBLE, sizeof *st, err);
     return rc;
+}
+
+/* A message's byte count as MPI's int, or FFCNN_EINVAL. */
+static int byte_count(size_t bytes, int *count, char *err) {
+    if (bytes > INT_MAX) {
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--dist layers: a message of %zu bytes is more than one MPI message holds (use a "
+                 "smaller --batch)",
+                 bytes);
+        return FFCNN_EINVAL;
+    }
+    *count = (int)bytes;
+    return FFCNN_OK;
+}
+
+/* After MPI_Waitall: each receive's error and size. */
+static int check_received(const ffcnn_pipe_msg *recvs, int nr, MPI_Status *st, int waited,
+                          char *err) {
+    for (int k = 0; k < nr; k++) {
+        int got = -1;
+        if (waited == MPI_ERR_IN_STATUS && st[k].MPI_ERROR != MPI_SUCCESS) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     "--dist layers: rank %d: the message from rank %d (tag %d) is larger than "
+                     "the %zu bytes expected, or failed: the processes are out of step",
+                     rank, recvs[k].peer, recvs[k].tag, recvs[k].bytes);
+            return FFCNN_EIO;
+        }
+        const int rc = check(MPI_Get_count(&st[k], MPI_BYTE, &got), "MPI_Get_count", err);
+        if (rc) return rc;
+        if ((size_t)got != recvs[k].bytes) {
+            snprintf(err, FFCNN_ERR_LEN,
+                     "--dist layers: rank %d: the message from rank %d (tag %d) has %d bytes, "
+                     "expected %zu: the processes are out of step",
+                     rank, recvs[k].peer, recvs[k].tag, got, recvs[k].bytes);
+            return FFCNN_EIO;
+        }
+    }
+    return FFCNN_OK;
+}
+
+int dist_exchange(const ffcnn_pipe_msg *sends, int ns, const ffcnn_pipe_msg *recvs, int nr,
+                  char *err) {
+    enum { MAX = 2 * FFCNN_MAX_LAYERS + 4 };
+    MPI_Request req[MAX];
+    MPI_Status st[MAX];
+    if (ns + nr > MAX) {
+        snprintf(err, FFCNN_ERR_LEN, "--dist layers: %d messages in one tick", ns + nr);
+        return FFCNN_EINVAL;
+    }
+    int rc = FFCNN_OK, n = 0, count;
+    /* receives first, so that every send finds its receive posted */
+    for (int k = 0; k < nr && !rc; k++)
+        if (!(rc = byte_count(recvs[k].bytes, &count, err)))
+            rc = check(MPI_Irecv(recvs[k].buf, count, MPI_BYTE, recvs[k].peer, recvs[k].tag,
+                                 MPI_COMM_WORLD, &req[n++]),
+                       "MPI_Irecv", err);
+    for (int k = 0; k < ns && !rc; k++)
+        if (!(rc = byte_count(sends[k].bytes, &count, err)))
+            rc = check(MPI_Isend(sends[k].buf, count, MPI_BYTE, sends[k].peer, sends[k].tag,
+                                 MPI_COMM_WORLD, &req[n++]),
+                       "MPI_Isend", err);
+    if (rc) return rc; /* the caller ends every process (dist_abort) */
+    const int waited = MPI_Waitall(n, req, st);
+    if (waited != MPI_SUCCESS && waited != MPI_ERR_IN_STATUS)
+        return check(waited, "MPI_Waitall", err);
+    rc = check_received(recvs, nr, st, waited, err);
+    for (int k = nr; k < n && !rc && waited == MPI_ERR_IN_STATUS; k++)
+        rc = check(st[k].MPI_ERROR, "MPI_Isend", err);
+    return rc;
+}
+
+int dist_bcast_from(int root, void *buf, size_t len, char *err) {
+    if (!initialized) return FFCNN_OK;
+    const size_t piece = (size_t)1 << 30;
+    for (size_t k = 0; k < len; k += piece) {
+        const size_t c = len - k < piece ? len - k : piece;
+        const int rc = check(MPI_Bcast((char *)buf + k, (int)c, MPI_BYTE, root, MPI_COMM_WORLD),
+                             "MPI_Bcast", err);
+        if (rc) return rc;
+    }
+    return FFCNN_OK;
+}
+
+int dist_sum_doubles(double *x, size_t n, char *err) {
+    return initialized ? sum_in_place(x, n, MPI_DOUBLE, sizeof *x, err) : FFCNN_OK;
+}
+
+int dist_sum_i32(int32_t *x, size_t n, char *err) {
+    return initialized ? sum_in_place(x, n, MPI_INT32_T, sizeof *x, err) : FFCNN_OK;
 }
 
 void dist_abort(int code) {

@@ -44,6 +44,33 @@ int dist_allreduce(float *g, size_t n, double *st, size_t ns, int local_stop, in
     return FFCNN_OK;
 }
 
+/* Never reached: dist_init refuses every mode that would call these. */
+static int no_mpi(char *err) {
+    snprintf(err, FFCNN_ERR_LEN, "--dist: this ffcnn was built without MPI");
+    return FFCNN_EINVAL;
+}
+
+int dist_exchange(const ffcnn_pipe_msg *sends, int ns, const ffcnn_pipe_msg *recvs, int nr,
+                  char *err) {
+    (void)sends, (void)ns, (void)recvs, (void)nr;
+    return no_mpi(err);
+}
+
+int dist_bcast_from(int root, void *buf, size_t len, char *err) {
+    (void)buf, (void)len, (void)err;
+    return root == 0 ? FFCNN_OK : no_mpi(err);
+}
+
+int dist_sum_doubles(double *x, size_t n, char *err) {
+    (void)x, (void)n, (void)err;
+    return FFCNN_OK;
+}
+
+int dist_sum_i32(int32_t *x, size_t n, char *err) {
+    (void)x, (void)n, (void)err;
+    return FFCNN_OK;
+}
+
 void dist_abort(int code) {
     exit(code);
 }

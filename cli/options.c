@@ -228,8 +228,15 @@ static const flag_def FLAGS[] = {
     {F_DIST, "--dist", "MODE", CMD_TRAIN, 0, TEXT,
      "none | data (under mpirun: each process takes its part\n"
      "of every batch, gradients summed before each step: the\n"
-     "same model as one process, to float rounding; needs a\n"
-     "build with FFCNN_MPI=ON) | layers (not implemented yet)"},
+     "same model as one process, to float rounding) | layers\n"
+     "(the layer pipeline: each process trains a stage of\n"
+     "the layers on the batches the one before passes on;\n"
+     "bit for bit the model of one process on the same\n"
+     "--conv paths); both need a build with FFCNN_MPI=ON"},
+    {F_DIST, "--dist", "MODE", CMD_EVAL, 0, TEXT,
+     "none | data (under mpirun: each process evaluates its\n"
+     "part of the images, the counts are summed: the result\n"
+     "of one process; needs a build with FFCNN_MPI=ON)"},
     /* plot: --out names the PNG there (a second row of F_OUT, with plot's own help) */
     {F_OUT, "--out", "FILE", CMD_PLOT, 0, TEXT, "the PNG file written (required)"},
     {F_X, "--x", "AXIS", CMD_PLOT, 0, TEXT,

@@ -333,16 +333,32 @@ int ff_net_forward_range(ffcnn_net *net, int i, int first, int n, char *err) {
     return l->ops->forward(l, &io, n, &sc, err);
 }
 
+/* The pending gradient of layer p from layer p + 1's input spectra, in xspec[(p + 1) & 1]. */
+static int pending_from_next(ffcnn_net *net, char *err) {
+    const int p = net->pending_grad;
+    net->pending_grad = -1;
+    ff_scratch sc = layer_scratch(net, p);
+    if (net->ws.gspec_shared) sc.gspec = net->ws.scratch.yspec; /* xspec[(p + 1) & 1] is in use */
+    return ff_backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
+                                            net->ws.xspec[(p + 1) & 1], net->pending_m, &sc, err);
+}
+
 int ff_net_forward(ffcnn_net *net, int i, int n, char *err) {
     int rc = ff_net_forward_range(net, i, 0, n, err);
     const int p = net->pending_grad;
     if (rc || p < 0 || p != i - 1) return rc;
     /* The layers are detached, so p's gradient is the same after this forward as before. */
-    net->pending_grad = -1;
-    ff_scratch sc = layer_scratch(net, p);
-    if (net->ws.gspec_shared) sc.gspec = net->ws.scratch.yspec; /* xspec[i & 1] is in use */
-    return ff_backward_conv_layer_from_next(&net->layer[p], net->ws.sumsq[p], net->ws.coef[p],
-                                            net->ws.xspec[i & 1], net->pending_m, &sc, err);
+    return pending_from_next(net, err);
+}
+
+int ff_net_finish_pending(ffcnn_net *net, char *err) {
+    const int p = net->pending_grad;
+    if (p < 0) return FFCNN_OK;
+    ff_scratch sc = layer_scratch(net, p + 1);
+    if (ff_conv_layer_input_spectra(&net->layer[p + 1], net->ws.out[p], net->ws.sumsq[p],
+                                    net->pending_m, &sc))
+        return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory in the forward pass", p + 2);
+    return pending_from_next(net, err);
 }
 
 int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err) {

@@ -154,6 +154,11 @@ int ff_net_forward(ffcnn_net *net, int i, int n, char *err);
 /* FF layer i's weight gradient over samples [0, m) from ws.coef[i]; on the FFT path it may wait
  * for the next layer's forward (docs/method.md §11). */
 int ff_net_weight_grad(ffcnn_net *net, int i, int m, char *err);
+/* The gradient waiting for the next layer's input spectra, if any, when that layer's forward
+ * runs elsewhere (the layer pipeline, src/pipeline.c): those spectra made here, exactly as that
+ * forward makes them, so the gradient has the same bits. Normalises the waiting samples of the
+ * layer's output in place, as that forward does. */
+int ff_net_finish_pending(ffcnn_net *net, char *err);
 /* grad_acc = grads (first chunk of a batch) or grad_acc += grads, over the trained layers and
  * the head; ff_net_take_accumulated puts the sum into grads. FFCNN_ENOMEM if the accumulator
  * cannot be made. */

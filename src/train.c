@@ -480,3 +480,42 @@ static int train_epoch(ffcnn_net *net, const ffcnn_dataset *train, const ffcnn_d
     free(order), free(neg), free(augs), free(m);
     return rc;
 }
+
+/* ---- the steps of a training step, for the layer pipeline (src/pipeline.c) ---- */
+
+void ff_train_epoch_order(const ffcnn_net *net, int32_t *order, int32_t n, int epoch) {
+    epoch_order(net, order, n, epoch);
+}
+
+void ff_train_step_negatives(const ffcnn_net *net, uint8_t *neg, const ffcnn_dataset *ds,
+                             const int32_t *rows, int B, int epoch, int64_t step) {
+    step_negatives(net, neg, ds, rows, B, epoch, step);
+}
+
+void ff_train_build_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                          const uint8_t *neg, const ff_augment *aug, int B) {
+    build_ff_batch(net, ds, rows, neg, aug, B);
+}
+
+int ff_train_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_chunk,
+                        ff_step_metrics *m, char *err) {
+    return ff_layer_grad(net, i, B, batch_B, first_chunk, m, err);
+}
+
+int ff_train_classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err) {
+    return classifier_grad(net, B, batch_B, m, err);
+}
+
+int ff_train_epoch_begin(ffcnn_net *net, const ffcnn_dataset *train, char *err) {
+    int rc = ff_check_dataset(net, train, "training set", err);
+    if (!rc) rc = check_same_training_set(net, train, err);
+    if (!rc) rc = ff_net_settle_paths(net, err);
+    if (!rc && train->n < 1) rc = ff_fail(err, FFCNN_EINVAL, "training set: no images");
+    return rc;
+}
+
+int ff_train_finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_train_hooks *hooks,
+                          const ff_step_metrics *m, double seconds, int64_t images,
+                          ffcnn_epoch_stats *stats, char *err) {
+    return finish_epoch(net, val, hooks, m, seconds, images, stats, err);
+}

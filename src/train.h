@@ -34,4 +34,21 @@ int ff_step_augment(const ffcnn_config *c, int epoch, int64_t step, int B, ff_au
 /* A wrong label for true label y, uniform over the other classes - 1 (docs/method.md §2). */
 uint8_t ff_draw_negative_label(ff_rng *rng, int y, int classes);
 
+/* The parts of an FF training step, for the layer pipeline (src/pipeline.c), which runs them
+ * one stage of layers at a time: the epoch's image order, a step's negative labels and its
+ * batch of 3B samples (build_ff_batch), one FF layer's objective and gradient, the head's
+ * gradient, the checks before an epoch, and the end of an epoch (stats, validation, hooks). */
+void ff_train_epoch_order(const ffcnn_net *net, int32_t *order, int32_t n, int epoch);
+void ff_train_step_negatives(const ffcnn_net *net, uint8_t *neg, const ffcnn_dataset *ds,
+                             const int32_t *rows, int B, int epoch, int64_t step);
+void ff_train_build_batch(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                          const uint8_t *neg, const ff_augment *aug, int B);
+int ff_train_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_chunk,
+                        ff_step_metrics *m, char *err);
+int ff_train_classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err);
+int ff_train_epoch_begin(ffcnn_net *net, const ffcnn_dataset *train, char *err);
+int ff_train_finish_epoch(ffcnn_net *net, const ffcnn_dataset *val, const ffcnn_train_hooks *hooks,
+                          const ff_step_metrics *m, double seconds, int64_t images,
+                          ffcnn_epoch_stats *stats, char *err);
+
 #endif

@@ -74,6 +74,17 @@ expect_error 2 "--augment: unknown option for eval" -- eval --model x --augment 
 FFCNN_KERNELS=avx1024 expect_error 2 "FFCNN_KERNELS: kernels 'avx1024'" -- version
 check 'FFCNN_KERNELS=generic "$FFCNN" version | grep -qx "kernels: generic"' "FFCNN_KERNELS=generic is honoured and reported"
 check '"$FFCNN" --version | grep -q "^blas: OpenBLAS, "' "--version prints the kernels and OpenBLAS's"
+# --dist: a build without MPI (the default) says so in one line; the MPI build's own tests are
+# test_mpi.sh. eval's --dist layers is refused in either build.
+if "$FFCNN" version | grep -q "^distributed: none"; then
+  for mode in data layers; do
+    expect_error 2 "--dist $mode: this ffcnn was built without MPI (configure with -DFFCNN_MPI=ON" -- train --dist $mode
+  done
+  expect_error 2 "--dist data: this ffcnn was built without MPI" -- eval --model x --dist data
+else
+  check '"$FFCNN" version | grep -q "^distributed: MPI"' "ffcnn version says whether it runs --dist"
+fi
+expect_error 2 "--dist layers: the layer pipeline is for training" -- eval --model x --dist layers
 expect_error 2 "--model: required" -- eval
 expect_error 2 "$tmp/none.ffm: cannot open" -- eval --model "$tmp/none.ffm"
 expect_error 2 "--split: 'train' is not val, test or all" -- eval --model x --split train

@@ -6,7 +6,7 @@ BUILD="$1" SRC="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
-for f in bin/ffcnn include/ffcnn.h include/ffcnn_bench.h include/ffcnn_version.h; do [ -e "$tmp/prefix/$f" ] || { echo "missing $f"; echo "0 passed, 1 failed"; exit 1; }; done
+for f in bin/ffcnn include/ffcnn.h include/ffcnn_bench.h include/ffcnn_pipeline.h include/ffcnn_version.h; do [ -e "$tmp/prefix/$f" ] || { echo "missing $f"; echo "0 passed, 1 failed"; exit 1; }; done
 pc=$(find "$tmp/prefix" -name ffcnn.pc)
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cc "$SRC/examples/minimal.c" -o "$tmp/minimal" $(pkg-config --cflags --libs --static ffcnn)

@@ -4,8 +4,10 @@
 # processes' parts summed in the same order; to float rounding against whole batches, by
 # weights_diff), BP too; rank 0 alone prints and writes; a killed rank ends the job within
 # seconds with a message, its last checkpoint intact, and --resume under mpirun repeats the
-# uninterrupted run bit for bit; processes started unalike stop with a message; a bad --dist
-# value is a one-line error.
+# uninterrupted run bit for bit; processes started unalike stop with a message. The layer
+# pipeline (--dist layers) on 2 and 3 processes gives the single-process model bit for bit,
+# refuses more processes than trained layers, survives a killed rank and SIGTERM likewise.
+# eval --dist data equals one process's evaluation. A bad --dist value is a one-line error.
 # usage: test_mpi.sh FFCNN DATA WEIGHTS_DIFF [MPIEXEC]
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 DIFF=$3
@@ -90,6 +92,77 @@ status=$?
 check '[ "$status" != 0 ] && [ $(( $(date +%s) - t0 )) -lt 30 ]' "processes started unalike stop (status $status)"
 check 'grep -q "rank 1 has another model" "$tmp/u.err"' "processes started unalike: the message names rank 1"
 check '[ ! -e "$tmp/u.ffm" ]' "processes started unalike: no model written"
+
+# ---- The layer pipeline (--dist layers): 3 conv layers, 2 trained, so 2 stages. Paths im2col,
+# fft, fft: the stage boundary falls between two FFT layers whose spectra one process shares.
+PIPE=(--data "mnist:$DATA" --net "c8k3 c8k3 c8k3" --train-from 2 --train-limit 500 --val-limit 200
+      --epochs 2 --threads 1 --conv im2col,fft,fft --seed 3)
+"$FFCNN" train "${PIPE[@]}" --out "$tmp/p1.ffm" >"$tmp/p1.out" 2>/dev/null
+"${MPI[@]}" "$FFCNN" train "${PIPE[@]}" --dist layers --out "$tmp/p2.ffm" >"$tmp/p2.out" 2>"$tmp/p2.err"
+check '[ $? = 0 ] && [ -n "$(sha "$tmp/p2.ffm")" ]' "mpirun -np 2 train --dist layers runs ($(tail -n 3 "$tmp/p2.err" | tr '\n' ' '))"
+check '[ "$(sha "$tmp/p2.ffm")" = "$(sha "$tmp/p1.ffm")" ]' "the pipeline on 2 processes = 1 process, bit for bit"
+check '[ "$(stats "$tmp/p2.ffm")" = "$(stats "$tmp/p1.ffm")" ]' "the pipeline's metrics lines are the single process's"
+check '[ "$(grep "^validation accuracy" "$tmp/p2.out")" = "$(grep "^validation accuracy" "$tmp/p1.out")" ] && [ "$(grep -c "^validation accuracy (linear)" "$tmp/p2.out")" = 1 ]' "the pipeline's final accuracy (evaluated by both processes) is the single process's, printed once"
+check 'grep -q "^distributed: --dist layers on 2 processes, 1 thread each; stages: layers 1-2 on rank 0; layer 3 on rank 1$" "$tmp/p2.err"' "the stages are named"
+check '[ "$(grep -c "pipeline stage 2 (rank 1, layer 3): 10 batches, busy .* waiting" "$tmp/p2.err")" = 2 ]' "each epoch gives each stage's busy and waiting time"
+# 3 stages: pooling in a stage, features for the head from stage 1, chunks of 20 images,
+# augmentation and a last batch of 10.
+P3=(--data "mnist:$DATA" --net "c8k3 c8k3 p2 c8k3 c8k3" --train-limit 310 --val-limit 0 --epochs 1
+    --threads 1 --conv im2col --chunk 20 --augment shift:2 --final-eval none --seed 4)
+"$FFCNN" train "${P3[@]}" --out "$tmp/q1.ffm" >/dev/null 2>&1
+"${MPI1[@]}" -np 3 "$FFCNN" train "${P3[@]}" --dist layers --out "$tmp/q3.ffm" >/dev/null 2>"$tmp/q3.err"
+check '[ -n "$(sha "$tmp/q3.ffm")" ] && [ "$(sha "$tmp/q3.ffm")" = "$(sha "$tmp/q1.ffm")" ]' "the pipeline on 3 processes (pooling, chunks, augmentation) = 1 process, bit for bit"
+# Refused: more processes than trained layers; step checkpoints.
+"${MPI1[@]}" -np 3 "$FFCNN" train "${PIPE[@]}" --dist layers --out "$tmp/r3.ffm" >/dev/null 2>"$tmp/r3.err"
+status=$?
+check '[ "$status" != 0 ] && grep -q "^ffcnn: --dist layers on 3 processes: layer pipeline: 3 stages for 2 trained conv layers: each stage trains at least one, so 2 stages at most" "$tmp/r3.err" && [ ! -e "$tmp/r3.ffm" ]' "3 processes for 2 trained layers: refused with a message (status $status)"
+"${MPI[@]}" "$FFCNN" train "${PIPE[@]}" --dist layers --checkpoint-every 5s --out "$tmp/r4.ffm" >/dev/null 2>"$tmp/r4.err"
+check '[ $? != 0 ] && grep -q "^ffcnn: --checkpoint-every 5s: the layer pipeline (--dist layers) saves at the end of epochs only" "$tmp/r4.err"' "--checkpoint-every Ns under the pipeline: refused"
+
+# The pipeline: a killed rank ends the job within seconds, the epoch's checkpoint intact, and
+# resuming it (at the epoch boundary) under the pipeline gives the single-process run; SIGTERM
+# to rank 1 stops both stages at one step, rank 0 saves, and resuming mid-epoch gives it too.
+PL=(--data "mnist:$DATA" --net "c8k3 c8k3 c8k3" --train-limit 4000 --val-limit 0 --epochs 2
+    --threads 1 --conv im2col --seed 5 --final-eval none)
+"$FFCNN" train "${PL[@]}" --out "$tmp/pref.ffm" >/dev/null 2>&1
+"${MPI[@]}" "$FFCNN" train "${PL[@]}" --dist layers --out "$tmp/pk.ffm" >/dev/null 2>"$tmp/pk.err" &
+job=$!
+for _ in $(seq 600); do [ -f "$tmp/pk.ffm" ] && break; sleep 0.05; done
+victim=$(ps -o pid= --ppid "$job" | tail -n 1 | tr -d ' ')
+if [ -n "$victim" ] && [ -f "$tmp/pk.ffm" ]; then
+  kill -9 "$victim"
+  t0=$(date +%s%N)
+  wait "$job"; status=$?
+  took=$(( ($(date +%s%N) - t0) / 1000000 ))
+  check '[ "$status" != 0 ] && [ "$took" -lt 10000 ]' "pipeline, a killed rank: the job fails within 10 s (status $status, $took ms)"
+  check 'grep -Eqi "signal 9|killed" "$tmp/pk.err"' "pipeline, a killed rank: a message says so"
+  check '"$FFCNN" info --model "$tmp/pk.ffm" | grep -q "^position: 1 epoch done, step 0 "' "pipeline, a killed rank: the epoch's checkpoint is intact ($("$FFCNN" info --model "$tmp/pk.ffm" 2>&1 | grep position))"
+  "${MPI[@]}" "$FFCNN" train --resume "$tmp/pk.ffm" --data "mnist:$DATA" --dist layers --threads 1 \
+    --conv im2col --final-eval none >/dev/null 2>&1
+  check '[ "$(sha "$tmp/pk.ffm")" = "$(sha "$tmp/pref.ffm")" ]' "pipeline: --resume after a killed rank = the single-process run, bit for bit"
+else
+  kill "$job" 2>/dev/null; wait "$job"
+  bad "the pipeline run to kill wrote no checkpoint or has no processes"
+fi
+"${MPI[@]}" "$FFCNN" train "${PL[@]}" --dist layers --out "$tmp/ps.ffm" >/dev/null 2>"$tmp/ps.err" &
+job=$!
+for _ in $(seq 600); do grep -q "^distributed:" "$tmp/ps.err" 2>/dev/null && break; sleep 0.05; done
+sleep 0.5
+victim=$(ps -o pid= --ppid "$job" | tail -n 1 | tr -d ' ')
+[ -n "$victim" ] && kill -TERM "$victim"
+wait "$job"; status=$?
+check '[ "$status" = 143 ] && grep -q "terminated (SIGTERM) at epoch .*--dist layers$" "$tmp/ps.err"' "pipeline, SIGTERM to rank 1: rank 0 saves the model (status $status)"
+"${MPI[@]}" "$FFCNN" train --resume "$tmp/ps.ffm" --data "mnist:$DATA" --dist layers --threads 1 \
+  --conv im2col --final-eval none >/dev/null 2>&1
+check '[ "$(sha "$tmp/ps.ffm")" = "$(sha "$tmp/pref.ffm")" ]' "pipeline: SIGTERM, then --resume = the single-process run, bit for bit"
+
+# Distributed evaluation: 1001 test images over 3 processes give one process's accuracies and
+# confusion matrices.
+EV=(eval --model "$tmp/p1.ffm" --data "mnist:$DATA" --split test --eval-limit 1001 --threads 1)
+"$FFCNN" "${EV[@]}" >"$tmp/e1.out" 2>/dev/null
+"${MPI1[@]}" -np 3 "$FFCNN" "${EV[@]}" --dist data >"$tmp/e3.out" 2>/dev/null
+check '[ -s "$tmp/e3.out" ] && [ "$(grep -v "img/s" "$tmp/e1.out")" = "$(grep -v "img/s" "$tmp/e3.out")" ]' "eval --dist data on 3 processes = 1 process (accuracies, confusion matrices)"
+check '[ "$(grep -c "^accuracy (goodness)" "$tmp/e3.out")" = 1 ]' "eval --dist data: rank 0 alone prints"
 
 # A bad --dist value: a one-line error (no MPI needed).
 expect_error 2 "--dist: 'ring' is not none, data or layers" -- train "${RUN[@]}" --dist ring

@@ -377,6 +377,19 @@ int ff_conv_layers_share_spectra(const ff_layer *l, const ff_layer *next) {
            l->conv.shape.out_ch == next->conv.shape.in_ch;
 }
 
+int ff_conv_layer_input_spectra(ff_layer *l, float *in, const double *in_sumsq, int n,
+                                ff_scratch *sc) {
+    const size_t in_len = l->in_len;
+#pragma omp parallel for schedule(static) num_threads(sc->threads)
+    for (int s = 0; s < n; s++) { /* conv_forward's normalisation, in place */
+        float *as = in + (size_t)s * in_len;
+        const float r = ff_rms_factor_of_sum(in_sumsq[s], in_len);
+        for (size_t i = 0; i < in_len; i++) as[i] = as[i] * r;
+    }
+    return ff_fft_conv_input_spectra(l->conv.fft, sc->xspec, in, n, sc->threads) ? FFCNN_ENOMEM
+                                                                                 : FFCNN_OK;
+}
+
 int ff_backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
                                      const float *next_xspec, int m, ff_scratch *sc, char *err) {
     float *scale = sc->grad_out, *dscale = sc->grad_out + m; /* unused otherwise here */

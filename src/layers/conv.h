@@ -45,6 +45,13 @@ void ff_forward_conv_layer_labelled(const ff_layer *l, float *y, double *goodnes
  * directly, both on the FFT path with the same transforms. */
 int ff_conv_layers_share_spectra(const ff_layer *l, const ff_layer *next);
 
+/* The first half of the FFT path's forward pass of n samples: in = rmsnorm(in) in place (from
+ * each sample's sum of squares in_sumsq, as the forward does) and in's spectra into sc->xspec,
+ * bit for bit as the forward makes them. For the layer pipeline, whose stage ends before this
+ * layer: the previous layer's gradient then needs nothing from the next stage. */
+int ff_conv_layer_input_spectra(ff_layer *l, float *in, const double *in_sumsq, int n,
+                                ff_scratch *sc);
+
 /* The weight gradient without transforming dout (docs/method.md §11): dout_s = coef_s y_s, and
  * the next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec,
  * so dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's
