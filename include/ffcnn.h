@@ -62,11 +62,11 @@ enum ffcnn_algo { FFCNN_ALGO_FF = 0, FFCNN_ALGO_BP = 1 };
  * logits of each image's positive and negative copies, which ranks the true label above the
  * wrong one and has no threshold, or CE: every label written on the image, softmax
  * cross-entropy over the K logits towards the true label (the objective goodness inference
- * ranks by; K + 1 copies of each image instead of 3). Goodness: the sum of squares over the layer's N outputs with
- * theta = N (§4), or their mean with theta = 1 (the same logit divided by N); goodness
- * inference sums the same quantity over the layers. Negatives: a wrong label drawn uniformly
- * (§4), or drawn from the linear head's softmax over the wrong labels on the neutral image, so
- * that the labels the network confuses are the ones it is trained against. */
+ * ranks by; K + 1 copies of each image instead of 3). Goodness: the sum of squares over the layer's
+ * N outputs with theta = N (§4), or their mean with theta = 1 (the same logit divided by N);
+ * goodness inference sums the same quantity over the layers. Negatives: a wrong label drawn
+ * uniformly (§4), or drawn from the linear head's softmax over the wrong labels on the neutral
+ * image, so that the labels the network confuses are the ones it is trained against. */
 enum ffcnn_ff_loss { FFCNN_FF_LOSS_BCE = 0, FFCNN_FF_LOSS_SYMBA = 1, FFCNN_FF_LOSS_CE = 2 };
 enum ffcnn_goodness { FFCNN_GOODNESS_SUM = 0, FFCNN_GOODNESS_MEAN = 1 };
 enum ffcnn_negatives { FFCNN_NEGATIVES_RANDOM = 0, FFCNN_NEGATIVES_HARD = 1 };

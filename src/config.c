@@ -199,10 +199,8 @@ static int validate_variants(const ffcnn_config *c, char *err) {
         return ff_fail(err, FFCNN_EINVAL, "--ff-loss: %d is not bce (0), symba (1) or ce (2)",
                        c->ff_loss);
     if (c->goodness != FFCNN_GOODNESS_SUM && c->goodness != FFCNN_GOODNESS_MEAN)
-        return ff_fail(err, FFCNN_EINVAL, "--goodness: %d is not sum (0) or mean (1)",
-                       c->goodness);
-    if (!(c->ff_temperature == 0.0f ||
-          (c->ff_temperature >= 1e-6f && c->ff_temperature <= 1e6f)))
+        return ff_fail(err, FFCNN_EINVAL, "--goodness: %d is not sum (0) or mean (1)", c->goodness);
+    if (!(c->ff_temperature == 0.0f || (c->ff_temperature >= 1e-6f && c->ff_temperature <= 1e6f)))
         return ff_fail(err, FFCNN_EINVAL, "--ff-temperature: %g is out of range 1e-6..1e6",
                        (double)c->ff_temperature);
     if (c->negatives != FFCNN_NEGATIVES_RANDOM && c->negatives != FFCNN_NEGATIVES_HARD)
@@ -313,8 +311,8 @@ static int parse_name(const char *const *names, int n, const char *flag, const c
     for (int i = 0; i < n; i++)
         if (strcmp(name, names[i]) == 0) return *v = i, FFCNN_OK;
     if (n == 3)
-        return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s, %s or %s", flag, name,
-                       names[0], names[1], names[2]);
+        return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s, %s or %s", flag, name, names[0],
+                       names[1], names[2]);
     return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s or %s", flag, name, names[0],
                    names[1]);
 }
@@ -340,7 +338,8 @@ int ffcnn_negatives_parse(const char *name, int32_t *v, char *err) {
 
 int ffcnn_config_is_paper_objective(const ffcnn_config *c) {
     return c->ff_loss == FFCNN_FF_LOSS_BCE && c->goodness == FFCNN_GOODNESS_SUM &&
-           (c->ff_temperature == 0.0f || c->ff_temperature == 1.0f) && c->negatives == FFCNN_NEGATIVES_RANDOM;
+           (c->ff_temperature == 0.0f || c->ff_temperature == 1.0f) &&
+           c->negatives == FFCNN_NEGATIVES_RANDOM;
 }
 
 float ffcnn_lr_at_epoch(const ffcnn_config *c, int e) {

@@ -52,6 +52,14 @@ int ffcnn_pipe_plan(const ffcnn_config *cfg, int stages, int first[FFCNN_MAX_LAY
         return ff_fail(err, FFCNN_EINVAL,
                        "layer pipeline: backprop (--algo bp) trains the whole network in every "
                        "step; only FF layers can be trained stage by stage");
+    if (cfg->negatives == FFCNN_NEGATIVES_HARD)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "layer pipeline: --negatives hard needs the whole network and its head "
+                       "before a batch's first layer runs; use --dist data");
+    if (cfg->ff_loss == FFCNN_FF_LOSS_CE)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "layer pipeline: --ff-loss ce is not pipelined yet (its batches hold every "
+                       "label's copy); use --dist data");
     int trained[FFCNN_MAX_LAYERS], T = 0;
     for (int i = 0, j = 0; i < cfg->n_layers; i++)
         if (cfg->layer[i].kind == FFCNN_LAYER_CONV && j++ >= cfg->train_from - 1) trained[T++] = i;

@@ -6,8 +6,13 @@
 #include <stdint.h>
 
 /* Purposes of the random streams (ff_rng_stream). */
-enum { FF_STREAM_INIT = 1, FF_STREAM_SHUFFLE = 2, FF_STREAM_NEGATIVES = 3, FF_STREAM_AUGMENT = 4,
-       FF_STREAM_HARD_NEGATIVES = 5 };
+enum {
+    FF_STREAM_INIT = 1,
+    FF_STREAM_SHUFFLE = 2,
+    FF_STREAM_NEGATIVES = 3,
+    FF_STREAM_AUGMENT = 4,
+    FF_STREAM_HARD_NEGATIVES = 5
+};
 
 typedef struct ff_rng {
     uint64_t s[4];

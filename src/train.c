@@ -107,8 +107,8 @@ static int hard_negatives(ffcnn_net *net, int c0, int c, char *err) {
     const int K = net->cfg.classes;
     const size_t len = net->labels.len;
     for (int s = 0; s < c; s++) {
-        const uint8_t neg = draw_from_softmax(ws->logits + (size_t)s * K, K, ws->labels[s],
-                                              ff_rng_uniform(&rng));
+        const uint8_t neg =
+            draw_from_softmax(ws->logits + (size_t)s * K, K, ws->labels[s], ff_rng_uniform(&rng));
         ff_label_overlay(ws->input + (size_t)(c + s) * len, ws->image + (size_t)s * len,
                          &net->labels, neg);
     }
@@ -503,7 +503,7 @@ int ff_train_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_chu
 }
 
 int ff_train_classifier_grad(ffcnn_net *net, int B, int batch_B, ff_step_metrics *m, char *err) {
-    return classifier_grad(net, B, batch_B, m, err);
+    return classifier_grad(net, 2 * B, B, batch_B, m, err);
 }
 
 int ff_train_epoch_begin(ffcnn_net *net, const ffcnn_dataset *train, char *err) {

@@ -109,8 +109,8 @@ static void test_objective_ce(void) {
         memcpy(gp, g, sizeof gp), memcpy(gm, g, sizeof gm);
         gp[s] += 1e-5, gm[s] -= 1e-5;
         const double fd = (ce_loss(gp, y, 2, 3, 0.5) - ce_loss(gm, y, 2, 3, 0.5)) / 2e-5;
-        CHECK(fabs(coef[s] / 2.0 - fd) < 1e-6, "CE: coef/2 %g = dL/dG %g of copy %d",
-              coef[s] / 2.0, fd, s);
+        CHECK(fabs(coef[s] / 2.0 - fd) < 1e-6, "CE: coef/2 %g = dL/dG %g of copy %d", coef[s] / 2.0,
+              fd, s);
     }
     const double big[3] = {0.0, 1e7, -1e7};
     const uint8_t y0[1] = {0};

@@ -142,10 +142,10 @@ static ffcnn_dataset make_data(int n) {
 
 /* A test case: the network, its conv paths ('i' im2col, 'f' fft, one per conv layer), the
  * stages, the chunk, the images (batches of 8, two epochs) and a tick before which stage 0 asks
- * to stop (-1: none). */
+ * to stop (-1: none); symba: SymBa on the mean goodness at T 0.25 (docs/method.md §13). */
 typedef struct pipe_case {
     const char *name, *net, *paths;
-    int stages, chunk, images, stop_at_tick;
+    int stages, chunk, images, stop_at_tick, symba;
 } pipe_case;
 
 #define EPOCHS 2
@@ -155,6 +155,8 @@ static ffcnn_net *make_net(const pipe_case *pc, char *err) {
     ffcnn_config_default(&c);
     ffcnn_config_parse_net(&c, pc->net, err);
     c.batch = 8, c.epochs = EPOCHS, c.seed = 11, c.lr = 1e-2f;
+    if (pc->symba)
+        c.ff_loss = FFCNN_FF_LOSS_SYMBA, c.goodness = FFCNN_GOODNESS_MEAN, c.ff_temperature = 0.25f;
     enum ffcnn_conv_path path[FFCNN_MAX_LAYERS];
     const int L = ffcnn_config_conv_layers(&c);
     for (int j = 0; j < L; j++) path[j] = pc->paths[j] == 'f' ? FFCNN_CONV_FFT : FFCNN_CONV_IM2COL;
@@ -287,16 +289,23 @@ static void test_plan(void) {
     c.algo = FFCNN_ALGO_BP;
     CHECK(ffcnn_pipe_plan(&c, 2, first, err) == FFCNN_EINVAL && strstr(err, "backprop"),
           "backprop: refused (%s)", err);
+    c.algo = FFCNN_ALGO_FF, c.negatives = FFCNN_NEGATIVES_HARD;
+    CHECK(ffcnn_pipe_plan(&c, 2, first, err) == FFCNN_EINVAL && strstr(err, "--negatives hard"),
+          "hard negatives: refused (%s)", err);
+    c.negatives = FFCNN_NEGATIVES_RANDOM, c.ff_loss = FFCNN_FF_LOSS_CE;
+    CHECK(ffcnn_pipe_plan(&c, 2, first, err) == FFCNN_EINVAL && strstr(err, "--ff-loss ce"),
+          "the label-contrastive loss: refused (%s)", err);
 }
 
 int main(void) {
     signal(SIGPIPE, SIG_IGN); /* a dead stage is a write error, not a silent exit */
     test_plan();
     const pipe_case cases[] = {
-        {"fft boundary", "c4k3 c4k3 c4k3", "iff", 2, 64, 40, -1},
-        {"pooling, chunks, short batch", "c4k3 c4k3 p2 c4k3 c4k3", "iiff", 3, 3, 44, -1},
-        {"stop and go on", "c4k3 c4k3 c4k3", "iff", 2, 64, 40, 3},
-        {"two trained layers in a stage", "c4k3 c4k3 p2 c4k3 c4k3", "ifff", 2, 5, 44, -1},
+        {"fft boundary", "c4k3 c4k3 c4k3", "iff", 2, 64, 40, -1, 0},
+        {"pooling, chunks, short batch", "c4k3 c4k3 p2 c4k3 c4k3", "iiff", 3, 3, 44, -1, 0},
+        {"stop and go on", "c4k3 c4k3 c4k3", "iff", 2, 64, 40, 3, 0},
+        {"two trained layers in a stage", "c4k3 c4k3 p2 c4k3 c4k3", "ifff", 2, 5, 44, -1, 0},
+        {"SymBa on the mean goodness", "c4k3 c4k3 c4k3", "iff", 2, 64, 40, -1, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) test_case(&cases[i]);
     return test_summary();

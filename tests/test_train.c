@@ -532,7 +532,6 @@ static ffcnn_config augment_config(int algo, int pad, int flip) {
     return c;
 }
 
-
 /* With augmentation, a run interrupted mid-epoch, saved, loaded and finished gives the bits of
  * the uninterrupted run; and augmentation changes what is learnt. */
 static void test_augment_resume(int algo) {
