@@ -1,6 +1,7 @@
 /* ffcnn plot: training curves of runs, read from their metrics files (MODEL.metrics.jsonl, see
- * metrics.h), into a PNG: FF loss and discrimination accuracy per layer against epoch, and the
- * validation accuracy against training time or epoch. */
+ * metrics.h), into a PNG: FF loss and discrimination accuracy per layer against epoch, and an
+ * accuracy (--metric: the validation accuracy, or the test split's where it was recorded) against
+ * training time or epoch. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +26,29 @@ static const char USAGE[] =
     "dashes with circles, and so on. Runs without layer metrics (BP) are in the validation panel\n"
     "only; when no run has any, the figure is that panel alone, as with --panels val. Legends\n"
     "name the runs by file name and algorithm (\"a [ff]\", \"a [ff] layer 2\"); null values\n"
-    "(untrained layers, no validation set) are skipped.\n";
+    "(untrained layers, no validation set) are skipped. With --metric test_goodness or\n"
+    "test_linear, the validation panel draws the test split's accuracy instead (by goodness\n"
+    "inference or by the linear head; for reporting only), from the lines that have it: the\n"
+    "epochs that ffcnn train --eval-test-every N evaluated. Every file must have at least one.\n";
+
+/* --metric: the accuracy drawn, where the metrics file has it, and how the figure names it. */
+enum metric { M_VAL_LINEAR, M_TEST_GOODNESS, M_TEST_LINEAR };
+static const struct metric_def {
+    const char *name, *field, *panel_title, *y_title;
+} METRICS[] = {
+    {"val_linear", "val_acc_linear", "validation accuracy (linear head)", "validation accuracy"},
+    {"test_goodness", "test_acc_goodness", "test accuracy (goodness inference), reporting only",
+     "test accuracy (goodness inference)"},
+    {"test_linear", "test_acc_linear", "test accuracy (linear head), reporting only",
+     "test accuracy (linear head)"},
+};
+
+/* The metric that options.c accepted for plot (val_linear when none was given). */
+static enum metric metric_of(const cli_opts *o) {
+    for (int k = 0; k < (int)(sizeof METRICS / sizeof *METRICS); k++)
+        if (o->metric && !strcmp(o->metric, METRICS[k].name)) return (enum metric)k;
+    return M_VAL_LINEAR;
+}
 
 typedef struct curve {
     plot_point *p;
@@ -34,10 +57,10 @@ typedef struct curve {
 
 typedef struct run {
     char name[256], layer_name[FFCNN_MAX_LAYERS][280];
-    curve val, loss[FFCNN_MAX_LAYERS], disc[FFCNN_MAX_LAYERS];
+    curve acc, loss[FFCNN_MAX_LAYERS], disc[FFCNN_MAX_LAYERS]; /* acc: --metric's */
 } run;
 
-enum what { VAL, LOSS, DISC };
+enum what { ACC, LOSS, DISC };
 
 static int curve_add(curve *c, double x, double y) {
     if (c->n == c->cap) {
@@ -51,7 +74,7 @@ static int curve_add(curve *c, double x, double y) {
 }
 
 static void run_free(run *r) {
-    free(r->val.p);
+    free(r->acc.p);
     for (int l = 0; l < FFCNN_MAX_LAYERS; l++) free(r->loss[l].p), free(r->disc[l].p);
 }
 
@@ -78,10 +101,12 @@ static void run_names(const char *path, const char *algo, run *r) {
 }
 
 /* One line's points into r: 0, or -1 out of memory. */
-static int add_line(run *r, const metrics_line *m, int x_epoch) {
+static int add_line(run *r, const metrics_line *m, enum metric metric, int x_epoch) {
+    const double acc = metric == M_TEST_GOODNESS ? m->test_goodness
+                       : metric == M_TEST_LINEAR ? m->test_linear
+                                                 : m->val_acc;
     int rc = 0;
-    if (m->val_acc >= 0)
-        rc |= curve_add(&r->val, x_epoch ? m->epoch : m->train_seconds, m->val_acc);
+    if (acc >= 0) rc |= curve_add(&r->acc, x_epoch ? m->epoch : m->train_seconds, acc);
     for (int l = 0; l < m->layers; l++) {
         if (m->layer_loss[l] >= 0) rc |= curve_add(&r->loss[l], m->epoch, m->layer_loss[l]);
         if (m->layer_disc_acc[l] >= 0) rc |= curve_add(&r->disc[l], m->epoch, m->layer_disc_acc[l]);
@@ -90,8 +115,10 @@ static int add_line(run *r, const metrics_line *m, int x_epoch) {
 }
 
 /* Reads a metrics file into r (its layer metrics too unless val_only): FFCNN_OK, or an error
- * naming the file (and line). */
-static int read_run(const char *path, int x_epoch, int val_only, run *r, char *err) {
+ * naming the file (and line). A file with no line of a test metric is not refused here: plot
+ * names all such files at once. */
+static int read_run(const char *path, enum metric metric, int x_epoch, int val_only, run *r,
+                    char *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, FFCNN_ERR_LEN, "%s: cannot open (%s)", path, strerror(errno));
@@ -114,7 +141,7 @@ static int read_run(const char *path, int x_epoch, int val_only, run *r, char *e
         } else {
             if (!algo[0]) snprintf(algo, sizeof algo, "%s", m.algo);
             if (val_only) m.layers = 0;
-            if (add_line(r, &m, x_epoch)) {
+            if (add_line(r, &m, metric, x_epoch)) {
                 snprintf(err, FFCNN_ERR_LEN, "%s: out of memory", path);
                 rc = FFCNN_ENOMEM;
             }
@@ -126,7 +153,7 @@ static int read_run(const char *path, int x_epoch, int val_only, run *r, char *e
     }
     fclose(f);
     free(line);
-    if (!rc && r->val.n == 0 && layer_points(r) == 0) {
+    if (!rc && (metric == M_VAL_LINEAR || !lines) && r->acc.n == 0 && layer_points(r) == 0) {
         snprintf(err, FFCNN_ERR_LEN, "%s: no plottable point (%s)", path,
                  !lines ? "the file is empty"
                  : val_only
@@ -138,18 +165,47 @@ static int read_run(const char *path, int x_epoch, int val_only, run *r, char *e
     return rc;
 }
 
-/* A panel's series, one per run (VAL) or per run and layer, in that order; each with points. */
+/* A panel's series, one per run (ACC) or per run and layer, in that order; each with points. */
 static int collect(const run *runs, int n_runs, enum what what, plot_series *out) {
     int k = 0;
     for (int i = 0; i < n_runs; i++) {
-        if (what == VAL && runs[i].val.n)
-            out[k++] = (plot_series){runs[i].name, runs[i].val.p, runs[i].val.n, i, 0, NULL};
-        for (int l = 0; what != VAL && l < FFCNN_MAX_LAYERS; l++) {
+        if (what == ACC && runs[i].acc.n)
+            out[k++] = (plot_series){runs[i].name, runs[i].acc.p, runs[i].acc.n, i, 0, NULL};
+        for (int l = 0; what != ACC && l < FFCNN_MAX_LAYERS; l++) {
             const curve *c = what == LOSS ? &runs[i].loss[l] : &runs[i].disc[l];
             if (c->n) out[k++] = (plot_series){runs[i].layer_name[l], c->p, c->n, i, l, NULL};
         }
     }
     return k;
+}
+
+/* A test metric: every file has a point of it, else an error naming those that have none (as
+ * many as fit in the line, then how many more). */
+static int check_test_metric(const cli_opts *o, enum metric metric, const run *runs, char *err) {
+    char names[320] = "";
+    size_t len = 0;
+    int missing = 0, listed = 0;
+    for (int i = 0; i < o->n_inputs; i++) {
+        if (runs[i].acc.n) continue;
+        missing++;
+        const size_t n = strlen(o->inputs[i]);
+        if (!listed || len + n + 2 < sizeof names - 16) { /* the first, cut to fit if need be */
+            const int w =
+                snprintf(names + len, sizeof names - len, "%s%s", listed ? ", " : "", o->inputs[i]);
+            len = w > 0 && len + (size_t)w < sizeof names ? len + (size_t)w : sizeof names - 1;
+            listed++;
+        }
+    }
+    if (!missing) return FFCNN_OK;
+    char more[32] = "";
+    if (missing > listed)
+        snprintf(more, sizeof more, "%s%d more file%s", listed ? " and " : "", missing - listed,
+                 plural(missing - listed));
+    const struct metric_def *m = &METRICS[metric];
+    snprintf(err, FFCNN_ERR_LEN,
+             "%s%s: no line has %s (--metric %s); ffcnn train --eval-test-every N records it",
+             names, more, m->field, m->name);
+    return FFCNN_EINVAL;
 }
 
 /* The image's size: as given, else 4:3 from the side given, else 800 (1200 for three panels)
@@ -163,20 +219,22 @@ static void image_size(const cli_opts *o, int panels, int *w, int *h) {
 
 static int draw(const cli_opts *o, const run *runs, plot_series *series, char *err) {
     const int n = o->n_inputs;
+    const enum metric which = metric_of(o);
+    const struct metric_def *metric = &METRICS[which];
     plot_series *loss = series + n, *disc = loss + n * FFCNN_MAX_LAYERS;
-    const int n_val = collect(runs, n, VAL, series);
+    const int n_val = collect(runs, n, ACC, series);
     const int n_loss = o->panels_val ? 0 : collect(runs, n, LOSS, loss);
     const int n_disc = o->panels_val ? 0 : collect(runs, n, DISC, disc);
-    /* validation: from 1 % under the lowest point, on a whole percent, to 100 % */
+    /* accuracy: from 1 % under the lowest point, on a whole percent, to 100 % */
     double y_min = n_val ? 1 : 0;
     for (int i = 0; i < n_val; i++)
         for (int k = 0; k < series[i].n; k++)
             if (series[i].points[k].y < y_min) y_min = series[i].points[k].y;
     y_min = floor((y_min - 0.01) * 100 + 1e-9) / 100;
     plot_panel panels[3] = {
-        {.title = "validation accuracy (linear head)",
+        {.title = metric->panel_title,
          .x_title = o->x_epoch ? "epoch" : "training time (s)",
-         .y_title = "validation accuracy",
+         .y_title = metric->y_title,
          .series = series,
          .n_series = n_val,
          .y_min = y_min < 0 ? 0 : y_min,
@@ -206,11 +264,12 @@ static int draw(const cli_opts *o, const run *runs, plot_series *series, char *e
     const int n_panels = n_loss || n_disc ? 3 : 1;
     int w, h;
     image_size(o, n_panels, &w, &h);
-    const char *title = o->title       ? o->title
-                        : n_panels > 1 ? "training curves"
-                                       : "validation accuracy";
-    /* Where the panels lie (left, top, width, height): validation alone, or loss and
-     * discrimination side by side with validation below them or, in a wide image, right. */
+    const char *title = o->title                ? o->title
+                        : n_panels > 1          ? "training curves"
+                        : which == M_VAL_LINEAR ? "validation accuracy"
+                                                : metric->panel_title;
+    /* Where the panels lie (left, top, width, height): accuracy alone, or loss and
+     * discrimination side by side with accuracy below them or, in a wide image, right. */
     static const double ALONE[4] = {0, 0, 1, 1};
     static const double GRID[3][4] = {{0, 0.5, 1, 0.5}, {0, 0, 0.5, 0.5}, {0.5, 0, 0.5, 0.5}};
     static const double ROW[3][4] = {
@@ -240,11 +299,13 @@ int cmd_plot(int argc, char **argv) {
         snprintf(err, FFCNN_ERR_LEN, "out of memory");
         rc = FFCNN_ENOMEM;
     }
+    const enum metric metric = metric_of(&o);
     int points = 0;
     for (int i = 0; !rc && i < o.n_inputs; i++) {
-        rc = read_run(o.inputs[i], o.x_epoch, o.panels_val, &runs[i], err);
-        points += runs[i].val.n;
+        rc = read_run(o.inputs[i], metric, o.x_epoch, o.panels_val, &runs[i], err);
+        points += runs[i].acc.n;
     }
+    if (!rc && metric != M_VAL_LINEAR) rc = check_test_metric(&o, metric, runs, err);
     if (!rc) rc = draw(&o, runs, series, err);
     for (int i = 0; runs && i < o.n_inputs; i++) run_free(&runs[i]);
     free(runs);

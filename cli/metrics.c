@@ -231,7 +231,7 @@ int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap) {
     unsigned seen = 0;
     int n_loss = 0, n_disc = 0;
     memset(m, 0, sizeof *m);
-    m->val_acc = m->classifier_loss = -1;
+    m->val_acc = m->classifier_loss = m->test_goodness = m->test_linear = -1;
     for (int l = 0; l < FFCNN_MAX_LAYERS; l++) m->layer_loss[l] = m->layer_disc_acc[l] = -1;
     skip_ws(&p);
     if (*p != '{') return not_json(why, cap);
@@ -264,6 +264,12 @@ int metrics_parse(const char *line, metrics_line *m, char *why, size_t cap) {
         } else if (key_is(k, kn, "classifier_loss")) {
             r = scan_field(&p, "classifier_loss", 1, &m->classifier_loss, why, cap);
             if (!r) r = check_range("classifier_loss", 0, m->classifier_loss, INFINITY, why, cap);
+        } else if (key_is(k, kn, "test_acc_goodness")) {
+            r = scan_field(&p, "test_acc_goodness", 1, &m->test_goodness, why, cap);
+            if (!r) r = check_range("test_acc_goodness", 0, m->test_goodness, 1, why, cap);
+        } else if (key_is(k, kn, "test_acc_linear")) {
+            r = scan_field(&p, "test_acc_linear", 1, &m->test_linear, why, cap);
+            if (!r) r = check_range("test_acc_linear", 0, m->test_linear, 1, why, cap);
         } else if (key_is(k, kn, "layer_loss")) {
             r = scan_layers(&p, "layer_loss", INFINITY, m->layer_loss, &n_loss, why, cap);
             seen |= LOSS;

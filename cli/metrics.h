@@ -17,6 +17,8 @@ typedef struct metrics_line {
     double train_seconds;   /* cumulative over the model's runs */
     double val_acc;         /* val_acc_linear */
     double classifier_loss; /* the linear head's cross-entropy */
+    /* test_acc_goodness and test_acc_linear: only on the lines of --eval-test-every's epochs */
+    double test_goodness, test_linear;
     /* layer_loss and layer_disc_acc, one entry per conv layer (null: an untrained layer); layers
      * is the length of the longer (0: none, as with BP, whose arrays are empty). */
     int layers;

@@ -48,7 +48,7 @@ expect_error 2 "--net @$tmp/bad.net: 'q2' is not a layer" -- train --net "@$tmp/
 expect_error 2 "--classifier-lr: cannot be changed with --resume" -- train --resume x.ffm --classifier-lr 1e-3
 expect_error 2 "--net: cannot be changed with --resume" -- train --net c8k3 --resume x.ffm
 expect_error 2 "--preset: cannot be changed with --resume" -- train --resume=x.ffm --preset=tiny
-expect_error 2 "--preset: unknown preset 'fast'" -- train --preset fast
+expect_error 2 "--preset: unknown preset 'quick' (default, paper, fast, cifar10, tiny)" -- train --preset quick
 expect_error 2 "--data: 'cifar' is not mnist, fashion, cifar10" -- train --data cifar
 expect_error 2 "$tmp/nowhere/train-images-idx3-ubyte: cannot open" -- train --data "mnist:$tmp/nowhere"
 expect_error 2 "--conv: 'fft,foo' is not auto, im2col, fft or a comma-separated list" -- train --conv fft,foo

@@ -126,6 +126,15 @@ static void test_variant_settings(void) {
         ffcnn_config_preset(&c, presets[i], err);
         CHECK(ffcnn_config_is_paper_objective(&c), "preset %s: the paper's objective", presets[i]);
     }
+    char net[64];
+    CHECK(ffcnn_config_preset(&c, "fast", err) == 0 && ffcnn_config_validate(&c, err) == 0,
+          "fast preset valid: %s", err);
+    ffcnn_config_format_net(&c, net, sizeof net);
+    CHECK(!strcmp(net, "c32k9 c32k9 c32k9") && c.train_from == 1 && c.epochs == 50 &&
+              c.ff_loss == FFCNN_FF_LOSS_SYMBA && c.goodness == FFCNN_GOODNESS_MEAN &&
+              c.ff_temperature == 0.05f && c.negatives == FFCNN_NEGATIVES_RANDOM &&
+              !ffcnn_config_is_paper_objective(&c),
+          "fast preset: docs/method.md §13's recipe (%s)", net);
     int32_t v = -1;
     CHECK(ffcnn_ff_loss_parse("symba", &v, err) == 0 && v == FFCNN_FF_LOSS_SYMBA &&
               !strcmp(ffcnn_ff_loss_name(v), "symba"),

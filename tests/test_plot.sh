@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ffcnn plot on hand-made metrics files: the three-panel figure (loss and discrimination accuracy
-# per layer, validation accuracy), --panels val, the image sizes, and bad files and flags (one
-# line naming the file and line, or the flag; exit 2; no PNG). Needs no data set.
+# per layer, validation accuracy), --panels val, --metric (the test split's accuracy), the image
+# sizes, and bad files and flags (one line naming the file and line, or the flag; exit 2; no
+# PNG). Needs no data set.
 # Usage: test_plot.sh FFCNN [PNG_CHECK] (tests/png_check.c: "W H COLOURS" of a PNG).
 source "$(dirname "$0")/lib.sh" "$1"
 PNG_CHECK="${2:-}"
@@ -50,6 +51,49 @@ printf '{"epoch":1,"algo":"bp","layer_loss":[],"layer_disc_acc":[],"train_second
 printf '{"epoch":1,"layer_loss":[null,null],"layer_disc_acc":[null,0.6],"train_seconds":1,"val_acc_linear":0.9}\n' > "$tmp/part.metrics.jsonl"
 plot_ok "2 runs, 2 points" "$tmp/mixed.png" 1200 900 -- "$tmp/bp0.metrics.jsonl" "$tmp/part.metrics.jsonl"
 
+# --metric test_goodness|test_linear: the test split's accuracy (ffcnn train --eval-test-every N
+# writes it on some epochs' lines) in the accuracy panel; lines without it are skipped. AT is A
+# with test fields on epochs 1 and 3, BT is B with them on epoch 2 (test_acc_goodness null there).
+mkdir "$tmp/t"
+AT="$tmp/t/a.ffm.metrics.jsonl" BT="$tmp/t/b.ffm.metrics.jsonl"
+sed -e '1s/}$/,"test_acc_goodness":0.58,"test_acc_linear":0.63}/' \
+  -e '3s/}$/,"test_acc_goodness":0.81,"test_acc_linear":0.86}/' "$A" > "$AT"
+sed -e '2s/}$/,"test_acc_goodness":null,"test_acc_linear":0.8}/' "$B" > "$BT"
+plot_ok "1 run, 2 points" "$tmp/tg.png" 1200 900 -- "$AT" --metric test_goodness
+plot_ok "1 run, 3 points" "$tmp/tv.png" 1200 900 -- "$AT"
+plot_ok "2 runs, 3 points" "$tmp/tl.png" 1200 900 -- "$AT" "$BT" --metric test_linear
+plot_ok "2 runs, 3 points" "$tmp/tlval.png" 800 600 -- "$AT" "$BT" --metric=test_linear --panels val --x epoch
+plot_ok "1 run, 2 points" "$tmp/tgval.png" 800 600 -- "$AT" --panels val --x epoch --metric test_goodness
+"$FFCNN" plot "$AT" --panels val --x epoch --out "$tmp/tvval.png" >/dev/null
+check '! cmp -s "$tmp/tg.png" "$tmp/tv.png"' "--metric test_goodness: not the val_linear figure"
+check '! cmp -s "$tmp/tg.png" "$tmp/tl.png" && ! cmp -s "$tmp/tgval.png" "$tmp/tvval.png"' \
+  "--metric test_goodness, test_linear and val_linear: three figures"
+# val_linear, the default, is today's figure: the flag changes no byte, nor do the test fields.
+"$FFCNN" plot "$A" "$B" "$BP" --title "FF vs BP" --metric val_linear --out "$tmp/allv.png" >/dev/null
+"$FFCNN" plot "$A" "$B" "$BP" --panels val --metric val_linear --out "$tmp/valv.png" >/dev/null
+"$FFCNN" plot "$A" --out "$tmp/a.png" >/dev/null
+check 'cmp -s "$tmp/all.png" "$tmp/allv.png" && cmp -s "$tmp/val.png" "$tmp/valv.png"' \
+  "--metric val_linear: the figure without the flag, byte for byte"
+check 'cmp -s "$tmp/a.png" "$tmp/tv.png"' "test fields change nothing in the val_linear figure"
+# A file without the metric on any line (absent or null): one line naming it and the metric.
+NOTEST="no line has test_acc_goodness (--metric test_goodness); ffcnn train --eval-test-every N records it"
+expect_error 2 "ffcnn: $A: $NOTEST" -- plot "$AT" "$A" --metric test_goodness --out "$tmp/x.png"
+expect_error 2 "ffcnn: $A, $BT: $NOTEST" -- plot "$A" "$AT" "$BT" --metric test_goodness --panels val --out "$tmp/x.png"
+expect_error 2 "ffcnn: $BP: no line has test_acc_linear (--metric test_linear); ffcnn train --eval-test-every N" -- plot "$BP" --metric test_linear --out "$tmp/x.png"
+# Bad test values (whatever --metric): one line naming the file, the line and the field.
+bad_test() { # NAME FIELD VALUE: A's first line, then a line with FIELD VALUE
+  { head -n 1 "$A"; printf '{"epoch":2,"train_seconds":4,"val_acc_linear":0.7,"%s":%s}\n' "$2" "$3"; } > "$tmp/$1.metrics.jsonl"
+}
+bad_test tg15 test_acc_goodness 1.5
+bad_test tgneg test_acc_goodness -0.25
+bad_test tltext test_acc_linear '"0.9"'
+bad_test tlarray test_acc_linear '[0.9]'
+expect_error 2 "ffcnn: $tmp/tg15.metrics.jsonl line 2: \"test_acc_goodness\" 1.5 is not in [0, 1]" -- plot "$tmp/tg15.metrics.jsonl" --metric test_goodness --out "$tmp/x.png"
+expect_error 2 "ffcnn: $tmp/tg15.metrics.jsonl line 2: \"test_acc_goodness\" 1.5 is not in [0, 1]" -- plot "$A" "$tmp/tg15.metrics.jsonl" --out "$tmp/x.png"
+expect_error 2 "ffcnn: $tmp/tgneg.metrics.jsonl line 2: \"test_acc_goodness\" -0.25 is not in [0, 1]" -- plot "$tmp/tgneg.metrics.jsonl" --metric test_linear --out "$tmp/x.png"
+expect_error 2 "ffcnn: $tmp/tltext.metrics.jsonl line 2: \"test_acc_linear\" is not a number or null" -- plot "$tmp/tltext.metrics.jsonl" --metric test_linear --out "$tmp/x.png"
+expect_error 2 "ffcnn: $tmp/tlarray.metrics.jsonl line 2: \"test_acc_linear\" is not a number or null" -- plot "$tmp/tlarray.metrics.jsonl" --panels val --out "$tmp/x.png"
+
 # Bad files: one line naming the file and the line.
 bad_line() { # NAME LINE: a metrics file of A's first line, then LINE
   { head -n 1 "$A"; printf '%s\n' "$2"; } > "$tmp/$1.metrics.jsonl"
@@ -82,8 +126,12 @@ expect_error 2 "$tmp/none.metrics.jsonl: cannot open (No such file or directory)
 expect_error 2 "--panels: 'both' is not all or val" -- plot "$A" --panels both --out "$tmp/x.png"
 expect_error 2 "--panels: needs a value" -- plot "$A" --out "$tmp/x.png" --panels
 expect_error 2 "--panels: unknown option for train" -- train --panels val
+expect_error 2 "--metric: 'val_goodness' is not val_linear, test_goodness or test_linear" -- plot "$A" --metric val_goodness --out "$tmp/x.png"
+expect_error 2 "--metric: 'test' is not val_linear, test_goodness or test_linear" -- plot "$A" --metric test --out "$tmp/x.png"
+expect_error 2 "--metric: needs a value" -- plot "$A" --out "$tmp/x.png" --metric
 expect_error 2 "--out $tmp/nowhere/x.png: cannot write the PNG" -- plot "$A" --out "$tmp/nowhere/x.png"
 check '[ ! -e "$tmp/x.png" ]' "no PNG written by a refused plot"
 check '"$FFCNN" plot --help | grep -A1 "^  --panels P " | grep -q "(default all)$"' "plot --help lists --panels"
+check '"$FFCNN" plot --help | grep -A4 "^  --metric M " | grep -q "(default val_linear)$"' "plot --help lists --metric"
 
 summary
