@@ -226,7 +226,7 @@ def test_bad_variant_fields_in_model(tmp_path):
     net.save(tmp_path / "v6.ffm")
     good = (tmp_path / "v6.ffm").read_bytes()
     assert struct.unpack_from("<I", good, 8)[0] == 6
-    for fmt, offset, value, message in (("<i", 416, 2, "--ff-loss: 2 is not bce"),
+    for fmt, offset, value, message in (("<i", 416, 3, "--ff-loss: 3 is not bce"),
                                         ("<i", 420, -1, "--goodness: -1 is not sum"),
                                         ("<f", 424, float("nan"), "--ff-temperature: nan"),
                                         ("<f", 424, -2.0, "--ff-temperature: -2"),
