@@ -298,12 +298,18 @@ def test_ctrl_c_stops_cleanly_and_resumes_to_the_same_bits(mnist, tmp_path):
     ref.fit(x, y)
     took = time.perf_counter() - t0
     net = ffcnn.Net(cfg, threads=1, conv="im2col")
+    # Python's own Ctrl-C handler, whatever the test runner inherited: a shell starts background
+    # jobs with SIGINT ignored, and Python then installs no handler of its own.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(took / 3, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        net.fit(x, y, checkpoint=tmp_path / "ck.ffm")
-        time.sleep(took)  # finished before the signal: it interrupts the sleep
-    timer.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            net.fit(x, y, checkpoint=tmp_path / "ck.ffm")
+            time.sleep(took)  # finished before the signal: it interrupts the sleep
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     done = (net.epochs_done, net.step_in_epoch)
     assert done < (3, 0)  # stopped before the end, at a step boundary
     saved = ffcnn.load(tmp_path / "ck.ffm", threads=1)
