@@ -105,7 +105,12 @@ static void check_picture(const cli_opts *o, unsigned cmd) {
 static void check_sweep(const cli_opts *o, unsigned cmd) {
     if (cmd != CMD_SWEEP) {
         FZ_CHECK(!o->sweep_dir && !o->plot_key && !o->dry_run);
-        FZ_CHECK(!strcmp(o->metric, "val_goodness"));
+        /* plot's --metric: the accuracy it draws; every other command keeps sweep's default */
+        if (cmd == CMD_PLOT)
+            FZ_CHECK(!strcmp(o->metric, "val_linear") || !strcmp(o->metric, "test_goodness") ||
+                     !strcmp(o->metric, "test_linear"));
+        else
+            FZ_CHECK(!strcmp(o->metric, "val_goodness"));
         return;
     }
     FZ_CHECK(o->n_inputs == 1 && o->model == NULL && o->index == -1 && o->config_flag == NULL);
