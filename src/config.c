@@ -326,13 +326,13 @@ static const char *name_of(const char *const *names, int n, int v) {
 
 static int parse_name(const char *const *names, int n, const char *flag, const char *name,
                       int32_t *v, char *err) {
-    for (int i = 0; i < n; i++)
+    char known[64] = "";
+    for (int i = 0; i < n; i++) {
         if (strcmp(name, names[i]) == 0) return *v = i, FFCNN_OK;
-    if (n == 3)
-        return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s, %s or %s", flag, name, names[0],
-                       names[1], names[2]);
-    return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s or %s", flag, name, names[0],
-                   names[1]);
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", sep, names[i]);
+    }
+    return ff_fail(err, FFCNN_EINVAL, "%s: '%.100s' is not %s", flag, name, known);
 }
 
 const char *ffcnn_ff_loss_name(int v) {

@@ -56,6 +56,15 @@ static int classifier_grad(ffcnn_net *net, int n0, int B, int batch_B, ff_step_m
     return FFCNN_OK;
 }
 
+/* Layer i's weight gradient over its first m samples, from the coefficients its objective has
+ * just written (loss: that objective's value, checked first). */
+static int layer_grad_from_coef(ffcnn_net *net, int i, double loss, int m, char *err) {
+    if (!isfinite(loss))
+        return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
+                       (long long)net->adam_t + 1);
+    return ff_net_weight_grad(net, i, m, err);
+}
+
 /* FF layer i's objective on the positives [0, B) and negatives [B, 2B) of a chunk of B images
  * from a batch of batch_B, then its gradient. */
 static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_chunk,
@@ -65,10 +74,7 @@ static int ff_layer_grad(ffcnn_net *net, int i, int B, int batch_B, int first_ch
     const ff_objective_spec spec = ff_layer_objective(net, l);
     double loss = ff_objective_spec_part(ws->coef[i], &m->layer[l->conv_index], ws->sumsq[i], B, B,
                                          &spec, 2 * batch_B, first_chunk);
-    if (!isfinite(loss))
-        return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
-                       (long long)net->adam_t + 1);
-    return ff_net_weight_grad(net, i, 2 * B, err);
+    return layer_grad_from_coef(net, i, loss, 2 * B, err);
 }
 
 /* The wrong label whose softmax mass over the wrong labels of logits z (K of them, true label
@@ -166,10 +172,7 @@ static int chunk_gradients_ce(ffcnn_net *net, const ffcnn_dataset *ds, const int
         const ff_objective_spec spec = ff_layer_objective(net, l);
         const double loss = ff_objective_ce_part(ws->coef[i], &m->layer[l->conv_index],
                                                  ws->sumsq[i], ws->labels, c, K, &spec, B, first);
-        if (!isfinite(loss))
-            return ff_fail(err, FFCNN_ENUMERIC, "layer %d: loss is %g at step %lld", i + 1, loss,
-                           (long long)net->adam_t + 1);
-        rc = ff_net_weight_grad(net, i, K * c, err);
+        rc = layer_grad_from_coef(net, i, loss, K * c, err);
     }
     return rc ? rc : classifier_grad(net, K * c, c, B, m, err);
 }

@@ -19,6 +19,20 @@ MPI=("${MPI1[@]}" -np 2)
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 RUN=(--data "mnist:$DATA" --preset tiny --train-limit 1000 --val-limit 200 --epochs 1 --threads 1
      --conv im2col --seed 3)
+# term_rank1 ERR WAIT CMD...: runs CMD (an mpirun) in the background with stderr to ERR, waits
+# until it has started and WAIT seconds more, sends SIGTERM to its last process (rank 1), and
+# sets $status to the job's exit status.
+term_rank1() {
+  local err=$1 pause=$2 job victim
+  shift 2
+  "$@" >/dev/null 2>"$err" &
+  job=$!
+  for _ in $(seq 600); do grep -q "^distributed:" "$err" 2>/dev/null && break; sleep 0.05; done
+  sleep "$pause"
+  victim=$(ps -o pid= --ppid "$job" | tail -n 1 | tr -d ' ')
+  [ -n "$victim" ] && kill -TERM "$victim"
+  wait "$job"; status=$?
+}
 sha() { "$FFCNN" info --model "$1" --json | tail -n 1 | sed -n 's/.*"weights_sha256":"\([0-9a-f]*\)".*/\1/p'; }
 # a metrics line without its timings
 stats() { sed 's/"seconds":[^,]*,"train_seconds":[^,]*,"images_per_s":[^,]*,//' "$1.metrics.jsonl"; }
@@ -71,13 +85,7 @@ fi
 
 # SIGTERM to rank 1 alone: every process stops at the same step, rank 0 saves and says so
 # (exit 143), and the resumed run equals the uninterrupted one.
-"${MPI[@]}" "$FFCNN" train "${LONG[@]}" --dist data --out "$tmp/s.ffm" >/dev/null 2>"$tmp/s.err" &
-job=$!
-for _ in $(seq 600); do grep -q "^distributed:" "$tmp/s.err" 2>/dev/null && break; sleep 0.05; done
-sleep 1
-victim=$(ps -o pid= --ppid "$job" | tail -n 1 | tr -d ' ')
-[ -n "$victim" ] && kill -TERM "$victim"
-wait "$job"; status=$?
+term_rank1 "$tmp/s.err" 1 "${MPI[@]}" "$FFCNN" train "${LONG[@]}" --dist data --out "$tmp/s.ffm"
 check '[ "$status" = 143 ] && grep -q "terminated (SIGTERM) at epoch .*model saved to" "$tmp/s.err"' "SIGTERM to rank 1: rank 0 saves the model (status $status)"
 "${MPI[@]}" "$FFCNN" train --resume "$tmp/s.ffm" --data "mnist:$DATA" --dist data --threads 1 --conv im2col \
   --final-eval none >/dev/null 2>&1
@@ -144,13 +152,7 @@ else
   kill "$job" 2>/dev/null; wait "$job"
   bad "the pipeline run to kill wrote no checkpoint or has no processes"
 fi
-"${MPI[@]}" "$FFCNN" train "${PL[@]}" --dist layers --out "$tmp/ps.ffm" >/dev/null 2>"$tmp/ps.err" &
-job=$!
-for _ in $(seq 600); do grep -q "^distributed:" "$tmp/ps.err" 2>/dev/null && break; sleep 0.05; done
-sleep 0.5
-victim=$(ps -o pid= --ppid "$job" | tail -n 1 | tr -d ' ')
-[ -n "$victim" ] && kill -TERM "$victim"
-wait "$job"; status=$?
+term_rank1 "$tmp/ps.err" 0.5 "${MPI[@]}" "$FFCNN" train "${PL[@]}" --dist layers --out "$tmp/ps.ffm"
 check '[ "$status" = 143 ] && grep -q "terminated (SIGTERM) at epoch .*--dist layers$" "$tmp/ps.err"' "pipeline, SIGTERM to rank 1: rank 0 saves the model (status $status)"
 "${MPI[@]}" "$FFCNN" train --resume "$tmp/ps.ffm" --data "mnist:$DATA" --dist layers --threads 1 \
   --conv im2col --final-eval none >/dev/null 2>&1
