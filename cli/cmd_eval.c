@@ -134,7 +134,8 @@ static int eval_main(cli_opts *o_) {
     int rc;
     ffcnn_net *net = NULL;
     if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
-    if ((rc = apply_conv(net, o.conv, o.conv_n, err))) {
+    if ((rc = apply_conv(net, o.conv, o.conv_n, err)) ||
+        (rc = ffcnn_net_set_score_from(net, o.score_from, err))) {
         ffcnn_net_free(net);
         return fail(err, rc);
     }

@@ -103,6 +103,7 @@ int cmd_predict(int argc, char **argv) {
     ffcnn_net *net = NULL;
     if ((rc = ffcnn_load(&net, o.model, o.threads, err))) return fail(err, rc);
     rc = apply_conv(net, o.conv, o.conv_n, err);
+    if (!rc) rc = ffcnn_net_set_score_from(net, o.score_from, err);
     if (!rc) rc = predict(&o, net, err);
     ffcnn_net_free(net);
     return rc ? fail(err, rc) : 0;

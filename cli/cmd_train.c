@@ -129,6 +129,7 @@ static int make_net(cli_opts *o, ffcnn_net **net, char *err) {
     }
     if (!rc) rc = apply_conv(*net, o->conv, o->conv_n, err);
     if (!rc) rc = ffcnn_net_set_chunk(*net, o->chunk, err);
+    if (!rc) rc = ffcnn_net_set_score_from(*net, o->score_from, err);
     return rc;
 }
 

@@ -46,6 +46,7 @@ enum flag_id {
     F_FINAL_EVAL,
     F_THREADS,
     F_CHUNK,
+    F_SCORE_FROM,
     F_CONV,
     F_STEPS,
     F_WARMUP,
@@ -191,7 +192,8 @@ static const flag_def FLAGS[] = {
      "image I (0-based) of --data's --split instead of files"},
     {F_MODE, "--mode", "M", CMD_EVAL, 0, TEXT, "goodness | linear | both"},
     {F_MODE, "--mode", "M", CMD_PREDICT, 0, TEXT,
-     "goodness (sum of the layers' goodness per label) |\n"
+     "goodness (per label, the layers' goodness summed; each layer's\n"
+     "mean if the model was trained with --goodness mean) |\n"
      "linear (the head's softmax probabilities)"},
     {F_EVAL_LIMIT, "--eval-limit", "N", CMD_EVAL, 0, NUM(V_INT, 1, 1 << 30, eval_limit),
      "evaluate only the first N images"},
@@ -206,6 +208,10 @@ static const flag_def FLAGS[] = {
      "FF: a batch is taken in chunks of at most N images\n"
      "whose gradients add up, so memory follows N, not the\n"
      "batch (a larger batch changes only float rounding)"},
+    {F_SCORE_FROM, "--score-from", "L", CMD_TRAIN | CMD_EVAL | CMD_PREDICT, 0,
+     NUM(V_INT, 1, FFCNN_MAX_LAYERS, score_from),
+     "goodness inference sums conv layers L.. only (the\n"
+     "paper's rule for a model trained from layer 1 is 2)"},
     {F_CONV, "--conv", "PATH", RUN, 0, TEXT,
      "auto (time both paths on each conv layer, keep the\n"
      "faster) | im2col | fft, or one per conv layer:\nim2col,fft,fft"},
@@ -831,6 +837,9 @@ static void default_text(const flag_def *f, const cli_opts *d, char *buf, size_t
         break;
     case F_AUGMENT:
         ffcnn_augment_format(&d->cfg, buf, cap);
+        break;
+    case F_SCORE_FROM:
+        snprintf(buf, cap, "every trained layer");
         break;
     case F_FF_LOSS:
         snprintf(buf, cap, "%s", ffcnn_ff_loss_name(d->cfg.ff_loss));

@@ -37,7 +37,8 @@ typedef struct cli_opts {
     int help;     /* --help or -h was given: print the help, nothing else is set */
     int json;     /* --json */
     int32_t threads;
-    int32_t chunk;                      /* --chunk: FF images per chunk of a batch */
+    int32_t chunk;      /* --chunk: FF images per chunk of a batch */
+    int32_t score_from; /* --score-from: first conv layer goodness inference sums (0: default) */
     int conv[FFCNN_MAX_LAYERS], conv_n; /* --conv: one path for all conv layers, or one each */
     char data_dir[4096];
     const char *data_name; /* "mnist" or "fashion" */

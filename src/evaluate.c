@@ -19,14 +19,14 @@ static int eval_chunk_images(int per_image) {
     return m > 0 ? m : 1;
 }
 
-/* Goodness summed over the trained layers for each label (g[classes]); returns the best, the
- * first on ties. */
+/* Goodness summed over the scored layers (ff_layer_scored) for each label (g[classes]); returns the
+ * best, the first on ties. */
 static int goodness_scores(const ffcnn_net *net, int first_sample, double *g) {
     int arg = 0;
     for (int c = 0; c < net->cfg.classes; c++) {
         g[c] = 0.0;
         for (int i = 0; i < net->n_layers; i++)
-            if (ff_layer_trained(net, i))
+            if (ff_layer_scored(net, i))
                 g[c] += ff_goodness_scale(net, &net->layer[i]) * net->ws.sumsq[i][first_sample + c];
         if (g[c] > g[arg]) arg = c;
     }

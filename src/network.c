@@ -572,6 +572,23 @@ int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err) {
     return FFCNN_OK;
 }
 
+int ffcnn_net_set_score_from(ffcnn_net *net, int first, char *err) {
+    const ffcnn_config *c = &net->cfg;
+    if (first == 0) return net->score_from = 0, FFCNN_OK;
+    if (c->algo == FFCNN_ALGO_BP)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--score-from: a backprop model has no goodness inference");
+    if (first < 0 || first > net->n_ff)
+        return ff_fail(err, FFCNN_EINVAL, "--score-from: %d is not one of the %d conv layers",
+                       first, net->n_ff);
+    if (first < c->train_from)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--score-from: layer %d is not trained (training starts at layer %d)", first,
+                       (int)c->train_from);
+    net->score_from = first;
+    return FFCNN_OK;
+}
+
 int ffcnn_net_chunk(const ffcnn_net *net) {
     return net->chunk;
 }

@@ -81,6 +81,8 @@ struct ffcnn_net {
     size_t n_params;                         /* all layers, then the head */
     float *params, *grads, *adam_m, *adam_v;
     int chunk;       /* FF: images per chunk of a batch (ffcnn_net_set_chunk) */
+    int score_from;  /* goodness inference: first scored conv layer, 1-based; 0: the first
+                        trained (ffcnn_net_set_score_from) */
     float *grad_acc; /* FF: the gradient summed over a batch's chunks (made when first needed) */
     float *cls_w, *cls_dw; /* head [classes][cls_in], bias-free */
     size_t cls_in;
@@ -100,6 +102,10 @@ static inline int ff_layer_trained(const ffcnn_net *net, int i) {
     const ff_layer *l = &net->layer[i];
     return ff_layer_is_ff(l) &&
            (net->cfg.algo == FFCNN_ALGO_BP || l->conv_index >= net->cfg.train_from - 1);
+}
+/* Whether goodness inference adds layer i's goodness: a trained layer at or after score_from. */
+static inline int ff_layer_scored(const ffcnn_net *net, int i) {
+    return ff_layer_trained(net, i) && net->layer[i].conv_index >= net->score_from - 1;
 }
 /* Whether the linear head reads layer i's normalised output: FF, every trained layer's
  * (docs/method.md §6); BP, the last layer's (docs/method.md §12). */

@@ -167,6 +167,13 @@ check '"$FFCNN" info --model "$tmp/morph.ffm" | grep -q "^labels: set morph, K=0
 check '"$FFCNN" info --model "$tmp/morph.ffm" --json | tail -n 1 | grep -q "\"label_set\":\"morph\""' "info JSON: label set morph"
 check '"$FFCNN" eval --model "$tmp/morph.ffm" --data "mnist:$DATA" --eval-limit 50 --threads 2 >/dev/null' "eval of a morph model"
 check '"$FFCNN" train --help | grep -q "| morph (a dilation or erosion"' "train --help: --label-set morph"
+# --score-from: m.ffm is trained from layer 2, so scoring from 2 is its default; layer 1 and a
+# layer past the last are refused; a backprop model has no goodness to score.
+ev() { "$FFCNN" eval --model "$tmp/m.ffm" --data "mnist:$DATA" --eval-limit 200 --threads 2 --json "$@" | tail -n 1 | grep -o '"accuracy_goodness":[0-9.]*'; }
+check '[ "$(ev --score-from 2)" = "$(ev)" ] && [ -n "$(ev)" ]' "eval --score-from 2 of a model trained from layer 2 = eval: $(ev --score-from 2)"
+expect_error 2 "--score-from: layer 1 is not trained (training starts at layer 2)" -- eval --model "$tmp/m.ffm" --data "mnist:$DATA" --score-from 1
+expect_error 2 "--score-from: 3 is not one of the 2 conv layers" -- eval --model "$tmp/m.ffm" --data "mnist:$DATA" --score-from 3
+expect_error 2 "--score-from: 0 is out of range" -- predict --model "$tmp/m.ffm" --score-from 0 --index 0
 rm -f "$tmp/morph.png"
 check '"$FFCNN" labels --label-set morph --data "mnist:$DATA" --out "$tmp/morph.png" >/dev/null && [ -s "$tmp/morph.png" ] && [ "$(head -c 8 "$tmp/morph.png" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a ]' "labels --label-set morph writes a PNG"
 check '"$FFCNN" labels --model "$tmp/morph.ffm" --data "mnist:$DATA" --out "$tmp/morph-m.png" >/dev/null && [ -s "$tmp/morph-m.png" ]' "labels --model of a morph model"

@@ -147,6 +147,62 @@ static void test_networks(void) {
     ffcnn_dataset_free(&ds);
 }
 
+/* An untrained FF network with every layer trained from layer 1 and one conv path, so that two
+ * networks of one seed share their first layer's weights and arithmetic. */
+static ffcnn_net *created(const char *layers, const ffcnn_dataset *ds) {
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_config_preset(&c, "tiny", NULL);
+    c.height = ds->height, c.width = ds->width, c.seed = 9, c.train_from = 1;
+    ffcnn_net *net = NULL;
+    if (ffcnn_config_parse_net(&c, layers, err) || ffcnn_net_create(&net, &c, 1, err) ||
+        ffcnn_net_set_conv_path(net, FFCNN_CONV_IM2COL, err)) {
+        fprintf(stderr, "%s: %s\n", layers, err);
+        ffcnn_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+/* --score-from 2 (docs/method.md §6): the scores of a two-layer network from layer 2 on are its
+ * scores from layer 1 less layer 1's goodness, which a one-layer network with the same first
+ * layer gives by itself; 0 restores every layer; layers that are not trained are refused. */
+static void test_score_from(void) {
+    ffcnn_dataset ds = make_data(6, 12);
+    const size_t n = (size_t)ds.n * FFCNN_CLASSES;
+    double *all = malloc(n * sizeof(double)), *from2 = malloc(n * sizeof(double)),
+           *first = malloc(n * sizeof(double)), *again = malloc(n * sizeof(double));
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_net *two = created("c4k3 c4k3", &ds), *one = created("c4k3", &ds);
+    int rc = !two || !one || ffcnn_scores(two, &ds, FFCNN_EVAL_GOODNESS, all, err) ||
+             ffcnn_net_set_score_from(two, 2, err) ||
+             ffcnn_scores(two, &ds, FFCNN_EVAL_GOODNESS, from2, err) ||
+             ffcnn_scores(one, &ds, FFCNN_EVAL_GOODNESS, first, err) ||
+             ffcnn_net_set_score_from(two, 0, err) ||
+             ffcnn_scores(two, &ds, FFCNN_EVAL_GOODNESS, again, err);
+    CHECK(!rc, "score-from: scores: %s", err);
+    double worst = 0, least = INFINITY;
+    for (size_t i = 0; !rc && i < n; i++) {
+        worst = fmax(worst, fabs(all[i] - from2[i] - first[i]) / all[i]);
+        least = fmin(least, first[i] / all[i]);
+        if (again[i] != all[i]) worst = INFINITY;
+    }
+    CHECK(!rc && worst < 1e-6 && least > 0.01,
+          "score-from 2 drops exactly layer 1's goodness (%.2g relative; layer 1 is at least "
+          "%.2f of the total); 0 restores it",
+          worst, least);
+    CHECK(two && ffcnn_net_set_score_from(two, 3, err) == FFCNN_EINVAL &&
+              strstr(err, "--score-from: 3 is not one of the 2 conv layers"),
+          "score-from past the last conv layer refused: %s", err);
+    ffcnn_net *late = trained("c4k3 c4k3", FFCNN_ALGO_FF, &ds); /* tiny trains from layer 2 */
+    CHECK(late && ffcnn_net_set_score_from(late, 1, err) == FFCNN_EINVAL &&
+              strstr(err, "layer 1 is not trained"),
+          "score-from an untrained layer refused: %s", err);
+    ffcnn_net_free(two), ffcnn_net_free(one), ffcnn_net_free(late);
+    free(all), free(from2), free(first), free(again);
+    ffcnn_dataset_free(&ds);
+}
+
 /* The labelled image is (1 - K) x + K L with x in [0, 1] (docs/method.md §2). */
 static void test_label_image(void) {
     ffcnn_config c;
@@ -176,6 +232,7 @@ static void test_label_image(void) {
 
 int main(void) {
     test_networks();
+    test_score_from();
     test_label_image();
     return test_summary();
 }

@@ -76,7 +76,7 @@ __all__ = ["Config", "Net", "load", "presets", "kernels", "blas_core", "label_im
            "DTypeError", "FormatError", "NumericError", "MAX_CLASSES"]
 
 MAX_CLASSES = _ffcnn.MAX_CLASSES
-_PRESETS = ("default", "paper", "cifar10", "tiny")
+_PRESETS = ("default", "paper", "fast", "cifar10", "tiny")
 _LABEL_SETS = {1: "1", 2: "2", 3: "onehot", 4: "fourier", 5: "morph"}
 _LABEL_KINDS = {v: k for k, v in _LABEL_SETS.items()}
 _ALGOS = {0: "ff", 1: "bp"}
@@ -93,7 +93,7 @@ _TEMPERATURE = (1e-6, 1e6)  # ff_temperature's range (the paper's: 1)
 
 
 def presets():
-    """The names of the presets: default, paper, cifar10, tiny (docs/method.md, README)."""
+    """The names of the presets: default, paper, fast, cifar10, tiny (docs/method.md, README)."""
     return _PRESETS
 
 
@@ -408,6 +408,7 @@ class Net:
         return self
 
     def _setup(self):
+        self._score_from = None  # a new network sums every trained layer
         self._net.set_chunk(self._chunk)
         self._net.set_conv(self._conv)
 
@@ -457,6 +458,17 @@ class Net:
     def chunk(self, n):
         self._net.set_chunk(_int("chunk", n, 1, 65536))
         self._chunk = n
+
+    @property
+    def score_from(self):
+        """The first conv layer (1-based) whose goodness goodness inference sums; None: every
+        trained layer. 2 is the paper's rule for a model trained from layer 1. Not saved."""
+        return self._score_from
+
+    @score_from.setter
+    def score_from(self, layer):
+        self._net.set_score_from(0 if layer is None else _int("score_from", layer, 1, 64))
+        self._score_from = layer
 
     @property
     def class_names(self):

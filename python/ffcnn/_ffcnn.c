@@ -538,6 +538,15 @@ static PyObject *Net_set_chunk(NetObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+static PyObject *Net_set_score_from(NetObject *self, PyObject *args) {
+    int first;
+    char err[FFCNN_ERR_LEN] = "";
+    if (net_ready(self) || !PyArg_ParseTuple(args, "i", &first)) return NULL;
+    const int rc = ffcnn_net_set_score_from(self->net, first, err);
+    if (rc) return raise_status(rc, err);
+    Py_RETURN_NONE;
+}
+
 static PyObject *Net_chunk(NetObject *self, PyObject *unused) {
     (void)unused;
     return net_ready(self) ? NULL : PyLong_FromLong(ffcnn_net_chunk(self->net));
@@ -913,6 +922,8 @@ static PyMethodDef Net_methods[] = {
     {"set_threads", (PyCFunction)Net_set_threads, METH_VARARGS, "set_threads(n)"},
     {"set_chunk", (PyCFunction)Net_set_chunk, METH_VARARGS, "set_chunk(images)"},
     {"chunk", (PyCFunction)Net_chunk, METH_NOARGS, "chunk() -> int"},
+    {"set_score_from", (PyCFunction)Net_set_score_from, METH_VARARGS,
+     "set_score_from(first conv layer, 0 for every trained layer)"},
     {"set_conv", (PyCFunction)Net_set_conv, METH_VARARGS, "set_conv([path, ...])"},
     {"conv_paths", (PyCFunction)Net_conv_paths, METH_NOARGS, "conv_paths() -> [str]"},
     {"conv_paths_settled", (PyCFunction)Net_conv_paths_settled, METH_NOARGS,

@@ -16,7 +16,10 @@ import ffcnn
 # ---- configuration ----
 
 def test_presets_and_settings():
-    assert set(ffcnn.presets()) == {"default", "paper", "cifar10", "tiny"}
+    assert set(ffcnn.presets()) == {"default", "paper", "fast", "cifar10", "tiny"}
+    f = ffcnn.Config("fast")  # the CLI's --preset fast (src/config.c)
+    assert (f.net, f.ff_loss, f.goodness, f.ff_temperature, f.epochs) == (
+        "c32k9 c32k9 c32k9", "symba", "mean", 0.05, 50)
     d = ffcnn.Config()
     assert d.net == "c16k5 c16k5 c16k5" and d.epochs == 12 and d.input_shape == (1, 28, 28)
     assert ffcnn.Config.preset("paper").net == "c128k7 c128k7 c128k7"
@@ -102,6 +105,27 @@ def test_predict_agrees_with_evaluate(tiny_net, mnist):
     both = tiny_net.evaluate(x, y, mode="both")
     assert both["accuracy"] == both["accuracy_goodness"] and both["accuracy_linear"] is not None
     assert tiny_net.predict(x[:0]).shape == (0,)
+
+
+def test_score_from(small, mnist):
+    """score_from=2 drops layer 1 from goodness inference (docs/method.md §6): scores fall by
+    layer 1's goodness, None restores them; a layer that is not trained is refused."""
+    x, y, xv, yv = small
+    net = ffcnn.Net(ffcnn.Config("tiny", train_from=1), threads=1, conv="im2col")
+    net.fit(x, y)
+    xt = mnist[2][0][:20]
+    every = net.scores(xt, mode="goodness")
+    net.score_from = 2
+    later = net.scores(xt, mode="goodness")
+    assert net.score_from == 2 and (later < every).all() and (later > 0).all()
+    net.score_from = None
+    assert (net.scores(xt, mode="goodness") == every).all()
+    with pytest.raises(ValueError, match="3 is not one of the 2 conv layers"):
+        net.score_from = 3
+    late = ffcnn.Net("tiny", threads=1)
+    with pytest.raises(ValueError, match="layer 1 is not trained"):
+        late.score_from = 1
+    assert late.score_from is None
 
 
 def test_cam_identity(tiny_net, mnist):
