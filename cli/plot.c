@@ -419,9 +419,16 @@ const char *plot_png(const char *path, const char *title, int width, int height,
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     if (title) {
+        /* A title wider than the figure shrinks, down to the body's size, then loses its
+         * middle: never cut off at the edges. */
+        const double room = W - 2 * fs;
         select_font(cr, fs * 1.3, 1);
+        const double w = text_width(cr, title);
+        if (w > room) select_font(cr, fmax(fs, fs * 1.3 * room / w), 1);
+        char shown[1024];
+        fit_text(cr, title, room, shown, sizeof shown);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        text_at(cr, W / 2, fs * 0.8, 0.5, 0, title);
+        text_at(cr, W / 2, fs * 0.8, 0.5, 0, shown);
     }
     select_font(cr, fs, 0);
     for (int i = 0; i < n_panels; i++) {
