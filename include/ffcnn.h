@@ -237,13 +237,14 @@ void ffcnn_net_set_threads(ffcnn_net *net, int threads);
  * with another thread count). Backprop takes whole batches. FFCNN_EINVAL outside 1..65536. */
 #define FFCNN_DEFAULT_CHUNK 64
 int ffcnn_net_set_chunk(ffcnn_net *net, int images, char *err);
+int ffcnn_net_chunk(const ffcnn_net *net);
 
 /* Goodness inference (ffcnn_evaluate, ffcnn_scores) sums the goodness of the trained conv layers
  * from conv layer `first` (1-based) on; 0, the default, sums every trained layer. The paper sums
  * every layer but the first (docs/method.md §6), so first = 2 is its rule for a model trained
  * from layer 1. A setting of this handle, not saved in model files. */
 int ffcnn_net_set_score_from(ffcnn_net *net, int first, char *err);
-int ffcnn_net_chunk(const ffcnn_net *net);
+
 /* Data-parallel training (docs/distributed.md): this network is replica `rank` of `count`
  * (0 <= rank < count <= 65536), each holding the same parameters and seeing the same batches.
  * From now on a training step (FF or BP) computes only the gradients of its contiguous part
