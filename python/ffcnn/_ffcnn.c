@@ -529,22 +529,22 @@ static PyObject *Net_set_threads(NetObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-static PyObject *Net_set_chunk(NetObject *self, PyObject *args) {
-    int chunk;
+/* A library setter of one int that checks it (ffcnn_net_set_chunk, ffcnn_net_set_score_from). */
+static PyObject *set_int(NetObject *self, PyObject *args, int (*set)(ffcnn_net *, int, char *)) {
+    int value;
     char err[FFCNN_ERR_LEN] = "";
-    if (net_ready(self) || !PyArg_ParseTuple(args, "i", &chunk)) return NULL;
-    const int rc = ffcnn_net_set_chunk(self->net, chunk, err);
+    if (net_ready(self) || !PyArg_ParseTuple(args, "i", &value)) return NULL;
+    const int rc = set(self->net, value, err);
     if (rc) return raise_status(rc, err);
     Py_RETURN_NONE;
 }
 
+static PyObject *Net_set_chunk(NetObject *self, PyObject *args) {
+    return set_int(self, args, ffcnn_net_set_chunk);
+}
+
 static PyObject *Net_set_score_from(NetObject *self, PyObject *args) {
-    int first;
-    char err[FFCNN_ERR_LEN] = "";
-    if (net_ready(self) || !PyArg_ParseTuple(args, "i", &first)) return NULL;
-    const int rc = ffcnn_net_set_score_from(self->net, first, err);
-    if (rc) return raise_status(rc, err);
-    Py_RETURN_NONE;
+    return set_int(self, args, ffcnn_net_set_score_from);
 }
 
 static PyObject *Net_chunk(NetObject *self, PyObject *unused) {
