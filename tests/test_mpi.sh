@@ -7,11 +7,14 @@
 # uninterrupted run bit for bit; processes started unalike stop with a message. The layer
 # pipeline (--dist layers) on 2 and 3 processes gives the single-process model bit for bit,
 # refuses more processes than trained layers, survives a killed rank and SIGTERM likewise.
-# eval --dist data equals one process's evaluation. A bad --dist value is a one-line error.
-# usage: test_mpi.sh FFCNN DATA WEIGHTS_DIFF [MPIEXEC]
+# eval --dist data equals one process's evaluation. A bad --dist value is a one-line error. A
+# message of the wrong size, or gradients of different lengths, end every rank within seconds
+# with a message naming the ranks and sizes (tests/mpi_messages.c, the CLI's MPI transport).
+# usage: test_mpi.sh FFCNN DATA WEIGHTS_DIFF [MPIEXEC [MPI_MESSAGES]]
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 DIFF=$3
 MPIEXEC=${4:-mpirun}
+MESSAGES=${5:-}
 # root in containers and CI; more processes than cores; no ptrace-based single copy (refused
 # in containers, and it prints warnings)
 MPI1=("$MPIEXEC" --oversubscribe --allow-run-as-root)
@@ -165,6 +168,29 @@ EV=(eval --model "$tmp/p1.ffm" --data "mnist:$DATA" --split test --eval-limit 10
 "${MPI1[@]}" -np 3 "$FFCNN" "${EV[@]}" --dist data >"$tmp/e3.out" 2>/dev/null
 check '[ -s "$tmp/e3.out" ] && [ "$(grep -v "img/s" "$tmp/e1.out")" = "$(grep -v "img/s" "$tmp/e3.out")" ]' "eval --dist data on 3 processes = 1 process (accuracies, confusion matrices)"
 check '[ "$(grep -c "^accuracy (goodness)" "$tmp/e3.out")" = 1 ]' "eval --dist data: rank 0 alone prints"
+
+# The transport's size checks (tests/mpi_messages.c): a message shorter or longer than expected,
+# or gradients of different lengths, end both ranks within seconds with the message; the rank
+# that did not fail waits in a sum until the abort ends it. Matching sizes arrive intact.
+if [ -n "$MESSAGES" ]; then
+  msg_case() { # CASE: runs it; sets $status, $secs, and the output in $tmp/m.out, $tmp/m.err
+    local t0
+    t0=$(date +%s)
+    timeout 60 "${MPI[@]}" "$MESSAGES" "$1" >"$tmp/m.out" 2>"$tmp/m.err"
+    status=$? secs=$(($(date +%s) - t0))
+  }
+  msg_case ok
+  check '[ "$status" = 0 ] && grep -q "^ok: 2$" "$tmp/m.out"' "matching message sizes: the bytes arrive intact (status $status)"
+  msg_case short
+  check '[ "$status" != 0 ] && [ "$status" != 124 ] && [ "$secs" -lt 10 ]' "a message shorter than expected ends both ranks within seconds (status $status, $secs s)"
+  check 'grep -q "^ffcnn: --dist layers: rank 1: the message from rank 0 (tag 5) has 80 bytes, expected 100: the processes are out of step$" "$tmp/m.err"' "a short message: the line names both ranks and both sizes"
+  msg_case long
+  check '[ "$status" != 0 ] && [ "$status" != 124 ] && [ "$secs" -lt 10 ]' "a message longer than expected ends both ranks within seconds (status $status, $secs s)"
+  check 'grep -q "^ffcnn: --dist layers: rank 1: the message from rank 0 (tag 5) is larger than the 100 bytes expected" "$tmp/m.err"' "a long message: the line names both ranks and the size, nothing truncated silently"
+  msg_case allreduce
+  check '[ "$status" != 0 ] && [ "$status" != 124 ] && [ "$secs" -lt 10 ]' "gradients of different lengths end both ranks within seconds (status $status, $secs s)"
+  check 'grep -q "^ffcnn: --dist data: rank [01]: the processes. gradients differ in size (10 to 11 floats" "$tmp/m.err"' "gradients of different lengths: the line gives both sizes"
+fi
 
 # A bad --dist value: a one-line error (no MPI needed).
 expect_error 2 "--dist: 'ring' is not none, data or layers" -- train "${RUN[@]}" --dist ring
