@@ -525,7 +525,9 @@ static void test_variant_resume(int variant) {
     CHECK(resumed && ffcnn_train_epoch(resumed, &ds, NULL, NULL, NULL, err) == 0 && a &&
               same_state(a, resumed),
           "variant %d: interrupted and resumed == uninterrupted: %s", variant, err);
-    CHECK(a && p && memcmp(a->params, p->params, a->n_params * sizeof(float)) != 0,
+    /* the conv layers' parameters: the head of cwc, which trains layer 1 too, is larger */
+    CHECK(a && p &&
+              memcmp(a->params, p->params, (size_t)(a->cls_w - a->params) * sizeof(float)) != 0,
           "variant %d: changes the weights", variant);
     ffcnn_net_free(a), ffcnn_net_free(p), ffcnn_net_free(b), ffcnn_net_free(resumed);
     ffcnn_dataset_free(&ds);
