@@ -391,6 +391,7 @@ check '"$FFCNN" info --model "$tmp/cwc.ffm" | grep -q "^labels: none (cwc" && "$
 check '"$FFCNN" info --model "$tmp/cwc.ffm" --json | tail -n 1 | grep -qF "\"label_set\":null,\"label_k\":null," && "$FFCNN" info --model "$tmp/cwc.ffm" --json | tail -n 1 | grep -qF "\"ff_loss\":\"cwc\""' "info --json: cwc, no labels"
 check '"$FFCNN" predict --model "$tmp/cwc.ffm" --data "mnist:$DATA" --index 0 > /dev/null' "predict with a cwc model"
 check '"$FFCNN" cam --model "$tmp/cwc.ffm" --data "mnist:$DATA" --index 0 --out "$tmp/cwc.png" > /dev/null && [ -s "$tmp/cwc.png" ]' "cam of a cwc model: the linear head's maps on the plain image"
+expect_error 2 "--model $tmp/cwc.ffm: a cwc model (--ff-loss cwc) has no labels" -- labels --model "$tmp/cwc.ffm" --data "mnist:$DATA" --out "$tmp/l.png"
 check '"$FFCNN" train --help | grep -q "^ *cwc (no label: each layer"' "train --help: --ff-loss cwc"
 
 summary
