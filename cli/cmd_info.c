@@ -50,14 +50,20 @@ static void print_text(const char *model, const ffcnn_net *net, const char *net_
         printf("schedule: batch %d, %d epoch%s, lr %g, seed %llu\n", c->batch, c->epochs,
                plural(c->epochs), (double)c->lr, (unsigned long long)c->seed);
     } else {
+        const int cwc = c->ff_loss == FFCNN_FF_LOSS_CWC; /* plain images: docs/method.md §13 */
         printf("algorithm: ff (Forward-Forward)\n");
         printf("objective: loss %s, goodness %s, temperature %g, negatives %s (%s)\n",
                ffcnn_ff_loss_name(c->ff_loss), ffcnn_goodness_name(c->goodness),
                c->ff_temperature > 0 ? (double)c->ff_temperature : 1.0,
-               ffcnn_negatives_name(c->negatives),
+               cwc ? "none" : ffcnn_negatives_name(c->negatives),
                ffcnn_config_is_paper_objective(c) ? "the paper's" : "docs/method.md §13");
-        printf("labels: set %s, K=%g; %s (train from %d)\n", label_set_name(c->label_kind),
-               (double)c->label_k, trained, c->train_from);
+        if (cwc)
+            printf("labels: none (cwc: each trained layer's filters in one group per class); %s "
+                   "(train from %d)\n",
+                   trained, c->train_from);
+        else
+            printf("labels: set %s, K=%g; %s (train from %d)\n", label_set_name(c->label_kind),
+                   (double)c->label_k, trained, c->train_from);
         printf("schedule: batch %d, %d epoch%s, lr %g, classifier lr %g%s, seed %llu\n", c->batch,
                c->epochs, plural(c->epochs), (double)c->lr, (double)c->classifier_lr,
                c->classifier_lr > 0 ? "" : " (= lr)", (unsigned long long)c->seed);
@@ -109,8 +115,9 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     }
     if (ffcnn_net_class_name(net, 0)) fputc(']', stdout);
     const int ff = c->algo == FFCNN_ALGO_FF; /* the FF-only settings are null for bp */
-    json_str("label_set", ff ? label_set_name(c->label_kind) : NULL);
-    json_opt_num("label_k", ff ? c->label_k : -1);
+    const int labelled = ff && c->ff_loss != FFCNN_FF_LOSS_CWC; /* cwc: plain images */
+    json_str("label_set", labelled ? label_set_name(c->label_kind) : NULL);
+    json_opt_num("label_k", labelled ? c->label_k : -1);
     json_opt_num("train_from", ff ? c->train_from : -1);
     json_int("batch", c->batch);
     json_int("epochs", c->epochs);
@@ -126,7 +133,7 @@ static void print_json(const char *model, const ffcnn_net *net, const char *net_
     json_str("ff_loss", ff ? ffcnn_ff_loss_name(c->ff_loss) : NULL);
     json_str("goodness", ff ? ffcnn_goodness_name(c->goodness) : NULL);
     json_opt_num("ff_temperature", ff ? (c->ff_temperature > 0 ? c->ff_temperature : 1.0) : -1);
-    json_str("negatives", ff ? ffcnn_negatives_name(c->negatives) : NULL);
+    json_str("negatives", labelled ? ffcnn_negatives_name(c->negatives) : NULL);
     json_key("data");
     fputs("{\"name\":", stdout);
     json_string(stdout, id->name[0] ? id->name : NULL);

@@ -96,6 +96,12 @@ static int label_config(ffcnn_config *c, const cli_opts *o, char *err) {
                  o->model);
         return FFCNN_EINVAL;
     }
+    if (c->ff_loss == FFCNN_FF_LOSS_CWC) { /* plain images: docs/method.md §13 */
+        snprintf(err, FFCNN_ERR_LEN,
+                 "--model %s: a cwc model (--ff-loss cwc) has no labels: it reads plain images",
+                 o->model);
+        return FFCNN_EINVAL;
+    }
     return FFCNN_OK;
 }
 

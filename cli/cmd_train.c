@@ -149,6 +149,12 @@ static void print_config(const cli_opts *o, const ffcnn_dataset *train, const ff
         snprintf(method, sizeof method,
                  "backprop baseline (no label in the input; every layer and the head trained end "
                  "to end)");
+    else if (c->ff_loss == FFCNN_FF_LOSS_CWC) /* plain images: docs/method.md §13 */
+        snprintf(method, sizeof method,
+                 "labels: none (cwc), %s; objective cwc (one channel group per class), goodness "
+                 "%s, T %g",
+                 trained, ffcnn_goodness_name(c->goodness),
+                 c->ff_temperature > 0 ? (double)c->ff_temperature : 1.0);
     else if (ffcnn_config_is_paper_objective(c))
         snprintf(method, sizeof method, "labels %s K=%.2f, %s", labels, (double)c->label_k,
                  trained);

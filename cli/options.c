@@ -161,7 +161,10 @@ static const flag_def FLAGS[] = {
      "image's positive and negative: ranks the true label\n"
      "first, no threshold) | ce (every label written on\n"
      "the image, cross-entropy over their goodness: trains\n"
-     "what goodness inference ranks; K+1 copies an image);\n"
+     "what goodness inference ranks; K+1 copies an image) |\n"
+     "cwc (no label: each layer's filters in one group per\n"
+     "class, cross-entropy over the groups' goodness; one\n"
+     "copy an image; filters a multiple of the classes);\n"
      "docs/method.md §13"},
     {F_GOODNESS, "--goodness", "G", NET, 1, TEXT,
      "FF: sum (the paper's: G = sum of squares, theta = N)\n"

@@ -62,12 +62,23 @@ enum ffcnn_algo { FFCNN_ALGO_FF = 0, FFCNN_ALGO_BP = 1 };
  * logits of each image's positive and negative copies, which ranks the true label above the
  * wrong one and has no threshold, or CE: every label written on the image, softmax
  * cross-entropy over the K logits towards the true label (the objective goodness inference
- * ranks by; K + 1 copies of each image instead of 3). Goodness: the sum of squares over the layer's
- * N outputs with theta = N (§4), or their mean with theta = 1 (the same logit divided by N);
- * goodness inference sums the same quantity over the layers. Negatives: a wrong label drawn
- * uniformly (§4), or drawn from the linear head's softmax over the wrong labels on the neutral
- * image, so that the labels the network confuses are the ones it is trained against. */
-enum ffcnn_ff_loss { FFCNN_FF_LOSS_BCE = 0, FFCNN_FF_LOSS_SYMBA = 1, FFCNN_FF_LOSS_CE = 2 };
+ * ranks by; K + 1 copies of each image instead of 3), or CWC (channel-wise competitive, after
+ * Papachristodoulou et al., arXiv 2312.12668): no label in the input, one plain copy of each
+ * image; each trained conv layer's channels form K contiguous groups, one per class (so its
+ * filters must be a multiple of K), and the softmax over the K groups' goodness is trained
+ * towards the true class; goodness inference is one pass, the argmax of the groups' goodness
+ * summed over the scored layers. Label settings are unused; no hard negatives. Goodness: the sum of
+ * squares over the layer's N outputs with theta = N (§4), or their mean with theta = 1 (the same
+ * logit divided by N); goodness inference sums the same quantity over the layers. Negatives: a
+ * wrong label drawn uniformly (§4), or drawn from the linear head's softmax over the wrong labels
+ * on the neutral image, so that the labels the network confuses are the ones it is trained against.
+ */
+enum ffcnn_ff_loss {
+    FFCNN_FF_LOSS_BCE = 0,
+    FFCNN_FF_LOSS_SYMBA = 1,
+    FFCNN_FF_LOSS_CE = 2,
+    FFCNN_FF_LOSS_CWC = 3
+};
 enum ffcnn_goodness { FFCNN_GOODNESS_SUM = 0, FFCNN_GOODNESS_MEAN = 1 };
 enum ffcnn_negatives { FFCNN_NEGATIVES_RANDOM = 0, FFCNN_NEGATIVES_HARD = 1 };
 
@@ -136,8 +147,8 @@ int ffcnn_config_validate(const ffcnn_config *cfg, char *err);
 #define FFCNN_DEFAULT_AUGMENT_PAD 4
 int ffcnn_augment_parse(ffcnn_config *cfg, const char *text, char *err);
 void ffcnn_augment_format(const ffcnn_config *cfg, char *buf, size_t len);
-/* The variants' names ("bce"/"symba"/"ce", "sum"/"mean", "random"/"hard") and back; FFCNN_EINVAL
- * naming the flag for another name. */
+/* The variants' names ("bce"/"symba"/"ce"/"cwc", "sum"/"mean", "random"/"hard") and back;
+ * FFCNN_EINVAL naming the flag for another name. */
 const char *ffcnn_ff_loss_name(int v);
 const char *ffcnn_goodness_name(int v);
 const char *ffcnn_negatives_name(int v);

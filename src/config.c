@@ -212,10 +212,31 @@ static int validate_layers(const ffcnn_config *c, char *err) {
     return ff_net_dims(c, dims, err);
 }
 
+/* --ff-loss cwc (docs/method.md §13): every trained conv layer's channels split into one group
+ * per class; no negatives; FF only. */
+static int validate_cwc(const ffcnn_config *c, char *err) {
+    if (c->algo == FFCNN_ALGO_BP)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--ff-loss cwc: a backprop network has no goodness objective (--algo ff)");
+    if (c->negatives != FFCNN_NEGATIVES_RANDOM)
+        return ff_fail(
+            err, FFCNN_EINVAL,
+            "--negatives: hard has no meaning with --ff-loss cwc, which has no negatives");
+    for (int i = 0, j = 0; i < c->n_layers; i++) {
+        if (c->layer[i].kind != FFCNN_LAYER_CONV || j++ < c->train_from - 1) continue;
+        if (c->layer[i].filters % c->classes)
+            return ff_fail(err, FFCNN_EINVAL,
+                           "--ff-loss cwc: conv layer %d has %d filters, not a multiple of the %d "
+                           "classes",
+                           j, c->layer[i].filters, c->classes);
+    }
+    return FFCNN_OK;
+}
+
 static int validate_variants(const ffcnn_config *c, char *err) {
-    if (c->ff_loss < FFCNN_FF_LOSS_BCE || c->ff_loss > FFCNN_FF_LOSS_CE)
-        return ff_fail(err, FFCNN_EINVAL, "--ff-loss: %d is not bce (0), symba (1) or ce (2)",
-                       c->ff_loss);
+    if (c->ff_loss < FFCNN_FF_LOSS_BCE || c->ff_loss > FFCNN_FF_LOSS_CWC)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "--ff-loss: %d is not bce (0), symba (1), ce (2) or cwc (3)", c->ff_loss);
     if (c->goodness != FFCNN_GOODNESS_SUM && c->goodness != FFCNN_GOODNESS_MEAN)
         return ff_fail(err, FFCNN_EINVAL, "--goodness: %d is not sum (0) or mean (1)", c->goodness);
     if (!(c->ff_temperature == 0.0f || (c->ff_temperature >= 1e-6f && c->ff_temperature <= 1e6f)))
@@ -228,7 +249,7 @@ static int validate_variants(const ffcnn_config *c, char *err) {
         return ff_fail(err, FFCNN_EINVAL,
                        "--negatives: hard has no meaning with --ff-loss ce, which scores every "
                        "label");
-    return FFCNN_OK;
+    return c->ff_loss == FFCNN_FF_LOSS_CWC ? validate_cwc(c, err) : FFCNN_OK;
 }
 
 int ffcnn_config_validate(const ffcnn_config *c, char *err) {
@@ -316,7 +337,7 @@ int ffcnn_algo_parse(const char *name, int *algo, char *err) {
     return ff_fail(err, FFCNN_EINVAL, "--algo: '%s' is not ff or bp", name);
 }
 
-static const char *const FF_LOSS_NAMES[] = {"bce", "symba", "ce"};
+static const char *const FF_LOSS_NAMES[] = {"bce", "symba", "ce", "cwc"};
 static const char *const GOODNESS_NAMES[] = {"sum", "mean"};
 static const char *const NEGATIVES_NAMES[] = {"random", "hard"};
 
@@ -336,7 +357,7 @@ static int parse_name(const char *const *names, int n, const char *flag, const c
 }
 
 const char *ffcnn_ff_loss_name(int v) {
-    return name_of(FF_LOSS_NAMES, 3, v);
+    return name_of(FF_LOSS_NAMES, 4, v);
 }
 const char *ffcnn_goodness_name(int v) {
     return name_of(GOODNESS_NAMES, 2, v);
@@ -345,7 +366,7 @@ const char *ffcnn_negatives_name(int v) {
     return name_of(NEGATIVES_NAMES, 2, v);
 }
 int ffcnn_ff_loss_parse(const char *name, int32_t *v, char *err) {
-    return parse_name(FF_LOSS_NAMES, 3, "--ff-loss", name, v, err);
+    return parse_name(FF_LOSS_NAMES, 4, "--ff-loss", name, v, err);
 }
 int ffcnn_goodness_parse(const char *name, int32_t *v, char *err) {
     return parse_name(GOODNESS_NAMES, 2, "--goodness", name, v, err);

@@ -4,9 +4,9 @@
 #include "util.h"
 
 /* Measures each conv layer's two paths for a training step of this network: the layer forward
- * on 3B samples (positives, negatives, neutral images), its gradient on 2B unless it is frozen;
- * B is a chunk of the batch (ffcnn_net_set_chunk) under FF, so that the measurement holds no
- * more memory than training. */
+ * on 3B samples (positives, negatives, neutral images), its gradient on 2B unless it is frozen
+ * (--ff-loss cwc: B plain images, docs/method.md §13); B is a chunk of the batch
+ * (ffcnn_net_set_chunk) under FF, so that the measurement holds no more memory than training. */
 int ff_net_settle_paths(ffcnn_net *net, char *err) {
     if (net->paths_settled) return FFCNN_OK;
     enum ffcnn_conv_path paths[FFCNN_MAX_LAYERS];
@@ -16,9 +16,9 @@ int ff_net_settle_paths(ffcnn_net *net, char *err) {
         const int i = net->ff_index[j];
         const ff_conv_shape s = net->layer[i].conv.shape;
         /* FF: 3 copies of each image, 2 with a gradient; BP: one (and its backward pass, timed
-         * as a weight gradient) */
-        const int bp = net->cfg.algo == FFCNN_ALGO_BP, n = bp ? B : 3 * B;
-        const int m = !ff_layer_trained(net, i) ? 0 : bp ? B : 2 * B;
+         * as a weight gradient); cwc: one, with its gradient */
+        const int one = net->cfg.algo == FFCNN_ALGO_BP || ff_net_is_cwc(net), n = one ? B : 3 * B;
+        const int m = !ff_layer_trained(net, i) ? 0 : one ? B : 2 * B;
         const int rc = ff_conv_autotune(&net->timing[j], &s, n, m, net->threads, err);
         if (rc) return rc;
         paths[j] = net->timing[j].path;

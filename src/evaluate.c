@@ -19,15 +19,24 @@ static int eval_chunk_images(int per_image) {
     return m > 0 ? m : 1;
 }
 
-/* Goodness summed over the scored layers (ff_layer_scored) for each label (g[classes]); returns the
- * best, the first on ties. */
+/* The goodness of labelled sample `sample`, summed over the scored layers (ff_layer_scored). */
+static double label_goodness(const ffcnn_net *net, int sample) {
+    double g = 0.0;
+    for (int i = 0; i < net->n_layers; i++)
+        if (ff_layer_scored(net, i))
+            g += ff_goodness_scale(net, &net->layer[i]) * net->ws.sumsq[i][sample];
+    return g;
+}
+
+/* Each class's score (g[classes]) of the image whose labelled copies start at first_sample =
+ * classes * i: its goodness under that label, or under --ff-loss cwc the class's channel groups'
+ * goodness, summed over the scored layers by eval_run_cwc at the same place of ws.group_score.
+ * Returns the best, the first on ties. */
 static int goodness_scores(const ffcnn_net *net, int first_sample, double *g) {
     int arg = 0;
     for (int c = 0; c < net->cfg.classes; c++) {
-        g[c] = 0.0;
-        for (int i = 0; i < net->n_layers; i++)
-            if (ff_layer_scored(net, i))
-                g[c] += ff_goodness_scale(net, &net->layer[i]) * net->ws.sumsq[i][first_sample + c];
+        g[c] = ff_net_is_cwc(net) ? net->ws.group_score[first_sample + c]
+                                  : label_goodness(net, first_sample + c);
         if (g[c] > g[arg]) arg = c;
     }
     return arg;
@@ -70,7 +79,38 @@ int ff_eval_check_mode(const ffcnn_net *net, enum ffcnn_eval_mode *mode, char *e
     return FFCNN_OK;
 }
 
+/* ws.group_score[s K + k] += the scaled goodness of channel group k of layer i, for m images. */
+static void add_group_scores(ffcnn_net *net, int i, int m) {
+    ff_workspace *ws = &net->ws;
+    const size_t n = (size_t)m * net->cfg.classes;
+    const double scale = ff_goodness_scale(net, &net->layer[i]);
+    ff_net_group_goodness(net, i, 0, m, ws->group_sumsq);
+    for (size_t j = 0; j < n; j++) ws->group_score[j] += scale * ws->group_sumsq[j];
+}
+
+/* ff_eval_run under --ff-loss cwc (docs/method.md §13): one pass of each plain image serves
+ * goodness inference (each scored layer's channel groups, read before the next layer normalises
+ * them in place) and the head. */
+static int eval_run_cwc(ffcnn_net *net, const ffcnn_dataset *ds, ff_eval_pass *p, char *err) {
+    const int chunk = EVAL_CHUNK_SAMPLES, K = net->cfg.classes;
+    int rc = ff_net_reserve(net, chunk, err);
+    for (int32_t start = 0; !rc && start < ds->n; start += chunk) {
+        const int m = ds->n - start < chunk ? ds->n - start : chunk;
+        for (int i = 0; i < m; i++) ff_net_load_plain_input(net, ds, start + i, i, NULL);
+        memset(net->ws.group_score, 0, sizeof(double) * (size_t)m * K);
+        for (int i = 0; !rc && i < net->n_layers; i++) {
+            rc = ff_net_forward_range(net, i, 0, m, err);
+            if (!rc && p->goodness && ff_layer_scored(net, i)) add_group_scores(net, i, m);
+        }
+        if (rc) break;
+        if (p->linear) ff_net_classifier_logits(net, 0, m);
+        p->visit(p, net, start, m);
+    }
+    return rc;
+}
+
 int ff_eval_run(ffcnn_net *net, const ffcnn_dataset *ds, ff_eval_pass *p, char *err) {
+    if (ff_net_is_cwc(net)) return eval_run_cwc(net, ds, p, err);
     const int goodness = p->goodness, linear = p->linear;
     const int K = net->cfg.classes, per_image = goodness * K + linear;
     const int chunk = eval_chunk_images(per_image);

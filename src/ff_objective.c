@@ -75,11 +75,12 @@ double ff_objective_spec_part(float *coef, ff_layer_metrics *m, const double *go
     return loss;
 }
 
-double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
-                            const uint8_t *y, int n, int K, const ff_objective_spec *spec,
-                            int batch_images, int first_part) {
+/* Softmax cross-entropy over K logits a G_k per image towards y[s] (theta cancels), summed over
+ * n images; coef[s K + k] = 2 a (p_k - [k = y]) / batch_images; *right = images whose true
+ * label has the highest goodness. */
+static double softmax_ce_sum(float *coef, int64_t *right, const double *goodness, const uint8_t *y,
+                             int n, int K, const ff_objective_spec *spec, int batch_images) {
     double loss = 0.0;
-    int64_t correct = 0;
     for (int s = 0; s < n; s++) {
         const double *g = goodness + (size_t)s * K;
         int best = 0;
@@ -89,17 +90,38 @@ double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *good
         double z = 0.0;
         for (int k = 0; k < K; k++) z += exp(spec->scale * (g[k] - g[best]));
         loss += log(z) - spec->scale * (g[y[s]] - g[best]);
-        correct += best == y[s] ? K : 0;
+        *right += best == y[s];
         for (int k = 0; k < K; k++) {
             const double p = exp(spec->scale * (g[k] - g[best])) / z;
             coef[(size_t)s * K + k] =
                 (float)(2.0 * spec->scale * (p - (k == y[s] ? 1.0 : 0.0)) / batch_images);
         }
     }
-    loss /= batch_images;
+    return loss;
+}
+
+double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                            const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                            int batch_images, int first_part) {
+    int64_t right = 0;
+    const double loss =
+        softmax_ce_sum(coef, &right, goodness, y, n, K, spec, batch_images) / batch_images;
     m->loss_sum += loss;
-    m->correct += correct;
+    m->correct += right * K; /* each of an image's K copies counts */
     m->samples += (int64_t)n * K;
+    m->batches += first_part != 0;
+    return loss;
+}
+
+double ff_objective_cwc_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                             const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                             int batch_images, int first_part) {
+    int64_t right = 0;
+    const double loss =
+        softmax_ce_sum(coef, &right, goodness, y, n, K, spec, batch_images) / batch_images;
+    m->loss_sum += loss;
+    m->correct += right; /* one sample per image: its plain copy */
+    m->samples += n;
     m->batches += first_part != 0;
     return loss;
 }

@@ -50,4 +50,15 @@ double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *good
                             const uint8_t *y, int n, int K, const ff_objective_spec *spec,
                             int batch_images, int first_part);
 
+/* The channel-wise competitive loss (FFCNN_FF_LOSS_CWC, docs/method.md §13): n plain images,
+ * image s's K channel groups' goodness at goodness[s K + k] (spec->scale includes the 1 / N_k of
+ * the mean goodness, N_k a group's outputs); the same softmax cross-entropy as CE over those K
+ * logits, averaged over the batch's batch_images; coef[s K + k] = 2 dL/dG_k, so that
+ * dL/dy = coef[s K + k] y for an output y of group k. An image counts one correct sample when
+ * its true class's group has the highest goodness (the discrimination accuracy reads as this
+ * layer's own goodness-inference accuracy). */
+double ff_objective_cwc_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                             const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                             int batch_images, int first_part);
+
 #endif

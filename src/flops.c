@@ -59,19 +59,22 @@ void ffcnn_net_cost(const ffcnn_net *net, ffcnn_cost *c) {
         return;
     }
     const double batch = net->cfg.batch;
-    const double K = net->cfg.classes;
+    /* a training image = positive + negative + neutral forward, and the weight gradient of the
+     * positive and the negative in trained layers; goodness inference, one pass per label.
+     * --ff-loss cwc: one plain copy and its gradient; one pass (docs/method.md §13). */
+    const int cwc = ff_net_is_cwc(net);
+    const double copies = cwc ? 1.0 : 3.0, grads = cwc ? 1.0 : 2.0;
+    const double passes = cwc ? 1.0 : net->cfg.classes;
     for (int j = 0; j < net->n_ff; j++) {
         const ff_conv_layer *ly = &net->layer[net->ff_index[j]].conv;
         const int trained = ff_layer_trained(net, net->ff_index[j]);
-        /* a training image = positive + negative + neutral forward, and the weight gradient
-         * of the positive and the negative in trained layers */
-        c->train_direct_flops += (3.0 + 2.0 * trained) * layer_direct(ly);
+        c->train_direct_flops += (copies + grads * trained) * layer_direct(ly);
         c->train_executed_flops +=
-            3.0 * layer_executed(ly, 0) + 2.0 * trained * layer_executed(ly, 1);
+            copies * layer_executed(ly, 0) + grads * trained * layer_executed(ly, 1);
         if (trained && ly->path == FFCNN_CONV_FFT) /* weights in and gradients out, once a batch */
             c->train_executed_flops += 2.0 * kernel_spectrum_flops(&ly->shape) / batch;
-        c->infer_direct_flops += K * layer_direct(ly);
-        c->infer_executed_flops += K * layer_executed(ly, 0);
+        c->infer_direct_flops += passes * layer_direct(ly);
+        c->infer_executed_flops += passes * layer_executed(ly, 0);
     }
 }
 

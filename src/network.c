@@ -65,6 +65,8 @@ int ff_net_make_layers(ffcnn_net *net, const enum ffcnn_conv_path *paths, char *
             ff_layer_make(l, &cfg->layer[i], i, in, net->params + off, net->grads + off, p, err);
         if (is_ff) net->ff_index[l->conv_index = net->n_ff++] = i;
         if (rc) return rc;
+        /* cwc's loss gradient differs by channel group (docs/method.md §13) */
+        if (is_ff) l->conv.coef_per_channel = ff_net_is_cwc(net) && ff_layer_trained(net, i);
         off += l->n_params;
         in = l->out;
     }
@@ -135,6 +137,9 @@ static void workspace_free(ff_workspace *ws) {
         ff_free(ws->coef[l]);
     }
     ff_free(ws->label_conv);
+    ff_free(ws->group_sumsq);
+    ff_free(ws->group_coef);
+    ff_free(ws->group_score);
     ff_free(ws->grad[0]);
     ff_free(ws->grad[1]);
     ff_free(ws->labels);
@@ -183,6 +188,11 @@ static size_t widest_layer(const ffcnn_net *net) {
     return w;
 }
 
+/* Floats of one sample's FF coefficients of layer l: one, or one per output channel. */
+static size_t coef_len(const ff_layer *l) {
+    return l->conv.coef_per_channel ? (size_t)l->out.c : 1;
+}
+
 static int alloc_layer_buffers(ffcnn_net *net, int i, size_t n) {
     ff_workspace *ws = &net->ws;
     const ff_layer *l = &net->layer[i];
@@ -197,7 +207,7 @@ static int alloc_layer_buffers(ffcnn_net *net, int i, size_t n) {
     if (needs_norm_out(net, i))
         ws->norm_out[i] = ws->in_place ? ws->out[i] : ff_calloc(n, l->out_len * sizeof(float));
     return (!needs_norm_out(net, i) || ws->norm_out[i]) &&
-           (!ff_layer_is_ff(l) || (ws->coef[i] = ff_calloc(n, sizeof(float))));
+           (!ff_layer_is_ff(l) || (ws->coef[i] = ff_calloc(n, coef_len(l) * sizeof(float))));
 }
 
 int ff_net_reserve(ffcnn_net *net, int n, char *err) {
@@ -236,7 +246,10 @@ int ff_net_reserve(ffcnn_net *net, int n, char *err) {
          ((ws->gspec_shared = need.gspec <= need.xspec && need.gspec <= need.yspec) ||
           (ws->scratch.gspec = ff_calloc(need.gspec, sizeof(float)))) &&
          (ws->scratch.grad_out = ff_calloc(need.grad_out, sizeof(float))) &&
-         (ws->scratch.channel_sums = ff_calloc(N, need.channel_sums * sizeof(double)));
+         (ws->scratch.channel_sums = ff_calloc(N, need.channel_sums * sizeof(double))) &&
+         (!ff_net_is_cwc(net) || ((ws->group_sumsq = ff_calloc(N * K, sizeof(double))) &&
+                                  (ws->group_coef = ff_calloc(N * K, sizeof(float))) &&
+                                  (ws->group_score = ff_calloc(N * K, sizeof(double)))));
     if (!ok) {
         workspace_free(ws);
         return ff_fail(err, FFCNN_ENOMEM, "out of memory for a workspace of %d samples", n);
@@ -258,9 +271,10 @@ void ff_net_workspace_bytes(const ffcnn_net *net, size_t *activations, size_t *s
         const int saved_own = ws->saved[i] && (!ws->in_place || i == 0);
         const int norm_own = ws->norm_out[i] && !ws->in_place;
         act += N * (l->out_len * f + d + (saved_own ? l->ops->saved_len(l) * f : 0) +
-                    (norm_own ? l->out_len * f : 0) + (ws->coef[i] ? f : 0));
+                    (norm_own ? l->out_len * f : 0) + (ws->coef[i] ? coef_len(l) * f : 0));
     }
-    act += 2 * N * K * f; /* logits and their gradient */
+    act += 2 * N * K * f;                            /* logits and their gradient */
+    if (ws->group_sumsq) act += N * K * (2 * d + f); /* cwc's group goodness, scores, coefs */
     const ff_scratch_need *nd = &ws->need;
     size_t other = (ws->grad[0] ? 2 * N * widest_layer(net) * f : 0) + ws->head_chunks * N * K * f +
                    2 * nd->xspec * f + nd->yspec * f + (ws->gspec_shared ? 0 : nd->gspec * f) +
@@ -500,6 +514,22 @@ int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err) {
     ff_forward_conv_layer_labelled(l0, ws->out[0], ws->sumsq[0], base_conv, ws->label_conv, scale,
                                    alpha, beta, m, K, &sc);
     return FFCNN_OK;
+}
+
+void ff_net_group_goodness(const ffcnn_net *net, int i, int first, int n, double *g) {
+    const ff_layer *l = &net->layer[i];
+    const int K = net->cfg.classes;
+    const size_t group_len = l->out_len / (size_t)K;
+#pragma omp parallel for schedule(static) num_threads(net->threads)
+    for (int s = 0; s < n; s++) {
+        const float *y = net->ws.out[i] + (size_t)(first + s) * l->out_len;
+        for (int k = 0; k < K; k++) {
+            double sum = 0.0;
+            for (size_t j = (size_t)k * group_len; j < (size_t)(k + 1) * group_len; j++)
+                sum += (double)y[j] * y[j];
+            g[(size_t)s * K + k] = sum;
+        }
+    }
 }
 
 const float *ff_net_head_features(const ffcnn_net *net, int i) {

@@ -45,7 +45,14 @@ typedef struct ff_workspace {
      * that are idle while a gradient is formed: the other parity's input spectra (a layer's
      * own gradient), or the output spectra (a gradient from the next layer's spectra). */
     int gspec_shared;
-    float *coef[FFCNN_MAX_LAYERS]; /* per sample dL/dG * 2 of each FF layer */
+    float *coef[FFCNN_MAX_LAYERS]; /* per sample dL/dG * 2 of each FF layer (--ff-loss cwc: per
+                                      sample and output channel, [n][C]) */
+    /* --ff-loss cwc only (docs/method.md §13), [n][classes]: one layer's channel groups'
+     * goodness and their 2 dL/dG; the groups' scaled goodness summed over the scored layers
+     * (goodness inference). NULL otherwise. */
+    double *group_sumsq;
+    float *group_coef;
+    double *group_score;
     float *grad[2];  /* backprop only: the loss gradient at a layer's output (grad[i & 1] for
                         layer i) and at its input (the other one) */
     uint8_t *labels; /* true label of each sample */
@@ -116,10 +123,17 @@ static inline int ff_layer_feeds_head(const ffcnn_net *net, int i) {
 static inline double ff_threshold(const ff_layer *l) {
     return (double)l->out_len;
 }
+/* Whether the network learns by --ff-loss cwc: plain images, one channel group per class
+ * (docs/method.md §13). */
+static inline int ff_net_is_cwc(const ffcnn_net *net) {
+    return net->cfg.algo == FFCNN_ALGO_FF && net->cfg.ff_loss == FFCNN_FF_LOSS_CWC;
+}
 /* The factor goodness inference gives layer l's sum of squares: 1 for the paper's summed
- * goodness, 1/N for the mean (docs/method.md §13). */
+ * goodness, 1/N for the mean (docs/method.md §13), N the outputs one goodness sums: the
+ * layer's, or under --ff-loss cwc one channel group's (N = out_len / classes). */
 static inline double ff_goodness_scale(const ffcnn_net *net, const ff_layer *l) {
-    return net->cfg.goodness == FFCNN_GOODNESS_MEAN ? 1.0 / (double)l->out_len : 1.0;
+    const double groups = ff_net_is_cwc(net) ? (double)net->cfg.classes : 1.0;
+    return net->cfg.goodness == FFCNN_GOODNESS_MEAN ? groups / (double)l->out_len : 1.0;
 }
 /* Layer l's objective: the configured loss on (G - theta) / T, G summed or mean. */
 static inline ff_objective_spec ff_layer_objective(const ffcnn_net *net, const ff_layer *l) {
@@ -194,6 +208,11 @@ int ff_net_label_convolutions(ffcnn_net *net, char *err);
  * in ws.image, the labelled inputs in ws.input): two convolutions per image instead of one per
  * class, exact up to rounding (docs/method.md §11). Needs ff_net_label_convolutions first. */
 int ff_net_first_layer_all_labels(ffcnn_net *net, int m, char *err);
+/* --ff-loss cwc (docs/method.md §13): the goodness (sum of squares) of each of the classes
+ * channel groups of FF layer i's output for samples [first, first + n), into g[s classes + k]
+ * for s from 0; group k is channels [k C / classes, (k + 1) C / classes). Reads the raw ReLU
+ * output, so it must run before the next layer's forward normalises it in place. */
+void ff_net_group_goodness(const ffcnn_net *net, int i, int first, int n, double *g);
 /* Head logits of samples [first, first+n) into ws.logits rows [0, n). */
 void ff_net_classifier_logits(ffcnn_net *net, int first, int n);
 /* The head's input features of FF layer i (normalised output), for samples from 0. */

@@ -60,6 +60,10 @@ int ffcnn_pipe_plan(const ffcnn_config *cfg, int stages, int first[FFCNN_MAX_LAY
         return ff_fail(err, FFCNN_EINVAL,
                        "layer pipeline: --ff-loss ce is not pipelined yet (its batches hold every "
                        "label's copy); use --dist data");
+    if (cfg->ff_loss == FFCNN_FF_LOSS_CWC)
+        return ff_fail(err, FFCNN_EINVAL,
+                       "layer pipeline: --ff-loss cwc is not pipelined (its batches hold plain "
+                       "images, its coefficients one per channel); use --dist data");
     int trained[FFCNN_MAX_LAYERS], T = 0;
     for (int i = 0, j = 0; i < cfg->n_layers; i++)
         if (cfg->layer[i].kind == FFCNN_LAYER_CONV && j++ >= cfg->train_from - 1) trained[T++] = i;

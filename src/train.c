@@ -177,6 +177,64 @@ static int chunk_gradients_ce(ffcnn_net *net, const ffcnn_dataset *ds, const int
     return rc ? rc : classifier_grad(net, K * c, c, B, m, err);
 }
 
+/* coef[s C + ch] = the coefficient of channel ch's group, gcoef[s K + ch / (C / K)], for n
+ * samples: every output of group k has the gradient gcoef_k y (docs/method.md §13). */
+static void expand_group_coef(float *coef, const float *gcoef, int n, int K, int C) {
+    const int per_group = C / K;
+    for (int s = 0; s < n; s++)
+        for (int ch = 0; ch < C; ch++)
+            coef[(size_t)s * C + ch] = gcoef[(size_t)s * K + ch / per_group];
+}
+
+/* --ff-loss cwc: layer i's softmax over its K channel groups' goodness on the chunk's c plain
+ * images, trained towards the true class, then its gradient (per sample and channel). */
+static int cwc_layer_grad(ffcnn_net *net, int i, int c, int B, int first, ff_step_metrics *m,
+                          char *err) {
+    ff_workspace *ws = &net->ws;
+    const ff_layer *l = &net->layer[i];
+    const int K = net->cfg.classes;
+    ff_net_group_goodness(net, i, 0, c, ws->group_sumsq);
+    const ff_objective_spec spec = ff_layer_objective(net, l);
+    const double loss = ff_objective_cwc_part(ws->group_coef, &m->layer[l->conv_index],
+                                              ws->group_sumsq, ws->labels, c, K, &spec, B, first);
+    expand_group_coef(ws->coef[i], ws->group_coef, c, K, l->out.c);
+    return layer_grad_from_coef(net, i, loss, c, err);
+}
+
+/* The same as chunk_gradients for the channel-wise competitive loss (docs/method.md §13): one
+ * plain copy of each image, no label in it, in slots [0, c); each layer learns from its own
+ * channel groups, and the head reads the same copies. */
+static int chunk_gradients_cwc(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                               const ff_augment *aug, int c0, int c, int B, int first,
+                               ff_step_metrics *m, char *err) {
+    int rc = ff_net_reserve(net, c, err);
+    if (rc) return rc;
+    ff_workspace *ws = &net->ws;
+    for (int s = 0; s < c; s++) {
+        ff_net_load_plain_input(net, ds, rows[c0 + s], s, aug ? &aug[c0 + s] : NULL);
+        ws->labels[s] = ds->labels[rows[c0 + s]];
+    }
+    for (int i = 0; i < net->n_layers && !rc; i++) {
+        rc = ff_net_forward(net, i, c, err);
+        if (!rc && ff_layer_trained(net, i)) rc = cwc_layer_grad(net, i, c, B, first, m, err);
+    }
+    return rc ? rc : classifier_grad(net, 0, c, B, m, err);
+}
+
+/* One chunk's gradients under the configured loss. */
+static int chunk_gradients_of_loss(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
+                                   const uint8_t *neg_labels, const ff_augment *aug, int c0, int c,
+                                   int B, int first, ff_step_metrics *m, char *err) {
+    switch (net->cfg.ff_loss) {
+    case FFCNN_FF_LOSS_CE:
+        return chunk_gradients_ce(net, ds, rows, aug, c0, c, B, first, m, err);
+    case FFCNN_FF_LOSS_CWC:
+        return chunk_gradients_cwc(net, ds, rows, aug, c0, c, B, first, m, err);
+    default:
+        return chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, first, m, err);
+    }
+}
+
 /* The statistics of one step that data-parallel replicas sum (ffcnn_net_set_shard's reduce): per
  * FF layer its loss, correct and samples; the head's; the BP loss. */
 #define STEP_STATS(net) ((size_t)3 * (size_t)(net)->n_ff + 4)
@@ -246,9 +304,7 @@ int ff_train_step(ffcnn_net *net, const ffcnn_dataset *ds, const int32_t *rows,
     int rc = FFCNN_OK;
     for (int c0 = lo; c0 < hi && !rc; c0 += C) {
         const int c = hi - c0 < C ? hi - c0 : C;
-        rc = net->cfg.ff_loss == FFCNN_FF_LOSS_CE
-                 ? chunk_gradients_ce(net, ds, rows, aug, c0, c, B, c0 == lo, m, err)
-                 : chunk_gradients(net, ds, rows, neg_labels, aug, c0, c, B, c0 == lo, m, err);
+        rc = chunk_gradients_of_loss(net, ds, rows, neg_labels, aug, c0, c, B, c0 == lo, m, err);
         if (!rc && C < n) rc = ff_net_accumulate_grads(net, c0 == lo, err);
     }
     if (!rc && C < n) ff_net_take_accumulated(net);

@@ -372,4 +372,26 @@ check '[ "$(sha_of "$tmp/et.ffm")" = "$(sha_of "$tmp/et0.ffm")" ]' "the test eva
 expect_error 2 "--eval-test-every: cifar10-jpeg has no test split" -- train --data "cifar10-jpeg:$tmp" --eval-test-every 1 --out "$tmp/x.ffm"
 expect_error 2 "--eval-test-every: -1 is out of range" -- train --eval-test-every -1
 
+# --ff-loss cwc (docs/method.md §13): its refusals in one line each; a tiny run on plain images,
+# described as such, whose printed goodness accuracy is eval's on the saved model.
+expect_error 2 "--ff-loss cwc: conv layer 2 has 16 filters, not a multiple of the 10 classes" -- train --ff-loss cwc --data "mnist:$DATA"
+expect_error 2 "--ff-loss cwc: conv layer 1 has 8 filters, not a multiple of the 10 classes" -- train --ff-loss cwc --net c8k3,c10k3 --train-from 1 --data "mnist:$DATA"
+expect_error 2 "--negatives: hard has no meaning with --ff-loss cwc, which has no negatives" -- train --ff-loss cwc --net c10k3,c10k3 --negatives hard --data "mnist:$DATA"
+expect_error 2 "--ff-loss: applies to --algo ff only" -- train --algo bp --ff-loss cwc
+expect_error 2 "--ff-loss: 'cwx' is not bce, symba, ce or cwc" -- train --ff-loss cwx
+CW=(--net c10k3,c20k3 --ff-loss cwc --goodness mean --ff-temperature 0.5 --train-from 1 --lr 3e-3
+    --data "mnist:$DATA" --train-limit 500 --val-limit 200 --epochs 1 --threads 2)
+"$FFCNN" train "${CW[@]}" --out "$tmp/cwc.ffm" --json > "$tmp/cwc.out" 2> "$tmp/cwc.log"; status=$?
+acc_of() { tail -n 1 "$1" | grep -o '"accuracy_goodness":[0-9.]*'; }
+"$FFCNN" eval --model "$tmp/cwc.ffm" --data "mnist:$DATA" --eval-limit 200 --threads 2 --json > "$tmp/cwc.eval"
+check '[ $status = 0 ] && [ -n "$(acc_of "$tmp/cwc.out")" ] && [ "$(acc_of "$tmp/cwc.out")" = "$(acc_of "$tmp/cwc.eval")" ]' \
+  "cwc: train's goodness accuracy = eval's on the saved model ($(acc_of "$tmp/cwc.out"), $(acc_of "$tmp/cwc.eval"))"
+check 'grep -q "labels: none (cwc), layers 1..2 trained; objective cwc" "$tmp/cwc.log"' "cwc: train's header says the labels are unused"
+check '"$FFCNN" info --model "$tmp/cwc.ffm" | grep -q "^labels: none (cwc" && "$FFCNN" info --model "$tmp/cwc.ffm" | grep -q "^objective: loss cwc, goodness mean, temperature 0.5, negatives none"' "info: cwc, no labels"
+check '"$FFCNN" info --model "$tmp/cwc.ffm" --json | tail -n 1 | grep -qF "\"label_set\":null,\"label_k\":null," && "$FFCNN" info --model "$tmp/cwc.ffm" --json | tail -n 1 | grep -qF "\"ff_loss\":\"cwc\""' "info --json: cwc, no labels"
+check '"$FFCNN" predict --model "$tmp/cwc.ffm" --data "mnist:$DATA" --index 0 > /dev/null' "predict with a cwc model"
+check '"$FFCNN" cam --model "$tmp/cwc.ffm" --data "mnist:$DATA" --index 0 --out "$tmp/cwc.png" > /dev/null && [ -s "$tmp/cwc.png" ]' "cam of a cwc model: the linear head's maps on the plain image"
+expect_error 2 "--model $tmp/cwc.ffm: a cwc model (--ff-loss cwc) has no labels" -- labels --model "$tmp/cwc.ffm" --data "mnist:$DATA" --out "$tmp/l.png"
+check '"$FFCNN" train --help | grep -q "^ *cwc (no label: each layer"' "train --help: --ff-loss cwc"
+
 summary

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ffcnn.h"
+#include "network.h"
 #include "test_util.h"
 
 static ffcnn_dataset make_data(int n, int side) {
@@ -230,8 +231,103 @@ static void test_label_image(void) {
     free(pattern), free(labelled), free(img);
 }
 
+/* ---- --ff-loss cwc (docs/method.md §13) ---- */
+
+/* One conv layer in double from the net's weights: z = a / (rms(a) + 1e-8), y = relu(b + w * z)
+ * ('same' cross-correlation), into y (C x H x W). */
+static void hand_conv_layer(double *y, const double *a, const ff_layer *l) {
+    const ff_conv_shape *s = &l->conv.shape;
+    const int H = s->height, W = s->width, k = s->kernel, p = k / 2;
+    const size_t in_len = (size_t)s->in_ch * H * W;
+    double ss = 0.0;
+    for (size_t i = 0; i < in_len; i++) ss += a[i] * a[i];
+    const double r = 1.0 / (sqrt(ss / (double)in_len) + 1e-8);
+    for (int o = 0; o < s->out_ch; o++)
+        for (int i = 0; i < H; i++)
+            for (int j = 0; j < W; j++) {
+                double v = l->conv.b[o];
+                for (int c = 0; c < s->in_ch; c++)
+                    for (int di = 0; di < k; di++)
+                        for (int dj = 0; dj < k; dj++) {
+                            const int ii = i + di - p, jj = j + dj - p;
+                            if (ii < 0 || ii >= H || jj < 0 || jj >= W) continue;
+                            v += l->conv.w[((o * s->in_ch + c) * k + di) * k + dj] * r *
+                                 a[((size_t)c * H + ii) * W + jj];
+                        }
+                y[((size_t)o * H + i) * W + j] = v > 0 ? v : 0;
+            }
+}
+
+/* An image's cwc scores by hand: for each conv layer from `from` (1-based) on, class k gets the
+ * mean of the squares of its channel group (K / N times the group's sum of squares). */
+static void hand_cwc_scores(double *score, const ffcnn_net *net, const uint8_t *img, int from) {
+    const int K = net->cfg.classes;
+    double a[4096], y[4096];
+    const size_t len = (size_t)net->cfg.channels * net->cfg.height * net->cfg.width;
+    for (size_t i = 0; i < len; i++) a[i] = img[i] / 255.0;
+    for (int k = 0; k < K; k++) score[k] = 0.0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const ff_layer *l = &net->layer[i];
+        hand_conv_layer(y, a, l);
+        const size_t group = l->out_len / (size_t)K;
+        for (int k = 0; k < K && l->conv_index + 1 >= from; k++)
+            for (size_t j = k * group; j < (k + 1) * group; j++)
+                score[k] += y[j] * y[j] / (double)group;
+        memcpy(a, y, l->out_len * sizeof(double));
+    }
+}
+
+/* Goodness inference under cwc is one pass of the plain image: each class's score is its
+ * channel groups' mean goodness summed over the scored layers (--score-from honoured), and the
+ * predictions, linear scores and CAM behave as for any network. */
+static void test_cwc_inference(void) {
+    ffcnn_dataset ds = make_data(24, 12);
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN] = "";
+    ffcnn_config_preset(&c, "tiny", NULL);
+    c.height = c.width = 12, c.batch = 8, c.seed = 3, c.lr = 0.01f, c.train_from = 1;
+    c.ff_loss = FFCNN_FF_LOSS_CWC, c.goodness = FFCNN_GOODNESS_MEAN, c.ff_temperature = 0.5f;
+    ffcnn_net *net = NULL;
+    const int rc = ffcnn_config_parse_net(&c, "c10k3 c20k3", err) ||
+                   ffcnn_net_create(&net, &c, 2, err) ||
+                   ffcnn_train_epoch(net, &ds, NULL, NULL, NULL, err);
+    CHECK(!rc, "cwc network trains: %s", err);
+    if (rc) {
+        ffcnn_net_free(net), ffcnn_dataset_free(&ds);
+        return;
+    }
+    const size_t n = (size_t)ds.n * FFCNN_CLASSES;
+    double *s = malloc(n * sizeof(double)), want[FFCNN_CLASSES];
+    for (int from = 1; from <= 2; from++) {
+        CHECK(ffcnn_net_set_score_from(net, from == 1 ? 0 : 2, err) == 0 &&
+                  ffcnn_scores(net, &ds, FFCNN_EVAL_GOODNESS, s, err) == 0,
+              "cwc scores from layer %d: %s", from, err);
+        double worst = 0.0, least = INFINITY; /* relative to each image's largest score */
+        for (int i = 0; i < ds.n; i++) {
+            hand_cwc_scores(want, net, ds.pixels + (size_t)i * 144, from);
+            double top = 0.0;
+            for (int k = 0; k < FFCNN_CLASSES; k++) top = fmax(top, want[k]);
+            for (int k = 0; k < FFCNN_CLASSES; k++)
+                worst = fmax(worst, fabs(s[(size_t)i * FFCNN_CLASSES + k] - want[k]) / top);
+            least = fmin(least, top);
+        }
+        CHECK(worst < 1e-5 && least > 1e-2,
+              "cwc from layer %d: scores are the groups' mean goodness summed by hand (worst "
+              "%.2g of the largest score, which is at least %.3g)",
+              from, worst, least);
+    }
+    ffcnn_net_set_score_from(net, 0, err);
+    const int sides[] = {12, 12};
+    check_scores(net, &ds, "cwc", 1);
+    check_cam(net, &ds, "cwc", 2, sides);
+    free(s);
+    ffcnn_net_free(net);
+    ffcnn_dataset_free(&ds);
+}
+
 int main(void) {
     test_networks();
+    test_cwc_inference();
     test_score_from();
     test_label_image();
     return test_summary();

@@ -169,7 +169,7 @@ static void check_fft_shape(ff_conv_shape s, int n, uint64_t seed) {
               s.in_ch, s.height, s.width, s.kernel, relu_worst, sq_worst);
         free(sumsq), free(relu);
         /* weight gradient over the first n - 1 of n forward samples */
-        ff_fft_conv_weight_grad(fc, dw, db, ys, gs, dout, NULL, xs, n - 1, threads);
+        ff_fft_conv_weight_grad(fc, dw, db, ys, gs, dout, NULL, 0, xs, n - 1, threads);
         worst = 0, scale = 0;
         for (size_t i = 0; i < nw; i++)
             worst = fmax(worst, fabs(dw[i] - dw_ref[i])), scale = fmax(scale, fabs(dw_ref[i]));
@@ -270,24 +270,27 @@ static void test_layer_gradient_finite_differences(enum ffcnn_conv_path path) {
 typedef void (*forward_fn)(float *, const float complex *, const float *, int, int, int, size_t,
                            size_t, size_t);
 typedef void (*grad_fn)(float complex *, const float *, const float *, const float *, int, int, int,
-                        size_t, size_t, size_t);
+                        int, size_t, size_t, size_t);
 
+/* use_scale: 0 none, 1 one factor per sample (lane), 2 one per sample and output channel. */
 static void check_products(ff_isa isa, ff_spectral_forward_fn fwd, ff_spectral_grad_fn grad,
                            int cin, int cout, int tiles, int use_scale) {
     const size_t nf = 5, cstride = (nf + 1) * SPEC_FLOATS; /* as conv_fft: one spare frequency */
     float *x = aligned_floats((size_t)tiles * cin * cstride);
     float *d = aligned_floats((size_t)tiles * cout * cstride);
     float *y = aligned_floats((size_t)tiles * cout * cstride);
-    float *scale = aligned_floats((size_t)tiles * SPEC_FLOATS);
+    const int rows = use_scale == 2 ? cout : 1; /* factor sets per tile */
+    float *scale = aligned_floats((size_t)tiles * rows * SPEC_FLOATS);
     float complex *w = malloc(sizeof(float complex) * nf * cout * cin);
     float complex *g = malloc(sizeof(float complex) * nf * cout * cin);
     test_fill_uniform(x, (size_t)tiles * cin * cstride, -1, 1, 71 + cin);
     test_fill_uniform(d, (size_t)tiles * cout * cstride, -1, 1, 72 + cout);
     test_fill_uniform((float *)w, 2 * nf * cout * cin, -1, 1, 73);
-    test_fill_uniform(scale, (size_t)tiles * SPEC_FLOATS, 0.5f, 2, 74);
-    for (int i = 0; i < tiles * SPEC_LANES; i++) scale[2 * i + 1] = scale[2 * i]; /* one per lane */
+    test_fill_uniform(scale, (size_t)tiles * rows * SPEC_FLOATS, 0.5f, 2, 74);
+    for (int i = 0; i < tiles * rows * SPEC_LANES; i++)
+        scale[2 * i + 1] = scale[2 * i];            /* a lane's */
     fwd(y, w, x, tiles, cin, cout, cstride, 1, nf); /* frequencies 1..nf-1: f0 is honoured */
-    grad(g, d, x, use_scale ? scale : NULL, tiles, cin, cout, cstride, 1, nf);
+    grad(g, d, x, use_scale ? scale : NULL, use_scale == 2, tiles, cin, cout, cstride, 1, nf);
     double worst_y = 0, worst_g = 0;
     for (size_t f = 1; f < nf; f++)
         for (int co = 0; co < cout; co++) {
@@ -310,7 +313,8 @@ static void check_products(ff_isa isa, ff_spectral_forward_fn fwd, ff_spectral_g
                     for (int j = 0; j < SPEC_LANES; j++) {
                         const float *xp = x + ((size_t)t * cin + ci) * cstride + f * SPEC_FLOATS;
                         const float *dp = d + ((size_t)t * cout + co) * cstride + f * SPEC_FLOATS;
-                        const double sc = use_scale ? scale[(size_t)t * SPEC_FLOATS + 2 * j] : 1;
+                        const size_t set = (size_t)t * rows + (use_scale == 2 ? co : 0);
+                        const double sc = use_scale ? scale[set * SPEC_FLOATS + 2 * j] : 1;
                         const double dr = dp[2 * j] * sc, di = dp[2 * j + 1] * sc;
                         re += dr * xp[2 * j] + di * xp[2 * j + 1];
                         im += di * xp[2 * j] - dr * xp[2 * j + 1];
@@ -322,7 +326,11 @@ static void check_products(ff_isa isa, ff_spectral_forward_fn fwd, ff_spectral_g
     /* float sums of cin (forward) or 16 tiles (gradient) terms of size ~1: error ~1e-6 * terms */
     CHECK(worst_y < 1e-5 * cin && worst_g < 1e-5 * 16 * tiles,
           "%s products cin %d cout %d tiles %d%s: forward off by %g, gradient by %g",
-          ff_isa_name(isa), cin, cout, tiles, use_scale ? " scaled" : "", worst_y, worst_g);
+          ff_isa_name(isa), cin, cout, tiles,
+          use_scale == 2 ? " scaled per channel"
+          : use_scale    ? " scaled"
+                         : "",
+          worst_y, worst_g);
     free(x), free(d), free(y), free(scale), free(w), free(g);
 }
 
@@ -337,7 +345,7 @@ static void test_products_every_isa(void) {
             continue;
         }
         for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
-            for (int sc = 0; sc < 2; sc++)
+            for (int sc = 0; sc < 3; sc++)
                 check_products((ff_isa)isa, fwd, grad, shapes[i][0], shapes[i][1], shapes[i][2],
                                sc);
     }

@@ -117,6 +117,96 @@ static void test_objective_ce(void) {
     CHECK(isfinite(ce_loss(big, y0, 1, 3, 1.0)), "CE with goodness 1e7 apart stays finite");
 }
 
+/* The channel-wise competitive loss (docs/method.md §13): two images of K = 3 channel groups,
+ * the loss and coefficients by hand, and coef = 2 dL/dG_k by central differences. */
+static double cwc_loss(const double *g, const uint8_t *y, int n, int K, double scale) {
+    float coef[16];
+    ff_layer_metrics m = {0};
+    const ff_objective_spec spec = {FFCNN_FF_LOSS_CWC, 0.0, scale};
+    return ff_objective_cwc_part(coef, &m, g, y, n, K, &spec, n, 1);
+}
+
+static void test_objective_cwc(void) {
+    /* image 0 (class 1): groups' goodness 2, 6, 4; image 1 (class 2): 8, 0, 1; scale 0.25, as
+     * for the mean goodness of groups of N_k = 8 outputs at T = 0.5 */
+    const double g[6] = {2.0, 6.0, 4.0, 8.0, 0.0, 1.0}, a = 0.25;
+    const uint8_t y[2] = {1, 2};
+    float coef[6];
+    ff_layer_metrics m = {0};
+    const ff_objective_spec spec = {FFCNN_FF_LOSS_CWC, 0.0, a};
+    const double loss = ff_objective_cwc_part(coef, &m, g, y, 2, 3, &spec, 2, 1);
+    const double z0 = exp(0.5) + exp(1.5) + exp(1.0), z1 = exp(2.0) + exp(0.0) + exp(0.25);
+    const double l0 = log(z0) - 1.5, l1 = log(z1) - 0.25; /* -log p_y of each image */
+    CHECK_CLOSE(loss, (l0 + l1) / 2.0, 1e-12, "cwc: mean cross-entropy over the groups by hand");
+    CHECK(m.correct == 1 && m.samples == 2 && m.batches == 1,
+          "cwc: image 0's true group is the best, image 1's is not (one sample per image)");
+    /* dL/dy for an output y of group k: (p_k - [k = y]) scale 2 y / B, i.e. coef_k y */
+    const double p01 = exp(1.5) / z0, p10 = exp(2.0) / z1, p12 = exp(0.25) / z1;
+    CHECK_CLOSE(coef[1], (p01 - 1.0) * a * 2.0 / 2.0, 1e-6, "cwc coef, image 0, true group");
+    CHECK_CLOSE(coef[3], p10 * a * 2.0 / 2.0, 1e-6, "cwc coef, image 1, a wrong group");
+    CHECK_CLOSE(coef[5], (p12 - 1.0) * a * 2.0 / 2.0, 1e-6, "cwc coef, image 1, true group");
+    for (int s = 0; s < 6; s++) {
+        double gp[6], gm[6];
+        memcpy(gp, g, sizeof gp), memcpy(gm, g, sizeof gm);
+        gp[s] += 1e-5, gm[s] -= 1e-5;
+        const double fd = (cwc_loss(gp, y, 2, 3, a) - cwc_loss(gm, y, 2, 3, a)) / 2e-5;
+        CHECK(fabs(coef[s] / 2.0 - fd) < 1e-6, "cwc: coef/2 %g = dL/dG %g of group %d of image %d",
+              coef[s] / 2.0, fd, s % 3, s / 3);
+    }
+    /* a chunk of one image from a batch of two: that image's share of the batch's mean */
+    ff_layer_metrics part = {0};
+    const double half = ff_objective_cwc_part(coef, &part, g + 3, y + 1, 1, 3, &spec, 2, 0);
+    CHECK_CLOSE(half, l1 / 2.0, 1e-12, "cwc: a chunk's loss is its part of the batch mean");
+    CHECK(part.batches == 0 && fabs(coef[2] - (p12 - 1.0) * a) < 1e-6,
+          "cwc: a later chunk counts no batch; its coefficients are the batch's");
+    const double big[3] = {0.0, 1e7, -1e7};
+    const uint8_t y0[1] = {2};
+    CHECK(isfinite(cwc_loss(big, y0, 1, 3, 1.0)), "cwc with goodness 1e7 apart stays finite");
+}
+
+/* --ff-loss cwc's settings: its name, and the configurations it refuses (docs/method.md §13). */
+static void test_cwc_settings(void) {
+    ffcnn_config c;
+    char err[FFCNN_ERR_LEN];
+    int32_t v = -1;
+    CHECK(ffcnn_ff_loss_parse("cwc", &v, err) == 0 && v == FFCNN_FF_LOSS_CWC && v == 3 &&
+              !strcmp(ffcnn_ff_loss_name(v), "cwc"),
+          "cwc both ways, value 3");
+    CHECK(ffcnn_ff_loss_parse("cw", &v, err) == FFCNN_EINVAL && strstr(err, "ce or cwc"),
+          "an unknown loss lists cwc: %s", err);
+    ffcnn_config_default(&c); /* 3 x 16 filters, layers 2-3 trained */
+    c.ff_loss = FFCNN_FF_LOSS_CWC;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && !strchr(err, '\n') &&
+              !strcmp(err, "--ff-loss cwc: conv layer 2 has 16 filters, not a multiple of the 10 "
+                           "classes"),
+          "filters not a multiple of the classes refused, naming the layer: %s", err);
+    CHECK(ffcnn_config_parse_net(&c, "c16k5 c20k5 c30k3", err) == 0 &&
+              ffcnn_config_validate(&c, err) == 0 && !ffcnn_config_is_paper_objective(&c),
+          "an untrained layer 1 may have any width: %s", err);
+    c.train_from = 1;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "conv layer 1 has 16"),
+          "trained from layer 1, it must divide too: %s", err);
+    CHECK(ffcnn_config_parse_net(&c, "c20k5 p2 c40k3", err) == 0 &&
+              ffcnn_config_validate(&c, err) == 0,
+          "pooling between cwc layers: %s", err);
+    c.negatives = FFCNN_NEGATIVES_HARD;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--negatives") &&
+              strstr(err, "cwc"),
+          "cwc with hard negatives refused: %s", err);
+    c.negatives = FFCNN_NEGATIVES_RANDOM, c.algo = FFCNN_ALGO_BP;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "--ff-loss cwc") &&
+              strstr(err, "backprop"),
+          "cwc with --algo bp refused: %s", err);
+    c.algo = FFCNN_ALGO_FF, c.ff_loss = 4;
+    CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "cwc (3)"),
+          "loss 4 refused: %s", err);
+    const char *presets[] = {"default", "paper", "fast", "cifar10", "tiny"};
+    for (int i = 0; i < 5; i++) {
+        ffcnn_config_preset(&c, presets[i], err);
+        CHECK(c.ff_loss != FFCNN_FF_LOSS_CWC, "preset %s: not cwc", presets[i]);
+    }
+}
+
 /* The variants' flags: names both ways, the paper's objective as every preset's. */
 static void test_variant_settings(void) {
     ffcnn_config c;
@@ -259,6 +349,8 @@ int main(void) {
     test_objective_hand_values();
     test_objective_variants();
     test_objective_ce();
+    test_objective_cwc();
+    test_cwc_settings();
     test_variant_settings();
     test_adam_hand_values();
     test_schedule();

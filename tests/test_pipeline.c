@@ -295,6 +295,12 @@ static void test_plan(void) {
     c.negatives = FFCNN_NEGATIVES_RANDOM, c.ff_loss = FFCNN_FF_LOSS_CE;
     CHECK(ffcnn_pipe_plan(&c, 2, first, err) == FFCNN_EINVAL && strstr(err, "--ff-loss ce"),
           "the label-contrastive loss: refused (%s)", err);
+    c.ff_loss = FFCNN_FF_LOSS_CWC;
+    CHECK(ffcnn_config_parse_net(&c, "c10k3 c10k3 c10k3", err) == 0 &&
+              ffcnn_config_validate(&c, err) == 0,
+          "a cwc network: %s", err);
+    CHECK(ffcnn_pipe_plan(&c, 2, first, err) == FFCNN_EINVAL && strstr(err, "--ff-loss cwc"),
+          "the channel-wise competitive loss: refused (%s)", err);
 }
 
 int main(void) {

@@ -393,9 +393,13 @@ static void test_data_identity(void) {
  * the head's, with uneven chunks (10 images as 4 + 4 + 2), on both conv paths, the per-sample
  * objective and cross-entropy normalised by the whole batch. The losses reported add up too. */
 /* docs/method.md §13's variants: 0 the paper's objective, 1 SymBa on the mean goodness at
- * T 0.25 with hard negatives, 2 the label-contrastive CE. */
+ * T 0.25 with hard negatives, 2 the label-contrastive CE, 3 the channel-wise competitive loss
+ * (every layer trained; the caller gives it widths that are multiples of the 10 classes). */
 static void set_variant(ffcnn_config *c, int variant) {
-    c->ff_loss = variant == 1 ? FFCNN_FF_LOSS_SYMBA : variant == 2 ? FFCNN_FF_LOSS_CE : 0;
+    static const int32_t loss[] = {FFCNN_FF_LOSS_BCE, FFCNN_FF_LOSS_SYMBA, FFCNN_FF_LOSS_CE,
+                                   FFCNN_FF_LOSS_CWC};
+    c->ff_loss = loss[variant];
+    if (variant == 3) c->train_from = 1;
     c->goodness = variant ? FFCNN_GOODNESS_MEAN : FFCNN_GOODNESS_SUM;
     c->ff_temperature = variant ? 0.25f : 0.0f;
     c->negatives = variant == 1 ? FFCNN_NEGATIVES_HARD : FFCNN_NEGATIVES_RANDOM;
@@ -403,7 +407,8 @@ static void set_variant(ffcnn_config *c, int variant) {
 
 static void test_chunked_batch(int path, int variant) {
     ffcnn_config c = tiny_config();
-    ffcnn_config_parse_net(&c, "c4k3 c5k3 p2 c6k3", NULL);
+    /* cwc: layer 1's gradient from layer 2's spectra on the FFT path, layer 2's from its own */
+    ffcnn_config_parse_net(&c, variant == 3 ? "c10k3 c20k3 p2 c10k3" : "c4k3 c5k3 p2 c6k3", NULL);
     c.batch = 10;
     set_variant(&c, variant);
     ffcnn_dataset ds = make_data(10);
@@ -500,6 +505,9 @@ static void test_hard_negatives_follow_head(void) {
 static void test_variant_resume(int variant) {
     ffcnn_dataset ds = make_data(44);
     ffcnn_config c = tiny_config(), paper = tiny_config();
+    if (variant == 3) /* one channel group per class */
+        ffcnn_config_set_uniform(&c, 2, 10, 3, NULL),
+            ffcnn_config_set_uniform(&paper, 2, 10, 3, NULL);
     set_variant(&c, variant);
     char err[FFCNN_ERR_LEN] = "";
     ffcnn_net *a = train(&c, &ds, 2, 2), *p = train(&paper, &ds, 2, 2), *b = train(&c, &ds, 1, 2);
@@ -517,9 +525,122 @@ static void test_variant_resume(int variant) {
     CHECK(resumed && ffcnn_train_epoch(resumed, &ds, NULL, NULL, NULL, err) == 0 && a &&
               same_state(a, resumed),
           "variant %d: interrupted and resumed == uninterrupted: %s", variant, err);
-    CHECK(a && p && memcmp(a->params, p->params, a->n_params * sizeof(float)) != 0,
+    /* the conv layers' parameters: the head of cwc, which trains layer 1 too, is larger */
+    CHECK(a && p &&
+              memcmp(a->params, p->params, (size_t)(a->cls_w - a->params) * sizeof(float)) != 0,
           "variant %d: changes the weights", variant);
     ffcnn_net_free(a), ffcnn_net_free(p), ffcnn_net_free(b), ffcnn_net_free(resumed);
+    ffcnn_dataset_free(&ds);
+}
+
+/* ---- --ff-loss cwc (docs/method.md §13) ---- */
+
+/* Layer i's cwc loss on the workspace's B plain images, computed here from its forward output:
+ * the mean over images of -log softmax_k(a G_k)[y], G_k the sum of squares of channel group k,
+ * a = K / (N T) for the mean goodness. The weights may have changed since the last pass. */
+static double cwc_loss_of_layer(ffcnn_net *net, int layer, int B) {
+    char err[FFCNN_ERR_LEN];
+    for (int i = 0; i <= layer; i++) net->layer[i].ops->update(&net->layer[i]);
+    for (int i = 0; i <= layer; i++)
+        if (ff_net_forward_range(net, i, 0, B, err)) return NAN;
+    const ff_layer *l = &net->layer[layer];
+    const int K = net->cfg.classes;
+    const size_t group = l->out_len / (size_t)K;
+    const double a = K / ((double)l->out_len * net->cfg.ff_temperature);
+    double loss = 0.0;
+    for (int s = 0; s < B; s++) {
+        const float *y = net->ws.out[layer] + (size_t)s * l->out_len;
+        double logit[FFCNN_MAX_CLASSES] = {0}, z = 0.0;
+        for (int k = 0; k < K; k++) {
+            double g = 0.0;
+            for (size_t j = k * group; j < (k + 1) * group; j++) g += (double)y[j] * y[j];
+            logit[k] = a * g;
+        }
+        for (int k = 0; k < K; k++) z += exp(logit[k] - logit[0]);
+        loss += log(z) + logit[0] - logit[net->ws.labels[s]];
+    }
+    return loss / B;
+}
+
+/* Each layer's weight gradient from its per-group coefficients equals the central finite
+ * differences of that layer's cwc loss (layers are detached: layer 2's loss moves with layer 1's
+ * weights too, but only through its input, which FF does not differentiate). On the FFT path
+ * layer 1's gradient comes from layer 2's input spectra (docs/method.md §11). Three parameters
+ * of every output channel (two weights and the bias), so every channel group is checked. */
+static void test_cwc_gradient(int path) {
+    ffcnn_config c = tiny_config();
+    ffcnn_config_parse_net(&c, "c10k3 c10k3", NULL);
+    set_variant(&c, 3);
+    c.ff_temperature = 1.0f, c.batch = 4;
+    ffcnn_dataset ds = make_data(4);
+    const int32_t rows[4] = {2, 0, 3, 1};
+    const uint8_t neg[4] = {0};
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net_create(&net, &c, 2, err);
+    ffcnn_net_set_conv_path(net, (enum ffcnn_conv_path)path, err);
+    CHECK(path != FFCNN_CONV_FFT || ff_conv_layers_share_spectra(&net->layer[0], &net->layer[1]),
+          "fft: layer 1's gradient comes from layer 2's spectra");
+    float *before = malloc(net->n_params * sizeof(float));
+    memcpy(before, net->params, net->n_params * sizeof(float));
+    ff_step_metrics m;
+    memset(&m, 0, sizeof m);
+    CHECK(ff_train_step(net, &ds, rows, neg, NULL, 4, 1e-3f, &m, err) == FFCNN_OK, "step: %s", err);
+    memcpy(net->params, before, net->n_params * sizeof(float)); /* the gradient's point */
+    for (int layer = 0; layer < 2; layer++) {
+        ff_layer *l = &net->layer[layer];
+        const double loss = cwc_loss_of_layer(net, layer, 4);
+        CHECK(fabs(loss - m.layer[layer].loss_sum) <= 1e-5 * loss,
+              "%s layer %d: the step's loss %.9g is the loss by hand %.9g",
+              path == FFCNN_CONV_FFT ? "fft" : "im2col", layer + 1, m.layer[layer].loss_sum, loss);
+        double worst = 0.0, gmax = 0.0;
+        const int C = l->out.c, patch = (int)(l->n_params / (size_t)C) - 1;
+        for (int t = 0; t < 3 * C; t++) {
+            const int o = t / 3, pick = t % 3;
+            const size_t i = pick == 2 ? (size_t)C * patch + o /* the bias */
+                                       : (size_t)o * patch + (size_t)((o * 7 + pick * 5) % patch);
+            const float keep = l->params[i], h = 1e-2f;
+            l->params[i] = keep + h;
+            const double up = cwc_loss_of_layer(net, layer, 4);
+            l->params[i] = keep - h;
+            const double down = cwc_loss_of_layer(net, layer, 4);
+            l->params[i] = keep;
+            const double fd = (up - down) / (2.0 * h);
+            worst = fmax(worst, fabs(fd - l->grads[i]));
+            gmax = fmax(gmax, fabs(fd));
+        }
+        CHECK(gmax > 1e-3 && worst <= 2e-2 * gmax,
+              "%s layer %d: cwc weight gradient vs finite differences: worst %.3g of max %.3g",
+              path == FFCNN_CONV_FFT ? "fft" : "im2col", layer + 1, worst, gmax);
+    }
+    free(before);
+    ffcnn_net_free(net);
+    ffcnn_dataset_free(&ds);
+}
+
+/* cwc's batch is one plain copy of each image, no label written on it. */
+static void test_cwc_plain_batch(void) {
+    ffcnn_config c = tiny_config();
+    ffcnn_config_set_uniform(&c, 2, 10, 3, NULL);
+    set_variant(&c, 3);
+    c.batch = 5;
+    ffcnn_dataset ds = make_data(5);
+    const int32_t rows[5] = {4, 2, 0, 1, 3};
+    const uint8_t neg[5] = {0};
+    ffcnn_net *net = NULL;
+    char err[FFCNN_ERR_LEN];
+    ffcnn_net_create(&net, &c, 1, err);
+    ff_step_metrics m;
+    memset(&m, 0, sizeof m);
+    CHECK(ff_train_step(net, &ds, rows, neg, NULL, 5, 1e-3f, &m, err) == FFCNN_OK, "step: %s", err);
+    int plain = net->ws.capacity == 5;
+    for (int s = 0; s < 5; s++)
+        for (int p = 0; p < 784; p++)
+            plain &= net->ws.input[s * 784 + p] == ds.pixels[rows[s] * 784 + p] / 255.0f;
+    CHECK(plain, "cwc: a batch of 5 is 5 plain images");
+    CHECK(m.layer[0].samples == 5 && m.layer[1].samples == 5 && m.classifier_samples == 5,
+          "cwc: each layer and the head count 5 samples");
+    ffcnn_net_free(net);
     ffcnn_dataset_free(&ds);
 }
 
@@ -879,13 +1000,17 @@ int main(void) {
     test_model_versions_and_paths();
     test_pooling_and_widths();
     test_data_identity();
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < 4; v++) {
         test_chunked_batch(FFCNN_CONV_IM2COL, v);
         test_chunked_batch(FFCNN_CONV_FFT, v);
     }
     test_hard_negatives_follow_head();
     test_variant_resume(1);
     test_variant_resume(2);
+    test_variant_resume(3);
+    test_cwc_gradient(FFCNN_CONV_IM2COL);
+    test_cwc_gradient(FFCNN_CONV_FFT);
+    test_cwc_plain_batch();
     test_augment_config();
     test_augment_draws();
     test_augment_batch_ff();

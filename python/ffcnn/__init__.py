@@ -145,9 +145,12 @@ class Config:
       batch, epochs, lr, classifier_lr (0: lr's), seed
       ff_loss       FF objective (docs/method.md §13): "bce" (the paper's: each sample's logit
                     against its target), "symba" (softplus(-(l+ - l-)) on each image's
-                    positive and negative copies: ranks the true label first, no threshold)
-                    or "ce" (every label written on the image, cross-entropy over their
-                    goodness: what goodness inference ranks; K + 1 copies of each image)
+                    positive and negative copies: ranks the true label first, no threshold),
+                    "ce" (every label written on the image, cross-entropy over their
+                    goodness: what goodness inference ranks; K + 1 copies of each image) or
+                    "cwc" (no label: each trained layer's filters in one group per class,
+                    cross-entropy over the groups' goodness; one copy of each image; filters
+                    a multiple of the classes; label_set, label_k and negatives unused)
       goodness      "sum" (the paper's: sum of squares, theta = N) or "mean" (divided by the
                     layer's N outputs, theta = 1); goodness inference sums the same per layer
       ff_temperature  T in 1e-6..1e6: the logit is (G - theta) / T (the paper's: 1)
@@ -215,7 +218,7 @@ class Config:
         for k in _VARIANTS:
             if k in s:
                 if not isinstance(s[k], str):
-                    known = [_ffcnn.variant_name(k, v) for v in range(3)]
+                    known = [_ffcnn.variant_name(k, v) for v in range(4)]
                     known = [n for n in known if n != "unknown"]
                     names = ", ".join(known[:-1]) + " or " + known[-1]
                     raise ValueError(f"{k}: {s[k]!r} is not {names}")
@@ -305,7 +308,7 @@ class Config:
     classifier_lr = property(lambda self: _f32(self._c["classifier_lr"]))
     seed = property(lambda self: self._c["seed"])
     ff_loss = property(lambda self: _ffcnn.variant_name("ff_loss", self._c["ff_loss"]),
-                       doc='the FF loss: "bce" (the paper\'s), "symba" or "ce"')
+                       doc='the FF loss: "bce" (the paper\'s), "symba", "ce" or "cwc"')
     goodness = property(lambda self: _ffcnn.variant_name("goodness", self._c["goodness"]),
                         doc='the goodness: "sum" (the paper\'s) or "mean"')
     ff_temperature = property(lambda self: _f32(self._c["ff_temperature"] or 1.0),

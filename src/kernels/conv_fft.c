@@ -150,10 +150,11 @@ static float *thread_real(ff_fft_conv *fc) {
 }
 
 /* Spectra of n samples x c channels ([n][c][h][w]) into dst in the tile layout, sample s scaled
- * by scale[s] on the way in unless scale is NULL. Lanes past n transform zero planes, so they
- * add nothing to a sum over samples. */
-static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, const float *scale, int n,
-                          int c, int threads) {
+ * by scale[s] (per_channel: channel ch of sample s by scale[s c + ch]) on the way in unless
+ * scale is NULL. Lanes past n transform zero planes, so they add nothing to a sum over
+ * samples. */
+static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, const float *scale,
+                          int per_channel, int n, int c, int threads) {
     const size_t pixels = ff_conv_pixels(&fc->s), area = (size_t)fc->py * fc->px;
     const int tiles = tiles_of(n), h = fc->s.height, w = fc->s.width;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -165,7 +166,7 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, const f
             for (int y = 0; y < h; y++) {
                 float *row = pad + j * area + (size_t)y * fc->px;
                 if (s0 + j < n && scale) {
-                    const float k = scale[s0 + j];
+                    const float k = per_channel ? scale[(size_t)(s0 + j) * c + ch] : scale[s0 + j];
                     for (int x = 0; x < w; x++) row[x] = k * plane[(size_t)y * w + x];
                 } else if (s0 + j < n) {
                     memcpy(row, plane + (size_t)y * w, sizeof(float) * w);
@@ -180,7 +181,7 @@ static void batch_spectra(ff_fft_conv *fc, float *dst, const float *src, const f
 
 int ff_fft_conv_input_spectra(ff_fft_conv *fc, float *xspec, const float *in, int n, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
-    batch_spectra(fc, xspec, in, NULL, n, fc->s.in_ch, threads);
+    batch_spectra(fc, xspec, in, NULL, 0, n, fc->s.in_ch, threads);
     return 0;
 }
 
@@ -215,9 +216,9 @@ int ff_fft_conv_set_weights(ff_fft_conv *fc, const float *w, int threads) {
 
 /* The channel sums over n samples at every frequency: without dspec the forward products
  * out = yspec from xspec, with it the gradient products out = gspec from dspec (scaled by
- * dscale) and xspec. Timed for bench. */
+ * dscale, per sample or per_channel) and xspec. Timed for bench. */
 static void channel_sums(ff_fft_conv *fc, float *out, const float *xspec, const float *dspec,
-                         const float *dscale, int n, int threads) {
+                         const float *dscale, int per_channel, int n, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch,
               chunks = (int)((fc->nfreq + FREQ_CHUNK - 1) / FREQ_CHUNK);
     const double t0 = ff_now_seconds();
@@ -226,8 +227,8 @@ static void channel_sums(ff_fft_conv *fc, float *out, const float *xspec, const 
         const size_t f0 = (size_t)c * FREQ_CHUNK;
         const size_t f1 = f0 + FREQ_CHUNK < fc->nfreq ? f0 + FREQ_CHUNK : fc->nfreq;
         if (dspec)
-            ff_spectral_weight_grad((float complex *)out, dspec, xspec, dscale, tiles_of(n), cin,
-                                    cout, fc->cstride, f0, f1);
+            ff_spectral_weight_grad((float complex *)out, dspec, xspec, dscale, per_channel,
+                                    tiles_of(n), cin, cout, fc->cstride, f0, f1);
         else
             ff_spectral_forward(out, fc->wspec, xspec, tiles_of(n), cin, cout, fc->cstride, f0, f1);
     }
@@ -264,8 +265,8 @@ static int forward(ff_fft_conv *fc, float *out, double *sumsq, float *xspec, flo
     if (!ensure_buffers(fc, threads)) return -1;
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, h = fc->s.height, w = fc->s.width;
     const int tiles = tiles_of(n);
-    batch_spectra(fc, xspec, in, NULL, n, cin, threads);
-    channel_sums(fc, yspec, xspec, NULL, NULL, n, threads);
+    batch_spectra(fc, xspec, in, NULL, 0, n, cin, threads);
+    channel_sums(fc, yspec, xspec, NULL, NULL, 0, n, threads);
     const float scale = 1.0f / (float)(fc->py * fc->px); /* FFTW leaves transforms unscaled */
     const size_t area = (size_t)fc->py * fc->px;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -296,58 +297,75 @@ int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *
 }
 
 /* The sum over tiles and lanes of the real parts at frequency 0 of one channel (first tile at
- * re, the next `stride` floats on), each lane times its dscale factor unless dscale is NULL.
+ * re, the next `stride` floats on), each lane times its dscale factor (tile t's at dscale +
+ * t dtile) unless dscale is NULL.
  * Each tile's frequency-0 lanes are copied out first: GCC 12 at -O3 -march=native (AVX-512)
  * vectorised the direct loop into one that read the tile after the last (a fault where the
  * spectra end there), and the copy leaves it nothing to speculate on. */
-static double zero_frequency_sum(const float *re, size_t stride, const float *dscale, int tiles) {
+static double zero_frequency_sum(const float *re, size_t stride, const float *dscale, size_t dtile,
+                                 int tiles) {
     double acc = 0.0;
     for (int t = 0; t < tiles; t++, re += stride) {
         float lanes[SPEC_FLOATS];
         memcpy(lanes, re, sizeof lanes);
-        const float *k = dscale ? dscale + (size_t)t * SPEC_FLOATS : NULL;
+        const float *k = dscale ? dscale + (size_t)t * dtile : NULL;
         for (int j = 0; j < SPEC_LANES; j++) acc += lanes[2 * j] * (k ? k[2 * j] : 1.0f);
     }
     return acc;
 }
 
-/* dw, db from the spectra of dout (dspec, scaled per sample by dscale when not NULL: tiles x
- * SPEC_FLOATS, each sample's factor twice, zero past m) and of the input (xspec). */
+/* dw, db from the spectra of dout (dspec, scaled by dscale when not NULL: tiles x SPEC_FLOATS,
+ * each sample's factor twice, zero past m; per_channel: tiles x out channels x SPEC_FLOATS) and
+ * of the input (xspec). */
 static int weight_grad_from_spectra(ff_fft_conv *fc, float *dw, float *db, float complex *gspec,
-                                    const float *dspec, const float *dscale, const float *xspec,
-                                    int m, int threads) {
+                                    const float *dspec, const float *dscale, int per_channel,
+                                    const float *xspec, int m, int threads) {
     const int cin = fc->s.in_ch, cout = fc->s.out_ch, tiles = tiles_of(m);
     /* G[f] = sum_s D conj(X) = conj(dW^[f]), dW^ = conj(D) X (a correlation). Lanes past m
      * hold zero spectra in D (or a zero scale), so the samples m..n of X add nothing. */
-    channel_sums(fc, (float *)gspec, xspec, dspec, dscale, m, threads);
+    channel_sums(fc, (float *)gspec, xspec, dspec, dscale, per_channel, m, threads);
     if (ff_kernel_spectra_inverse(dw, gspec, cout * cin, fc->s.kernel, fc->py, fc->px,
                                   1.0f / (float)(fc->py * fc->px), threads) != 0)
         return -1;
     /* db = sum of dout: the zero-frequency terms of its spectra (real parts), already at hand. */
+    const size_t drow = per_channel ? SPEC_FLOATS : 0;
+    const size_t dtile = per_channel ? (size_t)cout * SPEC_FLOATS : SPEC_FLOATS;
     for (int co = 0; co < cout; co++)
-        db[co] = (float)zero_frequency_sum(dspec + (size_t)co * fc->cstride,
-                                           (size_t)cout * fc->cstride, dscale, tiles);
+        db[co] =
+            (float)zero_frequency_sum(dspec + (size_t)co * fc->cstride, (size_t)cout * fc->cstride,
+                                      dscale ? dscale + co * drow : NULL, dtile, tiles);
     return 0;
 }
 
 int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                            const float *dout, const float *dout_scale, const float *xspec, int m,
-                            int threads) {
+                            const float *dout, const float *dout_scale, int scale_per_channel,
+                            const float *xspec, int m, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
-    batch_spectra(fc, dspec, dout, dout_scale, m, fc->s.out_ch, threads);
-    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, xspec, m,
+    batch_spectra(fc, dspec, dout, dout_scale, scale_per_channel, m, fc->s.out_ch, threads);
+    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, dspec, NULL, 0, xspec, m,
                                     threads);
+}
+
+/* scale[s] (per_channel: scale[s C + co]) into the lanes of dscale, each twice (real and
+ * imaginary parts), zero past m: [tile][SPEC_FLOATS] or, per channel, [tile][C][SPEC_FLOATS]. */
+static void lane_scales(float *dscale, const float *scale, int per_channel, int C, int m) {
+    const int tiles = tiles_of(m), rows = per_channel ? C : 1;
+    for (int t = 0; t < tiles; t++)
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < SPEC_LANES; j++) {
+                const int s = t * SPEC_LANES + j;
+                float *lane = dscale + ((size_t)t * rows + r) * SPEC_FLOATS + 2 * j;
+                lane[0] = lane[1] = s < m ? scale[(size_t)s * rows + r] : 0.0f;
+            }
 }
 
 int ff_fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
                                     float *dscale, const float *yspec, const float *scale,
-                                    const float *xspec, int m, int threads) {
+                                    int scale_per_channel, const float *xspec, int m, int threads) {
     if (!ensure_buffers(fc, threads)) return -1;
-    const int tiles = tiles_of(m);
-    for (int i = 0; i < tiles * SPEC_LANES; i++)
-        dscale[2 * i] = dscale[2 * i + 1] = i < m ? scale[i] : 0.0f;
-    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale, xspec, m,
-                                    threads);
+    lane_scales(dscale, scale, scale_per_channel, fc->s.out_ch, m);
+    return weight_grad_from_spectra(fc, dw, db, (float complex *)gspec, yspec, dscale,
+                                    scale_per_channel, xspec, m, threads);
 }
 
 /* Circular, not linear, correlation is enough: with 'same' padding an output pixel reads input

@@ -57,30 +57,36 @@ int ff_fft_conv_forward_relu(ff_fft_conv *fc, float *out, double *sumsq, float *
 /* dw = sum over the first m samples of dout (x) in, db = sum of dout (overwritten, not
  * accumulated), with the input spectra from the last ff_fft_conv_forward over at least m samples;
  * sample s of dout is taken times dout_scale[s] unless that is NULL (so that dout can be an
- * activation and the factor a per-sample loss gradient, with no buffer for their product).
+ * activation and the factor a per-sample loss gradient, with no buffer for their product); with
+ * scale_per_channel, output channel co of sample s is taken times dout_scale[s out + co].
  * dspec (ff_fft_conv_spectra_len(m, out)) and gspec (freqs x out x in complex) are scratch.
  * Returns 0, or -1 when out of memory. */
 int ff_fft_conv_weight_grad(ff_fft_conv *fc, float *dw, float *db, float *dspec, float *gspec,
-                            const float *dout, const float *dout_scale, const float *xspec, int m,
-                            int threads);
+                            const float *dout, const float *dout_scale, int scale_per_channel,
+                            const float *xspec, int m, int threads);
 
 /* The channel sums, tile layout (spectral_products.c, one copy per instruction set behind
  * these dispatching names: isa.h), frequencies [f0, f1): y[t][co][f] = sum_ci w[f][co][ci]
  * x[t][ci][f] lane by lane (w: [freq][out][in]); and g[f][co][ci] = sum over tiles and lanes
  * of d[t][co][f] conj(x[t][ci][f]), d scaled lane by lane by dscale[t] (SPEC_FLOATS factors
- * per tile, matching the interleaved floats) unless it is NULL. */
+ * per tile, matching the interleaved floats) unless it is NULL; with dscale_per_channel, by
+ * dscale[t][co] (SPEC_FLOATS factors per tile and output channel). */
 void ff_spectral_forward(float *y, const float complex *w, const float *x, int tiles, int cin,
                          int cout, size_t cstride, size_t f0, size_t f1);
 void ff_spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
-                             int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1);
+                             int dscale_per_channel, int tiles, int cin, int cout, size_t cstride,
+                             size_t f0, size_t f1);
 
 /* As ff_fft_conv_weight_grad with dout's spectra already at hand: dout_s's spectra are
  * scale[s] times yspec_s (tile layout, out channels, at least m samples), e.g. the next layer's
- * input spectra when dout is a multiple of this layer's output (docs/method.md §11). dscale is
- * scratch of ff_fft_conv_dscale_len(m) floats. Returns 0, or -1 when out of memory. */
+ * input spectra when dout is a multiple of this layer's output (docs/method.md §11); with
+ * scale_per_channel, channel co's are scale[s out + co] times yspec_s's (a spectrum belongs to
+ * one sample and one channel, so the factor stays linear). dscale is scratch of
+ * ff_fft_conv_dscale_len(m) floats, times out with scale_per_channel. Returns 0, or -1 when out
+ * of memory. */
 int ff_fft_conv_weight_grad_spectra(ff_fft_conv *fc, float *dw, float *db, float *gspec,
                                     float *dscale, const float *yspec, const float *scale,
-                                    const float *xspec, int m, int threads);
+                                    int scale_per_channel, const float *xspec, int m, int threads);
 static inline size_t ff_fft_conv_dscale_len(int m) {
     return (size_t)SPEC_FLOATS * (size_t)((m + SPEC_LANES - 1) / SPEC_LANES);
 }

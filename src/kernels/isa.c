@@ -108,8 +108,10 @@ void ff_spectral_forward(float *y, const float complex *w, const float *x, int t
 }
 
 void ff_spectral_weight_grad(float complex *g, const float *d, const float *x, const float *dscale,
-                             int tiles, int cin, int cout, size_t cstride, size_t f0, size_t f1) {
-    spectral_copies[ff_isa_active()].grad(g, d, x, dscale, tiles, cin, cout, cstride, f0, f1);
+                             int dscale_per_channel, int tiles, int cin, int cout, size_t cstride,
+                             size_t f0, size_t f1) {
+    spectral_copies[ff_isa_active()].grad(g, d, x, dscale, dscale_per_channel, tiles, cin, cout,
+                                          cstride, f0, f1);
 }
 
 int ff_kernel_spectra_forward(float complex *spec, const float *w, int n, int k, int py, int px,

@@ -36,8 +36,8 @@ int ff_isa_available(ff_isa isa);
 typedef void (*ff_spectral_forward_fn)(float *y, const float complex *w, const float *x, int tiles,
                                        int cin, int cout, size_t cstride, size_t f0, size_t f1);
 typedef void (*ff_spectral_grad_fn)(float complex *g, const float *d, const float *x,
-                                    const float *dscale, int tiles, int cin, int cout,
-                                    size_t cstride, size_t f0, size_t f1);
+                                    const float *dscale, int dscale_per_channel, int tiles, int cin,
+                                    int cout, size_t cstride, size_t f0, size_t f1);
 /* The channel-sum kernels of isa's copy, for tests and benchmarks that call each copy
  * directly; 0, or -1 when isa is not available (ff_isa_available). */
 int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral_grad_fn *grad);
@@ -48,8 +48,8 @@ int ff_isa_spectral_kernels(ff_isa isa, ff_spectral_forward_fn *fwd, ff_spectral
     void ff_spectral_forward_##sfx(float *y, const float complex *w, const float *x, int tiles,    \
                                    int cin, int cout, size_t cstride, size_t f0, size_t f1);       \
     void ff_spectral_weight_grad_##sfx(float complex *g, const float *d, const float *x,           \
-                                       const float *dscale, int tiles, int cin, int cout,          \
-                                       size_t cstride, size_t f0, size_t f1);                      \
+                                       const float *dscale, int dscale_per_channel, int tiles,     \
+                                       int cin, int cout, size_t cstride, size_t f0, size_t f1);   \
     int ff_kernel_spectra_forward_##sfx(float complex *spec, const float *w, int n, int k, int py, \
                                         int px, int threads);                                      \
     int ff_kernel_spectra_inverse_##sfx(float *w, const float complex *spec, int n, int k, int py, \

@@ -179,10 +179,9 @@ void FF_KERNEL(ff_spectral_forward)(float *y, const float complex *w, const floa
 /* g[co..co+ro][ci..ci+ri] at one frequency = sum over tiles and lanes of d conj(x): with
  * a = d x and b = d swap(x) lane by lane, Re = sum of a, Im = sum of b * alternate. The NV
  * vectors of a tile frequency all add into the same accumulators. */
-static inline __attribute__((always_inline)) void grad_block(float complex *g, const float *d,
-                                                             const float *x, const float *dscale,
-                                                             int ro, int ri, int tiles, int cin,
-                                                             int cout, size_t cstride) {
+static inline __attribute__((always_inline)) void
+grad_block(float complex *g, const float *d, const float *x, const float *dscale, size_t dtile,
+           size_t drow, int ro, int ri, int tiles, int cin, int cout, size_t cstride) {
     vec a[GRAD_RO][GRAD_RI], b[GRAD_RO][GRAD_RI];
     for (int o = 0; o < ro; o++)
         for (int i = 0; i < ri; i++) a[o][i] = b[o][i] = zero();
@@ -196,7 +195,7 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
             }
             for (int o = 0; o < ro; o++) {
                 vec dv = load(dt + o * cstride + v * VF);
-                if (dscale) dv *= load(dscale + (size_t)t * SPEC_FLOATS + v * VF);
+                if (dscale) dv *= load(dscale + (size_t)t * dtile + o * drow + v * VF);
                 for (int i = 0; i < ri; i++) {
                     a[o][i] += dv * xv[i];
                     b[o][i] += dv * sv[i];
@@ -226,23 +225,28 @@ static inline __attribute__((always_inline)) void grad_block(float complex *g, c
 #endif
 
 void FF_KERNEL(ff_spectral_weight_grad)(float complex *g, const float *d, const float *x,
-                                        const float *dscale, int tiles, int cin, int cout,
-                                        size_t cstride, size_t f0, size_t f1) {
+                                        const float *dscale, int dscale_per_channel, int tiles,
+                                        int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+    /* dscale's factors of tile t and output channel co: dscale + t dtile + co drow */
+    const size_t drow = dscale_per_channel ? SPEC_FLOATS : 0;
+    const size_t dtile = dscale_per_channel ? (size_t)cout * SPEC_FLOATS : SPEC_FLOATS;
     for (size_t f = f0; f < f1; f++) {
         const float *df = d + f * SPEC_FLOATS, *xf = x + f * SPEC_FLOATS;
         float complex *gf = g + f * cout * cin;
         for (int co = 0; co < cout; co += GRAD_RO) {
             const int ro = cout - co < GRAD_RO ? cout - co : GRAD_RO;
             const float *dc = df + co * cstride;
+            const float *sc = dscale ? dscale + co * drow : NULL;
             int ci = 0;
             if (ro == GRAD_RO)
                 for (; ci + GRAD_RI <= cin; ci += GRAD_RI)
-                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, dscale, GRAD_RO,
-                               GRAD_RI, tiles, cin, cout, cstride);
+                    grad_block(gf + (size_t)co * cin + ci, dc, xf + ci * cstride, sc, dtile, drow,
+                               GRAD_RO, GRAD_RI, tiles, cin, cout, cstride);
             for (; ci < cin; ci++)
                 for (int o = 0; o < ro; o++)
                     grad_block(gf + (size_t)(co + o) * cin + ci, dc + o * cstride,
-                               xf + ci * cstride, dscale, 1, 1, tiles, cin, cout, cstride);
+                               xf + ci * cstride, sc ? sc + o * drow : NULL, dtile, drow, 1, 1,
+                               tiles, cin, cout, cstride);
         }
     }
 }
@@ -287,8 +291,10 @@ void FF_KERNEL(ff_spectral_forward)(float *y, const float complex *w, const floa
 }
 
 void FF_KERNEL(ff_spectral_weight_grad)(float complex *g, const float *d, const float *x,
-                                        const float *dscale, int tiles, int cin, int cout,
-                                        size_t cstride, size_t f0, size_t f1) {
+                                        const float *dscale, int dscale_per_channel, int tiles,
+                                        int cin, int cout, size_t cstride, size_t f0, size_t f1) {
+    const size_t drow = dscale_per_channel ? SPEC_FLOATS : 0;
+    const size_t dtile = dscale_per_channel ? (size_t)cout * SPEC_FLOATS : SPEC_FLOATS;
     for (size_t f = f0; f < f1; f++)
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < cin; ci++) {
@@ -296,7 +302,7 @@ void FF_KERNEL(ff_spectral_weight_grad)(float complex *g, const float *d, const 
                 for (int t = 0; t < tiles; t++) {
                     const float *dt = d + ((size_t)t * cout + co) * cstride + f * SPEC_FLOATS;
                     const float *xt = x + ((size_t)t * cin + ci) * cstride + f * SPEC_FLOATS;
-                    const float *sc = dscale ? dscale + (size_t)t * SPEC_FLOATS : NULL;
+                    const float *sc = dscale ? dscale + (size_t)t * dtile + co * drow : NULL;
                     float s[SPEC_FLOATS];
                     swap_sign_pairs(s, xt);
                     for (int j = 0; j < SPEC_FLOATS; j++) {

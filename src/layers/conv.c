@@ -9,7 +9,8 @@
 
 /* A path's operations. forward_relu: y = relu(conv(z) + b) and each sample's goodness;
  * linear: out = conv(in) + b; weight_grad: dw, db from d and z right after the forward pass,
- * sample s of d taken times coef[s] unless coef is NULL; backprop: dw, db from sc->grad_out and
+ * sample s of d taken times coef[s] (c->coef_per_channel: channel co of it times
+ * coef[s out + co]) unless coef is NULL; backprop: dw, db from sc->grad_out and
  * z at any later time, and dz = conv^T(sc->grad_out) unless dz is NULL. */
 struct ff_conv_path_ops {
     const char *name;
@@ -64,6 +65,22 @@ static int im2col_forward_relu(ff_conv_layer *c, float *y, double *goodness, con
     return FFCNN_OK;
 }
 
+/* scaled = sample s of d times its coefficients: coef[s], or channel by channel. */
+static const float *scale_sample(float *scaled, const ff_conv_layer *c, const float *ds,
+                                 const float *coef, int s) {
+    const size_t out_len = out_len_of(c), pixels = ff_conv_pixels(&c->shape);
+    if (!c->coef_per_channel) {
+        for (size_t i = 0; i < out_len; i++) scaled[i] = coef[s] * ds[i];
+        return scaled;
+    }
+    const int C = c->shape.out_ch;
+    for (int ch = 0; ch < C; ch++) {
+        const float k = coef[(size_t)s * C + ch];
+        for (size_t i = ch * pixels; i < (ch + 1) * pixels; i++) scaled[i] = k * ds[i];
+    }
+    return scaled;
+}
+
 /* Per-thread partial sums in fixed thread order: a fixed thread count gives fixed bits. With
  * coef, each sample's coef * d goes through a per-thread row after the im2col matrix. */
 static int im2col_weight_grad(ff_conv_layer *c, const float *d, const float *coef, const float *z,
@@ -81,10 +98,7 @@ static int im2col_weight_grad(ff_conv_layer *c, const float *d, const float *coe
 #pragma omp for schedule(static)
         for (int s = 0; s < m; s++) {
             const float *ds = d + (size_t)s * out_len;
-            if (coef) {
-                for (size_t i = 0; i < out_len; i++) scaled[i] = coef[s] * ds[i];
-                ds = scaled;
-            }
+            if (coef) ds = scale_sample(scaled, c, ds, coef, s);
             ff_conv2d_weight_grad(pw, pw + nw, col, ds, z + (size_t)s * in_len, &c->shape);
         }
     }
@@ -168,8 +182,8 @@ static int fft_forward_relu(ff_conv_layer *c, float *y, double *goodness, const 
 static int fft_weight_grad(ff_conv_layer *c, const float *d, const float *coef, const float *z,
                            int m, ff_scratch *sc) {
     (void)z; /* its spectra, from the forward pass, are in sc->xspec */
-    return ff_fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, d, coef, sc->xspec,
-                                   m, sc->threads) == 0
+    return ff_fft_conv_weight_grad(c->fft, c->dw, c->db, sc->yspec, sc->gspec, d, coef,
+                                   coef && c->coef_per_channel, sc->xspec, m, sc->threads) == 0
                ? FFCNN_OK
                : FFCNN_ENOMEM;
 }
@@ -191,7 +205,7 @@ static int fft_backprop(ff_conv_layer *c, float *dz, const float *z, int m, ff_s
     float *ones = sc->grad_out, *dscale = sc->grad_out + m; /* dout is transformed: free */
     for (int s = 0; s < m; s++) ones[s] = 1.0f;
     return ff_fft_conv_weight_grad_spectra(c->fft, c->dw, c->db, sc->gspec, dscale, sc->xspec, ones,
-                                           sc->yspec, m, T)
+                                           0, sc->yspec, m, T)
                ? FFCNN_ENOMEM
                : FFCNN_OK;
 }
@@ -203,7 +217,9 @@ static void fft_scratch(const ff_conv_layer *c, int n, int backprop, ff_scratch_
     raise_to(&need->xspec, ff_fft_conv_spectra_len(c->fft, n, backprop ? wide : s->in_ch));
     raise_to(&need->yspec, ff_fft_conv_spectra_len(c->fft, n, backprop ? wide : s->out_ch));
     raise_to(&need->gspec, 2 * ff_fft_conv_freqs(c->fft) * s->out_ch * s->in_ch); /* complex */
-    raise_to(&need->grad_out, (size_t)n + ff_fft_conv_dscale_len(n)); /* scales for _from_next */
+    /* scales for _from_next: one per sample, or per (sample, channel) */
+    const size_t rows = c->coef_per_channel ? (size_t)s->out_ch : 1;
+    raise_to(&need->grad_out, rows * ((size_t)n + ff_fft_conv_dscale_len(n)));
     raise_to(&need->channel_sums, (size_t)s->out_ch);
 }
 
@@ -392,10 +408,16 @@ int ff_conv_layer_input_spectra(ff_layer *l, float *in, const double *in_sumsq, 
 
 int ff_backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
                                      const float *next_xspec, int m, ff_scratch *sc, char *err) {
-    float *scale = sc->grad_out, *dscale = sc->grad_out + m; /* unused otherwise here */
-    for (int s = 0; s < m; s++) scale[s] = coef[s] / ff_rms_factor_of_sum(y_sumsq[s], l->out_len);
+    const int per_channel = l->conv.coef_per_channel;
+    const size_t rows = per_channel ? (size_t)l->conv.shape.out_ch : 1;
+    float *scale = sc->grad_out, *dscale = sc->grad_out + rows * m; /* unused otherwise here */
+    for (int s = 0; s < m; s++) {
+        const float r = ff_rms_factor_of_sum(y_sumsq[s], l->out_len);
+        for (size_t k = s * rows; k < (s + 1) * rows; k++) scale[k] = coef[k] / r;
+    }
     if (ff_fft_conv_weight_grad_spectra(l->conv.fft, l->conv.dw, l->conv.db, sc->gspec, dscale,
-                                        next_xspec, scale, sc->xspec, m, sc->threads) != 0)
+                                        next_xspec, scale, per_channel, sc->xspec, m,
+                                        sc->threads) != 0)
         return ff_fail(err, FFCNN_ENOMEM, "layer %d: out of memory for its gradient", l->index + 1);
     return FFCNN_OK;
 }

@@ -24,6 +24,10 @@ typedef struct ff_conv_layer {
     ff_fft_conv *adjoint;         /* the FFT path's input gradient (backprop only; made lazily) */
     int weights_changed;          /* the FFT path re-transforms w before its next use */
     int adjoint_stale;            /* adjoint's spectra lag the weight spectra */
+    /* The FF weight gradient's coef holds one factor per (sample, output channel), [m][out],
+     * instead of one per sample: --ff-loss cwc, whose loss gradient differs by channel group
+     * (docs/method.md §13). Set by the network after make. */
+    int coef_per_channel;
 } ff_conv_layer;
 
 typedef struct ff_layer ff_layer;
@@ -55,8 +59,9 @@ int ff_conv_layer_input_spectra(ff_layer *l, float *in, const double *in_sumsq, 
 /* The weight gradient without transforming dout (docs/method.md §11): dout_s = coef_s y_s, and
  * the next layer's forward has transformed its input rmsnorm(y_s) = r_s y_s into next_xspec,
  * so dout's spectra are coef_s / r_s times those; r_s comes from y_sumsq (this layer's
- * goodness), as it did for the next layer. sc->xspec must still hold this layer's input spectra
- * (the workspace alternates them by layer parity). */
+ * goodness), as it did for the next layer. With coef_per_channel, channel co's factor is
+ * coef[s out + co] / r_s. sc->xspec must still hold this layer's input spectra (the workspace
+ * alternates them by layer parity). */
 int ff_backward_conv_layer_from_next(ff_layer *l, const double *y_sumsq, const float *coef,
                                      const float *next_xspec, int m, ff_scratch *sc, char *err);
 

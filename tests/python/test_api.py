@@ -223,6 +223,27 @@ def test_save_load_round_trip(tiny_net, mnist, tmp_path):
     assert tiny_net.class_names is None
 
 
+def test_cwc_model(small, tmp_path):
+    """ff_loss "cwc" (docs/method.md §13): plain images, one channel group per class; saved as
+    ff_loss 3 in a version-6 file, loaded back with the same weights, scores and accuracy."""
+    x, y, xv, yv = small
+    cfg = ffcnn.Config("tiny", net="c10k3 c10k3", ff_loss="cwc", goodness="mean",
+                       ff_temperature=0.5, train_from=1)
+    assert cfg.ff_loss == "cwc" and not cfg.paper_objective
+    net = ffcnn.Net(cfg, threads=1, conv="im2col")
+    net.fit(x[:100], y[:100])
+    path = tmp_path / "cwc.ffm"
+    net.save(path)
+    raw = path.read_bytes()
+    assert struct.unpack_from("<II", raw, 8) == (6, 440) and struct.unpack_from("<i", raw, 416) == (3,)
+    back = ffcnn.load(path, threads=1)
+    assert back.config.ff_loss == "cwc" and back.weights_sha256 == net.weights_sha256
+    for mode in ("goodness", "linear"):
+        assert back.evaluate(xv, yv, mode=mode)["accuracy"] == net.evaluate(xv, yv, mode=mode)["accuracy"]
+    s = back.scores(xv[:5])
+    assert s.shape == (5, 10) and (s >= 0).all() and (s.argmax(axis=1) == back.predict(xv[:5])).all()
+
+
 def test_ff_variant_model_round_trip(small, tmp_path):
     """A model that uses FF variants is written as version 6 (a 440-byte header with the four
     settings at 416) and loads back with the same configuration; one without is version 4."""

@@ -34,8 +34,9 @@ import ffcnn
     ({"classes": 101}, "classes"),
     ({"classes": 5, "label_set": "1"}, "10 classes"),
     ({"train_from": 4}, "--train-from"),
-    ({"ff_loss": "hinge"}, "--ff-loss: 'hinge' is not bce, symba or ce"),
-    ({"ff_loss": 1}, "ff_loss: 1 is not bce, symba or ce"),
+    ({"ff_loss": "hinge"}, "--ff-loss: 'hinge' is not bce, symba, ce or cwc"),
+    ({"ff_loss": 1}, "ff_loss: 1 is not bce, symba, ce or cwc"),
+    ({"ff_loss": "cwc"}, "--ff-loss cwc: conv layer 2 has 8 filters, not a multiple of the 10"),
     ({"goodness": "max"}, "--goodness: 'max' is not sum or mean"),
     ({"goodness": None}, "goodness: None is not sum or mean"),
     ({"negatives": "easy"}, "--negatives: 'easy' is not random or hard"),
@@ -226,7 +227,8 @@ def test_bad_variant_fields_in_model(tmp_path):
     net.save(tmp_path / "v6.ffm")
     good = (tmp_path / "v6.ffm").read_bytes()
     assert struct.unpack_from("<I", good, 8)[0] == 6
-    for fmt, offset, value, message in (("<i", 416, 3, "--ff-loss: 3 is not bce"),
+    for fmt, offset, value, message in (("<i", 416, 4, "--ff-loss: 4 is not bce"),
+                                        ("<i", 416, 3, "--ff-loss cwc: conv layer 2 has 8"),
                                         ("<i", 420, -1, "--goodness: -1 is not sum"),
                                         ("<f", 424, float("nan"), "--ff-temperature: nan"),
                                         ("<f", 424, -2.0, "--ff-temperature: -2"),
