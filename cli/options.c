@@ -111,10 +111,11 @@ static const flag_def FLAGS[] = {
     {F_MODEL, "--model", "FILE", CMD_LABELS, 0, TEXT,
      "take the label set, K and image shape from this model"},
     {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
-     "default (the default) | paper | fast (MNIST: SymBa on\n"
-     "the mean goodness, 3 x 32 9x9, 50 epochs;\n"
-     "docs/method.md §13) | cifar10 (the best FF\nrecipe found for 32x32 colour images; "
-     "give --data) |\ntiny; applied first, other flags override it"},
+     "default (the default) | paper | fast (MNIST: the\n"
+     "channel-wise competitive objective, c20k5 p2 c40k5 p2\n"
+     "c80k3, 30 epochs; docs/reproduction.md) | cifar10 (the\n"
+     "best FF recipe found for 32x32 colour images;\n"
+     "give --data) | tiny; applied first, other flags\noverride it"},
     {F_ALGO, "--algo", "A", NET, 1, TEXT,
      "ff (Forward-Forward) | bp (the backprop baseline: the\n"
      "same layers and head, no label in the input, trained\n"

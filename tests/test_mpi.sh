@@ -2,7 +2,7 @@
 # ffcnn train --dist data under mpirun -np 2 (a build with FFCNN_MPI=ON): the model equals the
 # single-process one (bit for bit against --chunk of half the batch, whose chunks are the two
 # processes' parts summed in the same order; to float rounding against whole batches, by
-# weights_diff), BP too; rank 0 alone prints and writes; a killed rank ends the job within
+# weights_diff), BP and --ff-loss cwc too; rank 0 alone prints and writes; a killed rank ends the job within
 # seconds with a message, its last checkpoint intact, and --resume under mpirun repeats the
 # uninterrupted run bit for bit; processes started unalike stop with a message. The layer
 # pipeline (--dist layers) on 2 and 3 processes gives the single-process model bit for bit,
@@ -58,6 +58,15 @@ check '[ "$(sha "$tmp/np1.ffm")" = "$(sha "$tmp/one.ffm")" ]' "--dist data on 1 
 "$FFCNN" train "${RUN[@]}" --algo bp --out "$tmp/bp1.ffm" >/dev/null 2>&1
 "${MPI[@]}" "$FFCNN" train "${RUN[@]}" --algo bp --dist data --out "$tmp/bp2.ffm" >/dev/null 2>&1
 check '"$DIFF" "$tmp/bp1.ffm" "$tmp/bp2.ffm" 1e-5 >"$tmp/diff.txt"' "BP: 2 processes = 1 process to 1e-5 ($(cat "$tmp/diff.txt" 2>/dev/null))"
+
+# The channel-wise competitive objective (--ff-loss cwc: one plain copy per image, per-channel
+# gradient coefficients): the same identity as the paper's objective.
+CW=(--data "mnist:$DATA" --net "c10k3 p2 c10k3" --ff-loss cwc --goodness mean --ff-temperature 0.25
+    --train-from 1 --train-limit 500 --val-limit 100 --epochs 1 --threads 1 --conv im2col --seed 3
+    --final-eval none)
+"$FFCNN" train "${CW[@]}" --chunk 25 --out "$tmp/cw1.ffm" >/dev/null 2>&1
+"${MPI[@]}" "$FFCNN" train "${CW[@]}" --dist data --out "$tmp/cw2.ffm" >/dev/null 2>&1
+check '[ -n "$(sha "$tmp/cw2.ffm")" ] && [ "$(sha "$tmp/cw2.ffm")" = "$(sha "$tmp/cw1.ffm")" ]' "cwc: 2 processes = 1 process with --chunk 25, bit for bit"
 
 # A rank killed (SIGKILL) after the first checkpoint: the job ends within seconds with a
 # message, the checkpoint is intact, and resuming it under mpirun gives the uninterrupted run.

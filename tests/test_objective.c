@@ -200,8 +200,8 @@ static void test_cwc_settings(void) {
     c.algo = FFCNN_ALGO_FF, c.ff_loss = 4;
     CHECK(ffcnn_config_validate(&c, err) == FFCNN_EINVAL && strstr(err, "cwc (3)"),
           "loss 4 refused: %s", err);
-    const char *presets[] = {"default", "paper", "fast", "cifar10", "tiny"};
-    for (int i = 0; i < 5; i++) {
+    const char *presets[] = {"default", "paper", "cifar10", "tiny"};
+    for (int i = 0; i < 4; i++) {
         ffcnn_config_preset(&c, presets[i], err);
         CHECK(c.ff_loss != FFCNN_FF_LOSS_CWC, "preset %s: not cwc", presets[i]);
     }
@@ -220,11 +220,12 @@ static void test_variant_settings(void) {
     CHECK(ffcnn_config_preset(&c, "fast", err) == 0 && ffcnn_config_validate(&c, err) == 0,
           "fast preset valid: %s", err);
     ffcnn_config_format_net(&c, net, sizeof net);
-    CHECK(!strcmp(net, "c32k9 c32k9 c32k9") && c.train_from == 1 && c.epochs == 50 &&
-              c.ff_loss == FFCNN_FF_LOSS_SYMBA && c.goodness == FFCNN_GOODNESS_MEAN &&
-              c.ff_temperature == 0.05f && c.negatives == FFCNN_NEGATIVES_RANDOM &&
+    CHECK(!strcmp(net, "c20k5 p2 c40k5 p2 c80k3") && c.train_from == 1 && c.epochs == 30 &&
+              c.lr == 1e-3f && c.ff_loss == FFCNN_FF_LOSS_CWC &&
+              c.goodness == FFCNN_GOODNESS_MEAN && c.ff_temperature == 0.25f &&
+              c.negatives == FFCNN_NEGATIVES_RANDOM && c.augment_pad == 0 &&
               !ffcnn_config_is_paper_objective(&c),
-          "fast preset: docs/method.md §13's recipe (%s)", net);
+          "fast preset: docs/reproduction.md's recipe (%s)", net);
     int32_t v = -1;
     CHECK(ffcnn_ff_loss_parse("symba", &v, err) == 0 && v == FFCNN_FF_LOSS_SYMBA &&
               !strcmp(ffcnn_ff_loss_name(v), "symba"),

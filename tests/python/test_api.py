@@ -19,7 +19,7 @@ def test_presets_and_settings():
     assert set(ffcnn.presets()) == {"default", "paper", "fast", "cifar10", "tiny"}
     f = ffcnn.Config("fast")  # the CLI's --preset fast (src/config.c)
     assert (f.net, f.ff_loss, f.goodness, f.ff_temperature, f.epochs) == (
-        "c32k9 c32k9 c32k9", "symba", "mean", 0.05, 50)
+        "c20k5 p2 c40k5 p2 c80k3", "cwc", "mean", 0.25, 30)
     d = ffcnn.Config()
     assert d.net == "c16k5 c16k5 c16k5" and d.epochs == 12 and d.input_shape == (1, 28, 28)
     assert ffcnn.Config.preset("paper").net == "c128k7 c128k7 c128k7"
