@@ -113,9 +113,10 @@ static const flag_def FLAGS[] = {
     {F_PRESET, "--preset", "NAME", NET, 1, TEXT,
      "default (the default) | paper | fast (MNIST: the\n"
      "channel-wise competitive objective, c20k5 p2 c40k5 p2\n"
-     "c80k3, 30 epochs; docs/reproduction.md) | cifar10 (the\n"
-     "best FF recipe found for 32x32 colour images;\n"
-     "give --data) | tiny; applied first, other flags\noverride it"},
+     "c80k3, shifts of 2 px, 30 epochs; score it with\n"
+     "--score-from 2; docs/reproduction.md) | cifar10 (the\n"
+     "best FF recipe found for 32x32 colour images; give\n"
+     "--data) | tiny; applied first, other flags override it"},
     {F_ALGO, "--algo", "A", NET, 1, TEXT,
      "ff (Forward-Forward) | bp (the backprop baseline: the\n"
      "same layers and head, no label in the input, trained\n"

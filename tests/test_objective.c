@@ -223,7 +223,7 @@ static void test_variant_settings(void) {
     CHECK(!strcmp(net, "c20k5 p2 c40k5 p2 c80k3") && c.train_from == 1 && c.epochs == 30 &&
               c.lr == 1e-3f && c.ff_loss == FFCNN_FF_LOSS_CWC &&
               c.goodness == FFCNN_GOODNESS_MEAN && c.ff_temperature == 0.25f &&
-              c.negatives == FFCNN_NEGATIVES_RANDOM && c.augment_pad == 0 &&
+              c.negatives == FFCNN_NEGATIVES_RANDOM && c.augment_pad == 2 && c.augment_flip == 0 &&
               !ffcnn_config_is_paper_objective(&c),
           "fast preset: docs/reproduction.md's recipe (%s)", net);
     int32_t v = -1;
