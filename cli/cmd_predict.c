@@ -12,11 +12,11 @@ static const char USAGE[] =
     "       ffcnn predict --model FILE --index I [--data SET] [--split val|test]\n"
     "Classifies images with a trained model and prints, per image, the class and every class's\n"
     "score: the goodness summed over the trained layers under each label (the paper's\n"
-    "inference), or the linear head's probabilities. Images of any size, grey or colour, are\n"
-    "brought to the model's input as its training data was prepared (docs/visualisation.md):\n"
-    "colour to grey by luma, dark-on-light images inverted (--invert), then --fit. With --json,\n"
-    "one JSON object per image (file, class, scores; class_name when the model names its\n"
-    "classes).\n";
+    "inference; under --ff-loss cwc, of each class's channel groups, in one pass), or the\n"
+    "linear head's probabilities. Images of any size, grey or colour, are brought to the\n"
+    "model's input as its training data was prepared (docs/visualisation.md): colour to grey\n"
+    "by luma, dark-on-light images inverted (--invert), then --fit. With --json, one JSON\n"
+    "object per image (file, class, scores; class_name when the model names its classes).\n";
 
 /* Every class's score, "c:score", or "name:score" when the model names its classes. */
 static void print_text(const cli_images *im, const ffcnn_net *net, int i, int cls, const double *s,
