@@ -10,6 +10,12 @@
 #include "util.h"
 
 /* docs/method.md §3-§5: the paper's best network and schedule. */
+/* The layer list net[0..n). */
+static void set_layers(ffcnn_config *c, const ffcnn_layer_spec *net, int n) {
+    c->n_layers = n;
+    memcpy(c->layer, net, sizeof *net * (size_t)n);
+}
+
 static void uniform_stack(ffcnn_config *c, int layers, int filters, int kernel) {
     c->n_layers = layers;
     for (int i = 0; i < layers; i++)
@@ -55,8 +61,7 @@ static void cifar10_preset(ffcnn_config *c) {
                                            {FFCNN_LAYER_CONV, 64, 5},
                                            {FFCNN_LAYER_MAXPOOL, 0, 2},
                                            {FFCNN_LAYER_CONV, 128, 3}};
-    c->n_layers = (int32_t)(sizeof net / sizeof net[0]);
-    memcpy(c->layer, net, sizeof net);
+    set_layers(c, net, (int)(sizeof net / sizeof net[0]));
     c->channels = 3;
     c->height = 32;
     c->width = 32;
@@ -79,8 +84,7 @@ static void fast_preset(ffcnn_config *c) {
                                            {FFCNN_LAYER_CONV, 40, 5},
                                            {FFCNN_LAYER_MAXPOOL, 0, 2},
                                            {FFCNN_LAYER_CONV, 80, 3}};
-    c->n_layers = (int32_t)(sizeof net / sizeof net[0]);
-    memcpy(c->layer, net, sizeof net);
+    set_layers(c, net, (int)(sizeof net / sizeof net[0]));
     c->train_from = 1;
     c->epochs = 30;
     c->ff_loss = FFCNN_FF_LOSS_CWC;

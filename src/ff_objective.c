@@ -100,28 +100,29 @@ static double softmax_ce_sum(float *coef, int64_t *right, const double *goodness
     return loss;
 }
 
-double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
-                            const uint8_t *y, int n, int K, const ff_objective_spec *spec,
-                            int batch_images, int first_part) {
+/* The mean softmax cross-entropy of n images and its metrics, each image counting as `copies`
+ * samples (its K labelled copies under ce, its one plain copy under cwc). */
+static double softmax_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                              const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                              int batch_images, int first_part, int copies) {
     int64_t right = 0;
     const double loss =
         softmax_ce_sum(coef, &right, goodness, y, n, K, spec, batch_images) / batch_images;
     m->loss_sum += loss;
-    m->correct += right * K; /* each of an image's K copies counts */
-    m->samples += (int64_t)n * K;
+    m->correct += right * copies;
+    m->samples += (int64_t)n * copies;
     m->batches += first_part != 0;
     return loss;
+}
+
+double ff_objective_ce_part(float *coef, ff_layer_metrics *m, const double *goodness,
+                            const uint8_t *y, int n, int K, const ff_objective_spec *spec,
+                            int batch_images, int first_part) {
+    return softmax_ce_part(coef, m, goodness, y, n, K, spec, batch_images, first_part, K);
 }
 
 double ff_objective_cwc_part(float *coef, ff_layer_metrics *m, const double *goodness,
                              const uint8_t *y, int n, int K, const ff_objective_spec *spec,
                              int batch_images, int first_part) {
-    int64_t right = 0;
-    const double loss =
-        softmax_ce_sum(coef, &right, goodness, y, n, K, spec, batch_images) / batch_images;
-    m->loss_sum += loss;
-    m->correct += right; /* one sample per image: its plain copy */
-    m->samples += n;
-    m->batches += first_part != 0;
-    return loss;
+    return softmax_ce_part(coef, m, goodness, y, n, K, spec, batch_images, first_part, 1);
 }
